@@ -1,0 +1,134 @@
+"""The exception tree, problems and exit codes of rtcfg.
+
+Every failure a user can cause or meet is one of these; the CLI maps them to exit codes in one
+place and never shows a traceback for them::
+
+    RtcfgError                      exit 1 unless said otherwise
+    ├── ConfigError                 a config file has problems (carries every Problem found)
+    ├── UsageError                  options that do not fit together, a missing file
+    ├── CredentialsError            no API key, or a key that may not be sent to that URL
+    ├── ApiError                    the API answered with an error (status, code, message)
+    │   ├── NotFoundError           404: unknown parent segment / object, RT disabled
+    │   └── ConflictError           409: the server refused because of current state
+    ├── TransportError              no usable answer: connection, timeout, bad body, deadline
+    ├── PlanError                   a plan that cannot be carried out (unset extLookupKey, …)
+    ├── ApplyError                  one or more apply steps failed
+    └── RefusedError                exit 3: stale saved plan, destroy not allowed, not confirmed
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of spec/cli.md."""
+
+    OK = 0
+    ERROR = 1
+    CHANGES = 2
+    REFUSED = 3
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a config file, located at a line and column (1-based)."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+    hint: str | None = None
+    severity: str = "error"  # "error" | "warning"
+
+    def format(self) -> str:
+        """Render as ``FILE:LINE:COL: severity: message (hint)``, the form editors jump to."""
+        text = f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message}"
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form used by ``--format json``."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.col,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class RtcfgError(Exception):
+    """Base of every error rtcfg reports to the user without a traceback."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+
+class UsageError(RtcfgError):
+    """The command line asks for something that cannot be done."""
+
+
+class ConfigError(RtcfgError):
+    """A config file has one or more problems; all of them are carried."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in config")
+
+
+class CredentialsError(RtcfgError):
+    """No API key was found, or it may not be sent to the requested endpoint."""
+
+
+@dataclass
+class ApiErrorInfo:
+    """What the API said about a failed request."""
+
+    status: int
+    code: str | None = None
+    message: str = ""
+    method: str = ""
+    path: str = ""
+    details: dict[str, object] = field(default_factory=dict)
+
+
+class ApiError(RtcfgError):
+    """The API answered with an error status."""
+
+    def __init__(self, info: ApiErrorInfo) -> None:
+        self.info = info
+        code = f" {info.code}" if info.code else ""
+        super().__init__(
+            f"{info.method} {info.path} failed: HTTP {info.status}{code}: {info.message}".strip()
+        )
+
+    @property
+    def status(self) -> int:
+        return self.info.status
+
+
+class NotFoundError(ApiError):
+    """404: the parent segment or object does not exist, or RT 2.0 is not enabled."""
+
+
+class ConflictError(ApiError):
+    """409: the server refused the request because of the current state."""
+
+
+class TransportError(RtcfgError):
+    """No usable answer came back: connection failure, timeout, malformed body, deadline."""
+
+
+class PlanError(RtcfgError):
+    """The desired state cannot be reached by any plan (for example unsetting extLookupKey)."""
+
+
+class ApplyError(RtcfgError):
+    """One or more apply steps failed; the result table says which."""
+
+
+class RefusedError(RtcfgError):
+    """rtcfg refused to act: stale plan, destructive change not allowed, not confirmed."""
+
+    exit_code = ExitCode.REFUSED
