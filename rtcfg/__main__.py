@@ -1,0 +1,5 @@
+"""``python -m rtcfg`` runs the command line."""
+
+from rtcfg.cli import main
+
+main()

@@ -1,0 +1,174 @@
+"""Config ⇄ API bodies: the ONLY place that knows the YAML ↔ API mapping.
+
+Every row of the mapping table in spec/config-format.md is implemented here, and so are the
+assumptions about the API that no public source settles (api/NOTES.md), each named below so it
+can change in one place:
+
+* the filter grammar of ``filter: {field, pattern}`` (a Column condition with a Regexp
+  operator inside an And rule; an absent filter is the empty And, never null);
+* ``exclude_regex`` becomes an allow-pattern ``validRegexp`` by negative look-ahead;
+* every real-time attribute is sent with a ``filterRule`` (the empty And unless given) and with
+  ``sensitive``, since the read schemas require them;
+* the 1000-character filter limit counts the text a user wrote (columns and values), not the
+  JSON punctuation around it;
+* ``imported_batch`` attributes become ``realtime_setting.batchAttributes``, never a POST.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from rtcfg.config import Attribute, Config, Event, StitchingKey, parse_duration
+from rtcfg.state import AttributeState, Body, DesiredState, KeyEventState
+
+EMPTY_FILTER_RULE: Body = {"type": "And", "conditions": []}
+DEFAULT_SINGLE_DURATION = "1d"
+DEFAULT_LIST_MAX_ITEMS = 100
+DEFAULT_LIST_EXPIRY_DAYS = 60
+DEFAULT_COUNTER_TYPE = "sliding"
+LIST_AGGREGATION_NAME = "items"
+
+
+def empty_filter_rule() -> Body:
+    """A fresh empty And rule (a copy, so callers may mutate it)."""
+    return copy.deepcopy(EMPTY_FILTER_RULE)
+
+
+def filter_rule_from_sugar(field: str, pattern: str) -> Body:
+    """``filter: {field, pattern}`` → the API filterRule (assumed grammar)."""
+    operator = {"type": "Regexp", "not": False, "rightValue": pattern}
+    return {"type": "And", "conditions": [{"type": "Column", "column": field, "operator": operator}]}
+
+
+def valid_regexp_from_exclude(pattern: str) -> str:
+    """``exclude_regex: P`` → ``validRegexp`` that accepts exactly the values P does not match."""
+    return f"^(?!.*(?:{pattern})).*$"
+
+
+def duration_body(value: str | int, *, bare_unit: str = "day") -> Body:
+    """``"24h"`` → ``{"value": 24, "unit": "hour"}``."""
+    amount, unit = parse_duration(value, bare_unit=bare_unit)
+    return {"value": amount, "unit": unit}
+
+
+def _strings_in(node: Any) -> int:
+    if isinstance(node, str):
+        return len(node)
+    if isinstance(node, dict):
+        return sum(_strings_in(v) for k, v in node.items() if k not in ("type",))
+    if isinstance(node, list):
+        return sum(_strings_in(v) for v in node)
+    return len(str(node)) if isinstance(node, int | float) and not isinstance(node, bool) else 0
+
+
+def filter_text_length(event: Event) -> int:
+    """Characters an event's filter contributes to the API's 1000-character filter limit."""
+    if event.filter:
+        return len(event.filter.field) + len(event.filter.pattern)
+    return _strings_in(event.filter_rule.get("conditions", [])) if event.filter_rule else 0
+
+
+def key_event_body(event: Event) -> Body:
+    """The POST/PATCH body of a key event."""
+    if event.filter:
+        rule = filter_rule_from_sugar(event.filter.field, event.filter.pattern)
+    else:
+        rule = copy.deepcopy(event.filter_rule) if event.filter_rule else empty_filter_rule()
+    body: Body = {"name": event.name, "databaseName": event.database, "tableName": event.table,
+                  "filterRule": rule}
+    if event.description is not None:
+        body["description"] = event.description
+    return body
+
+
+def _common_attribute_body(attr: Attribute) -> Body:
+    body: Body = {"name": attr.name, "identifier": attr.effective_identifier, "type": attr.kind}
+    if attr.description is not None:
+        body["description"] = attr.description
+    body["sensitive"] = attr.sensitivity == "sensitive"
+    body["filterRule"] = copy.deepcopy(attr.filter_rule) if attr.filter_rule else (
+        empty_filter_rule())
+    return body
+
+
+def _single_fields(attr: Attribute) -> Body:
+    return {"valueColumn": attr.source_field, "dataType": attr.data_type or "string",
+            "duration": duration_body(attr.duration or DEFAULT_SINGLE_DURATION)}
+
+
+def _list_fields(attr: Attribute) -> Body:
+    column = attr.source_field
+    aggregation = {"name": LIST_AGGREGATION_NAME, "identifier": LIST_AGGREGATION_NAME,
+                   "column": column, "aggregationType": attr.aggregation or "distinct_list"}
+    expiry = attr.expiry_days if attr.expiry_days is not None else DEFAULT_LIST_EXPIRY_DAYS
+    return {"fields": [column], "idColumn": column, "aggregations": [aggregation],
+            "maxItems": attr.max_items if attr.max_items is not None else DEFAULT_LIST_MAX_ITEMS,
+            "duration": duration_body(expiry), "actions": []}
+
+
+def _counter_fields(attr: Attribute) -> Body:
+    if (attr.aggregation or "count") == "sum":
+        increment: Body = {"type": "field", "value": attr.source_field}
+    else:
+        increment = {"type": "const", "value": 1}
+    body: Body = {"counterType": attr.counter_type or DEFAULT_COUNTER_TYPE,
+                  "increment": increment,
+                  "duration": duration_body(attr.window_duration or "1d")}
+    if attr.sub_durations:
+        body["subDurations"] = [
+            {**duration_body(s.duration), "name": s.name, "identifier": s.identifier}
+            for s in attr.sub_durations
+        ]
+    return body
+
+
+def attribute_body(attr: Attribute) -> Body:
+    """The POST body of a single, list or counter attribute, without ``realtimeKeyEventId``."""
+    fields = {"single": _single_fields, "list": _list_fields, "counter": _counter_fields}
+    return {**_common_attribute_body(attr), **fields[attr.kind](attr)}
+
+
+def key_column_body(key: StitchingKey) -> Body:
+    """A stitching key → one ``keyColumns[]`` entry."""
+    if key.exclude_regex is not None:
+        valid: str | None = valid_regexp_from_exclude(key.exclude_regex)
+    else:
+        valid = key.valid_regexp
+    internal = key.internal if key.internal is not None else key.workflow_only
+    return {"name": key.name, "validRegexp": valid, "invalidTexts": list(key.invalid_texts or []),
+            "internal": bool(internal)}
+
+
+def _event_tables(config: Config) -> list[Body]:
+    seen: dict[tuple[str, str], None] = {}
+    for event in config.events:
+        seen.setdefault((event.database, event.table))
+    for table in config.event_tables:
+        seen.setdefault((table.database, table.table))
+    return [{"database": db, "table": table} for db, table in seen]
+
+
+def setting_body(config: Config) -> Body:
+    """The complete ``realtime_setting`` PATCH body (all four writable keys)."""
+    batch = [{"column": a.column or a.name, "name": a.name}
+             for a in config.attributes if a.kind == "imported_batch"]
+    return {
+        "keyColumns": [key_column_body(k) for k in config.id_stitching.stitching_keys],
+        "eventTables": _event_tables(config),
+        "batchAttributes": batch,
+        "extLookupKey": config.id_stitching.ext_lookup_key,
+    }
+
+
+def desired_state(config: Config) -> DesiredState:
+    """A validated Config → the DesiredState that plan diffs against live state."""
+    key_events = {e.name: KeyEventState(e.name, key_event_body(e)) for e in config.events}
+    attributes = {
+        a.effective_identifier: AttributeState(a.effective_identifier, attribute_body(a),
+                                               a.source_event)
+        for a in config.attributes if a.kind != "imported_batch"
+    }
+    renames = {e.name: e.renamed_from for e in config.events if e.renamed_from}
+    return DesiredState(config.parent_segment_id, setting_body(config), key_events, attributes,
+                        renames)

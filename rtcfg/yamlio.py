@@ -1,0 +1,196 @@
+"""YAML in and out: the only module that uses pyyaml.
+
+Loading keeps the line and column of every key and value (so every later check can point at
+the exact spot in the user's file), rejects duplicate keys, caps alias expansion (a "billion
+laughs" document is refused instead of eating the machine), and requires a mapping at the top.
+Dumping is stable: keys in the order given, block style, no aliases, unicode kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from rtcfg.errors import Problem
+
+Path = tuple[str | int, ...]
+Mark = tuple[int, int]
+
+# A config has hundreds of nodes; a hundred thousand means an alias bomb, not a config.
+MAX_NODES = 100_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class LoadedDocument:
+    """A parsed YAML document with the 1-based (line, column) of every value and key."""
+
+    file: str
+    data: dict[str, Any]
+    value_marks: dict[Path, Mark] = field(default_factory=dict)
+    key_marks: dict[Path, Mark] = field(default_factory=dict)
+    # names of events dropped while salvaging a file with model errors: attributes that
+    # refer to them are not reported again as dangling references
+    dropped_event_names: set[str] = field(default_factory=set)
+
+    def mark_of(self, path: Path, *, key: bool = False) -> Mark:
+        """The mark of ``path``, or of its nearest ancestor that has one."""
+        marks = self.key_marks if key else self.value_marks
+        for cut in range(len(path), -1, -1):
+            found = marks.get(path[:cut]) or self.value_marks.get(path[:cut])
+            if found:
+                return found
+        return (1, 1)
+
+    def problem(
+        self, path: Path, message: str, hint: str | None = None, *, key: bool = False,
+        severity: str = "error",
+    ) -> Problem:
+        """A Problem located at ``path`` in this document."""
+        line, col = self.mark_of(path, key=key)
+        return Problem(self.file, line, col, message, hint, severity)
+
+
+class YamlLoadError(Exception):
+    """The text is not a usable YAML config document; carries the located problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(problem.format())
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    """Turns a composed node tree into plain Python values, recording marks on the way."""
+
+    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+        self.loader = loader
+        self.file = file
+        self.nodes_seen = 0
+        self.value_marks: dict[Path, Mark] = {}
+        self.key_marks: dict[Path, Mark] = {}
+
+    def fail(self, node: yaml.Node, message: str, hint: str | None = None) -> YamlLoadError:
+        line, col = _mark(node)
+        return YamlLoadError(Problem(self.file, line, col, message, hint))
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.nodes_seen += 1
+        if self.nodes_seen > MAX_NODES:
+            raise self.fail(
+                node,
+                f"document expands to more than {MAX_NODES} nodes (alias expansion bomb?)",
+                "write the values out instead of nesting anchors and aliases",
+            )
+        self.value_marks.setdefault(path, _mark(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._build_mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.loader.construct_object(node, deep=True)
+
+    def _merged_pairs(self, node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+        """Pairs of a mapping with YAML merge keys (``<<: *base``) expanded, own keys last."""
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise self.fail(source, "a merge key (<<) must refer to a mapping")
+                yield from self._merged_pairs(source)
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                yield key_node, value_node
+
+    def _build_mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        own_keys: set[str] = set()
+        for key_node, value_node in self._merged_pairs(node):
+            key = self.loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            is_own = any(k is key_node for k, _ in node.value)
+            if is_own and key in own_keys:
+                raise self.fail(
+                    key_node,
+                    f"duplicate key '{key}'",
+                    "each key may appear once in a mapping; remove or rename one of them",
+                )
+            if is_own:
+                own_keys.add(key)
+            self.key_marks[(*path, key)] = _mark(key_node)
+            self.value_marks.pop((*path, key), None)
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = exc.problem or str(exc)
+    hint = None
+    if "\\t" in message or "tab" in message.lower():
+        message = "a tab character is used for indentation"
+        hint = "YAML indents with spaces only; replace the tab with spaces"
+    elif exc.context:
+        message = f"{message} ({exc.context})"
+    return Problem(file, line, col, f"invalid YAML: {message}", hint)
+
+
+def load_config_text(text: str, file: str) -> LoadedDocument:
+    """Parse one YAML config document; raise YamlLoadError with a located problem if unusable."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise YamlLoadError(
+                Problem(file, 1, 1, "the file is empty", "start with: parent_segment_id: \"123\"")
+            )
+        if not isinstance(node, yaml.MappingNode):
+            line, col = _mark(node)
+            raise YamlLoadError(
+                Problem(file, line, col, "the document must be a mapping of keys to values",
+                        "start with: parent_segment_id: \"123\"")
+            )
+        builder = _Builder(loader, file)
+        data = builder.build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        raise YamlLoadError(_syntax_problem(exc, file)) from exc
+    except yaml.YAMLError as exc:
+        raise YamlLoadError(Problem(file, 1, 1, f"invalid YAML: {exc}")) from exc
+    finally:
+        loader.dispose()
+    return LoadedDocument(file, data, builder.value_marks, builder.key_marks)
+
+
+class _StableDumper(yaml.SafeDumper):
+    """Block style, no anchors/aliases, and lists indented under their key."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_StableDumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialize plain data as stable, human-friendly YAML (key order kept)."""
+    return yaml.dump(
+        data, Dumper=_StableDumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+        width=100,
+    )
