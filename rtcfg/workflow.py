@@ -42,13 +42,10 @@ def validate_files(files: Sequence[str], env: Mapping[str, str] | None = None) -
 
 def config_json_schema() -> dict[str, Any]:
     """The JSON Schema of rt_config.yaml, generated from the pydantic models."""
-    schema = Config.model_json_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://rtcfg.dev/schemas/rt_config.schema.json",
-        "title": "rtcfg rt_config.yaml",
-        **schema,
-    }
+    schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    schema.update(Config.model_json_schema())
+    schema["title"] = "rtcfg rt_config.yaml"
+    return schema
 
 
 def write_schema(output: str | None) -> str:
