@@ -23,8 +23,21 @@ SHORT_TOTAL_WINDOW_DAYS = 30
 SINGLE_AGGREGATIONS = {"last"}
 LIST_AGGREGATIONS = ("distinct_list", "first", "last", "sum", "min", "max")
 COUNTER_AGGREGATIONS = ("count", "sum")
-PII_WORDS = ("email", "mail", "phone", "mobile", "name", "address", "birth", "ssn", "passport",
-             "zip", "postal", "ip_address", "gender")
+PII_WORDS = (
+    "email",
+    "mail",
+    "phone",
+    "mobile",
+    "name",
+    "address",
+    "birth",
+    "ssn",
+    "passport",
+    "zip",
+    "postal",
+    "ip_address",
+    "gender",
+)
 
 # Fields that belong to one attribute type only: key → the types that accept it.
 TYPE_SPECIFIC: dict[str, tuple[str, ...]] = {
@@ -54,30 +67,54 @@ def _duplicates(items: Iterable[tuple[str, Path]]) -> Iterator[tuple[str, Path, 
             first.setdefault(value, path)
 
 
-def _dup_problems(doc: LoadedDocument, what: str, items: Iterable[tuple[str, Path]]) -> Iterator[
-    Problem
-]:
+def _dup_problems(
+    doc: LoadedDocument, what: str, items: Iterable[tuple[str, Path]]
+) -> Iterator[Problem]:
     for value, path, first in _duplicates(items):
         line = doc.mark_of(first)[0]
-        yield doc.problem(path, f"duplicate {what} '{value}'",
-                          f"first defined at line {line}; each {what} must be unique")
+        yield doc.problem(
+            path,
+            f"duplicate {what} '{value}'",
+            f"first defined at line {line}; each {what} must be unique",
+        )
 
 
 def check_uniqueness(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     """Event names, attribute names and identifiers, stitching keys: each unique."""
-    yield from _dup_problems(doc, "event name", (
-        (e.name, ("events", i, "name")) for i, e in enumerate(config.events)))
-    yield from _dup_problems(doc, "attribute name", (
-        (a.name, ("attributes", i, "name")) for i, a in enumerate(config.attributes)))
-    yield from _dup_problems(doc, "attribute identifier", (
-        (a.effective_identifier, ("attributes", i, "identifier" if a.identifier else "name"))
-        for i, a in enumerate(config.attributes) if a.kind != "imported_batch"))
-    yield from _dup_problems(doc, "imported_batch column", (
-        (a.column or a.name, ("attributes", i, "column" if a.column else "name"))
-        for i, a in enumerate(config.attributes) if a.kind == "imported_batch"))
-    yield from _dup_problems(doc, "stitching key", (
-        (k.name, ("id_stitching", "stitching_keys", i, "name"))
-        for i, k in enumerate(config.id_stitching.stitching_keys)))
+    yield from _dup_problems(
+        doc, "event name", ((e.name, ("events", i, "name")) for i, e in enumerate(config.events))
+    )
+    yield from _dup_problems(
+        doc,
+        "attribute name",
+        ((a.name, ("attributes", i, "name")) for i, a in enumerate(config.attributes)),
+    )
+    yield from _dup_problems(
+        doc,
+        "attribute identifier",
+        (
+            (a.effective_identifier, ("attributes", i, "identifier" if a.identifier else "name"))
+            for i, a in enumerate(config.attributes)
+            if a.kind != "imported_batch"
+        ),
+    )
+    yield from _dup_problems(
+        doc,
+        "imported_batch column",
+        (
+            (a.column or a.name, ("attributes", i, "column" if a.column else "name"))
+            for i, a in enumerate(config.attributes)
+            if a.kind == "imported_batch"
+        ),
+    )
+    yield from _dup_problems(
+        doc,
+        "stitching key",
+        (
+            (k.name, ("id_stitching", "stitching_keys", i, "name"))
+            for i, k in enumerate(config.id_stitching.stitching_keys)
+        ),
+    )
 
 
 def check_events(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
@@ -86,38 +123,52 @@ def check_events(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     for i, event in enumerate(config.events):
         path: Path = ("events", i)
         if event.filter and event.filter_rule is not None:
-            yield doc.problem((*path, "filter_rule"), "give either 'filter' or 'filter_rule'",
-                              "'filter' is sugar for the common filter_rule; keep one of them",
-                              key=True)
+            yield doc.problem(
+                (*path, "filter_rule"),
+                "give either 'filter' or 'filter_rule'",
+                "'filter' is sugar for the common filter_rule; keep one of them",
+                key=True,
+            )
         if event.filter:
             yield from _regex_problems(doc, (*path, "filter", "pattern"), event.filter.pattern)
         if event.filter_rule is not None:
             yield from _filter_rule_problems(doc, (*path, "filter_rule"), event.filter_rule)
         if not event.filter and event.filter_rule is None:
-            yield doc.problem((*path, "name"), f"event '{event.name}' has no filter: every row "
-                              f"of {event.database}.{event.table} is processed",
-                              "add filter: {field: …, pattern: …} to keep only matching rows",
-                              severity="warning")
+            yield doc.problem(
+                (*path, "name"),
+                f"event '{event.name}' has no filter: every row "
+                f"of {event.database}.{event.table} is processed",
+                "add filter: {field: …, pattern: …} to keep only matching rows",
+                severity="warning",
+            )
         if event.renamed_from and event.renamed_from in names - {event.name}:
-            yield doc.problem((*path, "renamed_from"),
-                              f"renamed_from '{event.renamed_from}' names another event in this file",
-                              "renamed_from names the key event's old name, which must be gone")
+            yield doc.problem(
+                (*path, "renamed_from"),
+                f"renamed_from '{event.renamed_from}' names another event in this file",
+                "renamed_from names the key event's old name, which must be gone",
+            )
 
 
 def _regex_problems(doc: LoadedDocument, path: Path, pattern: str) -> Iterator[Problem]:
     try:
         re.compile(pattern)
     except re.error as exc:
-        yield doc.problem(path, f"invalid regular expression '{pattern}': {exc}",
-                          "escape special characters with a backslash, e.g. \\. for a dot")
+        yield doc.problem(
+            path,
+            f"invalid regular expression '{pattern}': {exc}",
+            "escape special characters with a backslash, e.g. \\. for a dot",
+        )
 
 
-def _filter_rule_problems(doc: LoadedDocument, path: Path, rule: dict[str, object]) -> Iterator[
-    Problem
-]:
+def _filter_rule_problems(
+    doc: LoadedDocument, path: Path, rule: dict[str, object]
+) -> Iterator[Problem]:
     if rule.get("type") not in ("And", "Or") or not isinstance(rule.get("conditions"), list):
-        yield doc.problem(path, "filter_rule must be a rule: {type: And|Or, conditions: [...]}",
-                          "an empty rule is {type: And, conditions: []}")
+        yield doc.problem(
+            path,
+            "filter_rule must be a rule: {type: And|Or, conditions: [...]}",
+            "an empty rule is {type: And, conditions: []}",
+        )
 
 
 def check_filter_length(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
@@ -126,8 +177,11 @@ def check_filter_length(config: Config, doc: LoadedDocument) -> Iterator[Problem
 
     total = sum(filter_text_length(e) for e in config.events)
     if total > MAX_FILTER_CHARS:
-        yield doc.problem(("events",), f"filters use {total} characters in all; the API allows "
-                          f"{MAX_FILTER_CHARS}", "shorten the patterns or drop some filters")
+        yield doc.problem(
+            ("events",),
+            f"filters use {total} characters in all; the API allows {MAX_FILTER_CHARS}",
+            "shorten the patterns or drop some filters",
+        )
 
 
 def check_event_tables(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
@@ -135,8 +189,11 @@ def check_event_tables(config: Config, doc: LoadedDocument) -> Iterator[Problem]
     tables = {(e.database, e.table) for e in config.events}
     tables |= {(t.database, t.table) for t in config.event_tables}
     if len(tables) > MAX_EVENT_TABLES:
-        yield doc.problem(("events",), f"{len(tables)} event tables; the API allows at most "
-                          f"{MAX_EVENT_TABLES}", "register fewer tables")
+        yield doc.problem(
+            ("events",),
+            f"{len(tables)} event tables; the API allows at most {MAX_EVENT_TABLES}",
+            "register fewer tables",
+        )
 
 
 def check_attributes(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
@@ -147,8 +204,12 @@ def check_attributes(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
         yield from _identifier_problems(doc, path, attribute)
         yield from _wrong_type_fields(doc, path, attribute)
         yield from _reference_problems(doc, path, attribute, event_names)
-        by_type = {"single": _single_problems, "list": _list_problems,
-                   "counter": _counter_problems, "imported_batch": _imported_problems}
+        by_type = {
+            "single": _single_problems,
+            "list": _list_problems,
+            "counter": _counter_problems,
+            "imported_batch": _imported_problems,
+        }
         yield from by_type[attribute.kind](doc, path, attribute)
         yield from _sensitivity_warning(doc, path, attribute)
 
@@ -157,48 +218,69 @@ def _identifier_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> It
     if attr.kind == "imported_batch":
         return
     if attr.identifier is not None and not IDENTIFIER_RE.match(attr.identifier):
-        yield doc.problem((*path, "identifier"), f"invalid identifier '{attr.identifier}'",
-                          "letters, digits and _, not starting with a digit")
+        yield doc.problem(
+            (*path, "identifier"),
+            f"invalid identifier '{attr.identifier}'",
+            "letters, digits and _, not starting with a digit",
+        )
     elif attr.identifier is None and not IDENTIFIER_RE.match(attr.name):
         suggestion = re.sub(r"\W+", "_", attr.name.strip()).strip("_").lower() or "attr"
         if suggestion[0].isdigit():
             suggestion = f"_{suggestion}"
-        yield doc.problem((*path, "name"), f"name '{attr.name}' cannot serve as the identifier",
-                          f"add identifier: {suggestion}")
+        yield doc.problem(
+            (*path, "name"),
+            f"name '{attr.name}' cannot serve as the identifier",
+            f"add identifier: {suggestion}",
+        )
 
 
 def _wrong_type_fields(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
     for key, types in TYPE_SPECIFIC.items():
         if getattr(attr, key) is not None and attr.kind not in types:
-            yield doc.problem((*path, key), f"'{key}' does not apply to {attr.kind} attributes",
-                              f"'{key}' is for {' / '.join(types)} attributes; remove it",
-                              key=True)
+            yield doc.problem(
+                (*path, key),
+                f"'{key}' does not apply to {attr.kind} attributes",
+                f"'{key}' is for {' / '.join(types)} attributes; remove it",
+                key=True,
+            )
 
 
-def _reference_problems(doc: LoadedDocument, path: Path, attr: Attribute,
-                        event_names: list[str]) -> Iterator[Problem]:
+def _reference_problems(
+    doc: LoadedDocument, path: Path, attr: Attribute, event_names: list[str]
+) -> Iterator[Problem]:
     if attr.kind == "imported_batch":
         return
     if attr.source_event in doc.dropped_event_names:
         pass
     elif attr.source_event is None:
-        yield doc.problem(path, f"missing required key 'source_event' ({attr.kind} attribute)",
-                          "name the event that feeds this attribute")
+        yield doc.problem(
+            path,
+            f"missing required key 'source_event' ({attr.kind} attribute)",
+            "name the event that feeds this attribute",
+        )
     elif attr.source_event not in event_names:
         close = difflib.get_close_matches(attr.source_event, event_names, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else (
-            f"events in this file: {', '.join(event_names) or 'none'}")
+        hint: str | None = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else (f"events in this file: {', '.join(event_names) or 'none'}")
+        )
         if doc.dropped_event_names:
             hint = None
-        yield doc.problem((*path, "source_event"),
-                          f"source_event '{attr.source_event}' names no event", hint)
+        yield doc.problem(
+            (*path, "source_event"), f"source_event '{attr.source_event}' names no event", hint
+        )
     if attr.source_field is None and attr.kind in ("single", "list"):
-        yield doc.problem(path, f"missing required key 'source_field' ({attr.kind} attribute)",
-                          "name the column whose value the attribute keeps")
+        yield doc.problem(
+            path,
+            f"missing required key 'source_field' ({attr.kind} attribute)",
+            "name the column whose value the attribute keeps",
+        )
 
 
-def _duration_problems(doc: LoadedDocument, path: Path, value: str | int | None,
-                       bare_unit: str = "day") -> Iterator[Problem]:
+def _duration_problems(
+    doc: LoadedDocument, path: Path, value: str | int | None, bare_unit: str = "day"
+) -> Iterator[Problem]:
     if value is None:
         return
     try:
@@ -217,21 +299,26 @@ def _single_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterat
         yield doc.problem(
             (*path, "aggregation"),
             f"a single attribute cannot aggregate with '{aggregation}': the API keeps the "
-            "latest value", f"single attributes keep the latest value (aggregation: last); "
-            f"{instead}")
+            "latest value",
+            f"single attributes keep the latest value (aggregation: last); {instead}",
+        )
     yield from _duration_problems(doc, (*path, "duration"), attr.duration)
 
 
 def _list_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
     if attr.aggregation is not None and attr.aggregation not in LIST_AGGREGATIONS:
         close = difflib.get_close_matches(attr.aggregation, LIST_AGGREGATIONS, n=1)
-        yield doc.problem((*path, "aggregation"),
-                          f"unknown list aggregation '{attr.aggregation}'",
-                          f"did you mean '{close[0]}'?" if close else
-                          f"one of: {', '.join(LIST_AGGREGATIONS)}")
+        yield doc.problem(
+            (*path, "aggregation"),
+            f"unknown list aggregation '{attr.aggregation}'",
+            f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(LIST_AGGREGATIONS)}",
+        )
     if attr.max_items is not None and not 1 <= attr.max_items <= MAX_LIST_ITEMS:
-        yield doc.problem((*path, "max_items"), f"max_items {attr.max_items} is out of range",
-                          f"a list keeps 1 to {MAX_LIST_ITEMS} items")
+        yield doc.problem(
+            (*path, "max_items"),
+            f"max_items {attr.max_items} is out of range",
+            f"a list keeps 1 to {MAX_LIST_ITEMS} items",
+        )
     yield from _duration_problems(doc, (*path, "expiry_days"), attr.expiry_days)
     if attr.expiry_days is not None:
         try:
@@ -239,24 +326,40 @@ def _list_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator
         except ValueError:
             return
         if days > MAX_LIST_DAYS:
-            yield doc.problem((*path, "expiry_days"), f"expiry of {days:g} days is too long",
-                              f"lists keep items at most {MAX_LIST_DAYS} days")
+            yield doc.problem(
+                (*path, "expiry_days"),
+                f"expiry of {days:g} days is too long",
+                f"lists keep items at most {MAX_LIST_DAYS} days",
+            )
 
 
 def _counter_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
     aggregation = attr.aggregation or "count"
     if aggregation not in COUNTER_AGGREGATIONS:
-        yield doc.problem((*path, "aggregation"), f"unknown counter aggregation '{aggregation}'",
-                          "a counter counts events (count) or adds up a field (sum + source_field)")
+        yield doc.problem(
+            (*path, "aggregation"),
+            f"unknown counter aggregation '{aggregation}'",
+            "a counter counts events (count) or adds up a field (sum + source_field)",
+        )
     elif aggregation == "sum" and attr.source_field is None:
-        yield doc.problem((*path, "aggregation"), "aggregation: sum needs a source_field",
-                          "add source_field: the numeric column to add up")
+        yield doc.problem(
+            (*path, "aggregation"),
+            "aggregation: sum needs a source_field",
+            "add source_field: the numeric column to add up",
+        )
     elif aggregation == "count" and attr.source_field is not None:
-        yield doc.problem((*path, "source_field"), "a counting counter uses no source_field",
-                          "remove source_field, or use aggregation: sum to add it up", key=True)
+        yield doc.problem(
+            (*path, "source_field"),
+            "a counting counter uses no source_field",
+            "remove source_field, or use aggregation: sum to add it up",
+            key=True,
+        )
     if attr.window_duration is None:
-        yield doc.problem(path, "missing required key 'window_duration' (counter attribute)",
-                          "add window_duration: 24h (or 30m, 7d, …)")
+        yield doc.problem(
+            path,
+            "missing required key 'window_duration' (counter attribute)",
+            "add window_duration: 24h (or 30m, 7d, …)",
+        )
     yield from _duration_problems(doc, (*path, "window_duration"), attr.window_duration)
     yield from _sub_duration_problems(doc, path, attr)
     if attr.counter_type == "total" and attr.window_duration is not None:
@@ -265,11 +368,13 @@ def _counter_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Itera
         except ValueError:
             short = False
         if short:
-            yield doc.problem((*path, "counter_type"),
-                              f"counter_type: total with a {attr.window_duration} window",
-                              "total counters are lifetime counts with backfill; a window "
-                              "like this one wants counter_type: sliding (the default)",
-                              severity="warning")
+            yield doc.problem(
+                (*path, "counter_type"),
+                f"counter_type: total with a {attr.window_duration} window",
+                "total counters are lifetime counts with backfill; a window "
+                "like this one wants counter_type: sliding (the default)",
+                severity="warning",
+            )
 
 
 def _sub_duration_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
@@ -277,24 +382,37 @@ def _sub_duration_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> 
         sub_path = (*path, "sub_durations", j)
         yield from _duration_problems(doc, (*sub_path, "duration"), sub.duration)
         if not IDENTIFIER_RE.match(sub.identifier):
-            yield doc.problem((*sub_path, "identifier"),
-                              f"invalid identifier '{sub.identifier}'",
-                              "letters, digits and _, not starting with a digit")
-    yield from _dup_problems(doc, "sub-duration identifier", (
-        (s.identifier, (*path, "sub_durations", j, "identifier"))
-        for j, s in enumerate(attr.sub_durations or [])))
+            yield doc.problem(
+                (*sub_path, "identifier"),
+                f"invalid identifier '{sub.identifier}'",
+                "letters, digits and _, not starting with a digit",
+            )
+    yield from _dup_problems(
+        doc,
+        "sub-duration identifier",
+        (
+            (s.identifier, (*path, "sub_durations", j, "identifier"))
+            for j, s in enumerate(attr.sub_durations or [])
+        ),
+    )
 
 
 def _imported_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
     if attr.aggregation is not None:
-        yield doc.problem((*path, "aggregation"), "imported_batch attributes take no aggregation",
-                          "they are copied from the parent segment as they are", key=True)
+        yield doc.problem(
+            (*path, "aggregation"),
+            "imported_batch attributes take no aggregation",
+            "they are copied from the parent segment as they are",
+            key=True,
+        )
     if attr.sensitivity == "sensitive":
-        yield doc.problem((*path, "sensitivity"),
-                          "sensitivity of an imported_batch attribute cannot be set through "
-                          "the API and is ignored",
-                          "mark the attribute sensitive on the parent segment instead",
-                          severity="warning")
+        yield doc.problem(
+            (*path, "sensitivity"),
+            "sensitivity of an imported_batch attribute cannot be set through "
+            "the API and is ignored",
+            "mark the attribute sensitive on the parent segment instead",
+            severity="warning",
+        )
 
 
 def _sensitivity_warning(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
@@ -303,11 +421,12 @@ def _sensitivity_warning(doc: LoadedDocument, path: Path, attr: Attribute) -> It
     words = re.split(r"[^a-z0-9]+", f"{attr.name} {attr.identifier or ''}".lower())
     joined = "_".join(words)
     if any(w in words or (len(w) > 4 and w in joined) for w in PII_WORDS):
-        yield doc.problem((*path, "name"),
-                          f"attribute '{attr.name}' looks like personal data but is not "
-                          "marked sensitive",
-                          "add sensitivity: sensitive to keep it out of API responses",
-                          severity="warning")
+        yield doc.problem(
+            (*path, "name"),
+            f"attribute '{attr.name}' looks like personal data but is not marked sensitive",
+            "add sensitivity: sensitive to keep it out of API responses",
+            severity="warning",
+        )
 
 
 def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
@@ -316,36 +435,57 @@ def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     names = [k.name for k in stitching.stitching_keys]
     base: Path = ("id_stitching",)
     if len(names) > MAX_STITCHING_KEYS:
-        yield doc.problem((*base, "stitching_keys"), f"{len(names)} stitching keys; the API "
-                          f"allows at most {MAX_STITCHING_KEYS}")
+        yield doc.problem(
+            (*base, "stitching_keys"),
+            f"{len(names)} stitching keys; the API allows at most {MAX_STITCHING_KEYS}",
+        )
     for i, key in enumerate(stitching.stitching_keys):
         path = (*base, "stitching_keys", i)
         if key.exclude_regex is not None and key.valid_regexp is not None:
-            yield doc.problem((*path, "valid_regexp"), "give either exclude_regex or valid_regexp",
-                              "exclude_regex is turned into a validRegexp; keep one", key=True)
+            yield doc.problem(
+                (*path, "valid_regexp"),
+                "give either exclude_regex or valid_regexp",
+                "exclude_regex is turned into a validRegexp; keep one",
+                key=True,
+            )
         if key.internal is not None and key.workflow_only is not None:
-            yield doc.problem((*path, "workflow_only"), "give either internal or workflow_only",
-                              "workflow_only is an alias of internal; keep one", key=True)
+            yield doc.problem(
+                (*path, "workflow_only"),
+                "give either internal or workflow_only",
+                "workflow_only is an alias of internal; keep one",
+                key=True,
+            )
         for field in ("exclude_regex", "valid_regexp"):
             value = getattr(key, field)
             if value is not None:
                 yield from _regex_problems(doc, (*path, field), value)
     if stitching.primary_key is not None and stitching.primary_key not in names:
         close = difflib.get_close_matches(stitching.primary_key, names, n=1)
-        yield doc.problem((*base, "primary_key"),
-                          f"primary_key '{stitching.primary_key}' is not a stitching key",
-                          f"did you mean '{close[0]}'?" if close else
-                          "add it to stitching_keys, or name one of them")
+        yield doc.problem(
+            (*base, "primary_key"),
+            f"primary_key '{stitching.primary_key}' is not a stitching key",
+            f"did you mean '{close[0]}'?"
+            if close
+            else "add it to stitching_keys, or name one of them",
+        )
     if stitching.ext_lookup_key is not None and stitching.ext_lookup_key in names:
-        yield doc.problem((*base, "ext_lookup_key"),
-                          f"ext_lookup_key '{stitching.ext_lookup_key}' is a stitching key",
-                          "ext_lookup_key must be the parent segment's profile key (a master "
-                          "table column such as customer_id); `rtcfg validate --online` checks it",
-                          severity="warning")
+        yield doc.problem(
+            (*base, "ext_lookup_key"),
+            f"ext_lookup_key '{stitching.ext_lookup_key}' is a stitching key",
+            "ext_lookup_key must be the parent segment's profile key (a master "
+            "table column such as customer_id); `rtcfg validate --online` checks it",
+            severity="warning",
+        )
 
 
-CHECKS: tuple[Check, ...] = (check_uniqueness, check_events, check_filter_length,
-                             check_event_tables, check_attributes, check_stitching)
+CHECKS: tuple[Check, ...] = (
+    check_uniqueness,
+    check_events,
+    check_filter_length,
+    check_event_tables,
+    check_attributes,
+    check_stitching,
+)
 
 
 def check_config(config: Config, doc: LoadedDocument) -> list[Problem]:

@@ -32,8 +32,9 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, no_color: bool) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.pass_context
 def validate(ctx: click.Context, files: tuple[str, ...], strict: bool, fmt: str) -> None:
     """Check rt_config.yaml files offline; every problem, with file:line:column."""
@@ -61,12 +62,17 @@ def schema(output: str | None) -> None:
         render.echo(text.rstrip("\n"))
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
-                               "help_option_names": []})
+@cli.command(
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_extra_args": True,
+        "help_option_names": [],
+    }
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def emulator(args: tuple[str, ...]) -> None:
     """Run the local API emulator (see `rtcfg emulator --help`)."""
-    from rtcfg.emulator import main as emulator_main
+    from rtcfg.emulator.__main__ import main as emulator_main
 
     sys.exit(emulator_main(list(args)))
 

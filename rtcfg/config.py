@@ -181,9 +181,15 @@ def interpolate(doc: LoadedDocument, env: Mapping[str, str]) -> list[Problem]:
                 return env[name]
             if default is not None:
                 return default
-            problems.append(doc.problem(path, f"environment variable {name} is not set",
-                                        f"export {name}=… or write ${{{name}:-default}}"))
+            problems.append(
+                doc.problem(
+                    path,
+                    f"environment variable {name} is not set",
+                    f"export {name}=… or write ${{{name}:-default}}",
+                )
+            )
             return match.group(0)
+
         return _VAR_RE.sub(one, text)
 
     def walk(node: Any, path: tuple[str | int, ...]) -> Any:
@@ -205,21 +211,27 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[tuple[str | int, 
     path: list[str | int] = []
     node = data
     for element in loc:
-        if isinstance(node, dict) and element in node:
+        in_dict = isinstance(node, dict) and element in node
+        in_list = isinstance(node, list) and isinstance(element, int) and element < len(node)
+        if in_dict or in_list:
             path.append(element)
             node = node[element]
-        elif isinstance(node, list) and isinstance(element, int) and element < len(node):
-            path.append(element)
-            node = node[element]
-        elif isinstance(node, dict) and isinstance(element, str) and element not in node:
-            if element in _all_field_names():
-                return (*path, element), True
+        elif isinstance(node, dict) and element in _all_field_names():
+            return (*path, element), True
     return tuple(path), False
 
 
 def _all_field_names() -> set[str]:
-    models: list[type[BaseModel]] = [Config, Event, EventTable, Filter, Attribute, SubDuration,
-                                     StitchingKey, IdStitching]
+    models: list[type[BaseModel]] = [
+        Config,
+        Event,
+        EventTable,
+        Filter,
+        Attribute,
+        SubDuration,
+        StitchingKey,
+        IdStitching,
+    ]
     return {name for model in models for name in model.model_fields}
 
 
@@ -227,9 +239,13 @@ def _model_at(path: tuple[str | int, ...]) -> type[BaseModel]:
     """The model that validates the mapping at ``path`` (for "did you mean" suggestions)."""
     keys = [p for p in path if isinstance(p, str)]
     table: dict[tuple[str, ...], type[BaseModel]] = {
-        (): Config, ("events",): Event, ("events", "filter"): Filter,
-        ("event_tables",): EventTable, ("attributes",): Attribute,
-        ("attributes", "sub_durations"): SubDuration, ("id_stitching",): IdStitching,
+        (): Config,
+        ("events",): Event,
+        ("events", "filter"): Filter,
+        ("event_tables",): EventTable,
+        ("attributes",): Attribute,
+        ("attributes", "sub_durations"): SubDuration,
+        ("id_stitching",): IdStitching,
         ("id_stitching", "stitching_keys"): StitchingKey,
     }
     return table.get(tuple(keys), Config)
@@ -242,25 +258,31 @@ def _pydantic_problem(doc: LoadedDocument, error: Mapping[str, Any]) -> Problem:
         key = str(path[-1])
         known = sorted(_model_at(path[:-1]).model_fields)
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}"
-        return doc.problem(path, f"unknown key '{key}'", hint, key=True)
+        suggestion = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+        return doc.problem(path, f"unknown key '{key}'", suggestion, key=True)
     if kind == "missing":
         parent = path[:-1] if absent else path
-        return doc.problem(parent, f"missing required key '{path[-1]}'",
-                           f"add '{path[-1]}: …' here")
+        return doc.problem(
+            parent, f"missing required key '{path[-1]}'", f"add '{path[-1]}: …' here"
+        )
     where = str(path[-1]) if path else "document"
     message = str(error["msg"]).removeprefix("Value error, ")
-    hint = None
+    hint: str | None = None
     if kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", ""))
         options = re.findall(r"'([^']*)'", expected)
-        close = difflib.get_close_matches(str(error.get("input")), options, n=1, cutoff=0.5)
+        nearest = difflib.get_close_matches(str(error.get("input")), options, n=1, cutoff=0.5)
         message = f"'{error.get('input')}' is not one of {', '.join(options)}"
-        hint = f"did you mean '{close[0]}'?" if close else None
+        hint = f"did you mean '{nearest[0]}'?" if nearest else None
     return doc.problem(path, f"{where}: {message}", hint)
 
 
-_ITEM_LISTS = (("events",), ("event_tables",), ("attributes",), ("id_stitching", "stitching_keys"))
+_ITEM_LISTS: tuple[tuple[str, ...], ...] = (
+    ("events",),
+    ("event_tables",),
+    ("attributes",),
+    ("id_stitching", "stitching_keys"),
+)
 
 
 def _salvage(doc: LoadedDocument, error_paths: list[tuple[str | int, ...]]) -> Config | None:
@@ -285,8 +307,9 @@ def _salvage(doc: LoadedDocument, error_paths: list[tuple[str | int, ...]]) -> C
         if not isinstance(items, list):
             return None
         if prefix == ("events",):
-            doc.dropped_event_names |= {str(items[i].get("name")) for i in indexes
-                                        if isinstance(items[i], dict)}
+            doc.dropped_event_names |= {
+                str(items[i].get("name")) for i in indexes if isinstance(items[i], dict)
+            }
         holder[prefix[-1]] = [item for i, item in enumerate(items) if i not in indexes]
         data[prefix[0]] = holder[prefix[-1]] if len(prefix) == 1 else holder
     try:
@@ -316,9 +339,9 @@ def validate_model(doc: LoadedDocument) -> tuple[Config | None, list[Problem], b
         return _salvage(doc, paths), problems, False
 
 
-def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> tuple[
-    Config | None, LoadedDocument | None, list[Problem]
-]:
+def load_config(
+    path: str | Path, env: Mapping[str, str] | None = None
+) -> tuple[Config | None, LoadedDocument | None, list[Problem]]:
     """Load and check one config file; returns the Config (None on errors) and all problems."""
     from rtcfg.checks import check_config
 

@@ -33,8 +33,13 @@ def problems_text(file: str, problems: Sequence[Problem], *, color: bool = False
     lines = []
     for problem in problems:
         first, *rest = problem.format().split("\n")
-        lines.append(first.replace(f": {problem.severity}: ",
-                                   f": {paint(problem.severity, problem.severity, color)}: ", 1))
+        lines.append(
+            first.replace(
+                f": {problem.severity}: ",
+                f": {paint(problem.severity, problem.severity, color)}: ",
+                1,
+            )
+        )
         lines.extend(rest)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors

@@ -38,7 +38,10 @@ def empty_filter_rule() -> Body:
 def filter_rule_from_sugar(field: str, pattern: str) -> Body:
     """``filter: {field, pattern}`` → the API filterRule (assumed grammar)."""
     operator = {"type": "Regexp", "not": False, "rightValue": pattern}
-    return {"type": "And", "conditions": [{"type": "Column", "column": field, "operator": operator}]}
+    return {
+        "type": "And",
+        "conditions": [{"type": "Column", "column": field, "operator": operator}],
+    }
 
 
 def valid_regexp_from_exclude(pattern: str) -> str:
@@ -75,8 +78,12 @@ def key_event_body(event: Event) -> Body:
         rule = filter_rule_from_sugar(event.filter.field, event.filter.pattern)
     else:
         rule = copy.deepcopy(event.filter_rule) if event.filter_rule else empty_filter_rule()
-    body: Body = {"name": event.name, "databaseName": event.database, "tableName": event.table,
-                  "filterRule": rule}
+    body: Body = {
+        "name": event.name,
+        "databaseName": event.database,
+        "tableName": event.table,
+        "filterRule": rule,
+    }
     if event.description is not None:
         body["description"] = event.description
     return body
@@ -87,24 +94,37 @@ def _common_attribute_body(attr: Attribute) -> Body:
     if attr.description is not None:
         body["description"] = attr.description
     body["sensitive"] = attr.sensitivity == "sensitive"
-    body["filterRule"] = copy.deepcopy(attr.filter_rule) if attr.filter_rule else (
-        empty_filter_rule())
+    body["filterRule"] = (
+        copy.deepcopy(attr.filter_rule) if attr.filter_rule else (empty_filter_rule())
+    )
     return body
 
 
 def _single_fields(attr: Attribute) -> Body:
-    return {"valueColumn": attr.source_field, "dataType": attr.data_type or "string",
-            "duration": duration_body(attr.duration or DEFAULT_SINGLE_DURATION)}
+    return {
+        "valueColumn": attr.source_field,
+        "dataType": attr.data_type or "string",
+        "duration": duration_body(attr.duration or DEFAULT_SINGLE_DURATION),
+    }
 
 
 def _list_fields(attr: Attribute) -> Body:
     column = attr.source_field
-    aggregation = {"name": LIST_AGGREGATION_NAME, "identifier": LIST_AGGREGATION_NAME,
-                   "column": column, "aggregationType": attr.aggregation or "distinct_list"}
+    aggregation = {
+        "name": LIST_AGGREGATION_NAME,
+        "identifier": LIST_AGGREGATION_NAME,
+        "column": column,
+        "aggregationType": attr.aggregation or "distinct_list",
+    }
     expiry = attr.expiry_days if attr.expiry_days is not None else DEFAULT_LIST_EXPIRY_DAYS
-    return {"fields": [column], "idColumn": column, "aggregations": [aggregation],
-            "maxItems": attr.max_items if attr.max_items is not None else DEFAULT_LIST_MAX_ITEMS,
-            "duration": duration_body(expiry), "actions": []}
+    return {
+        "fields": [column],
+        "idColumn": column,
+        "aggregations": [aggregation],
+        "maxItems": attr.max_items if attr.max_items is not None else DEFAULT_LIST_MAX_ITEMS,
+        "duration": duration_body(expiry),
+        "actions": [],
+    }
 
 
 def _counter_fields(attr: Attribute) -> Body:
@@ -112,9 +132,11 @@ def _counter_fields(attr: Attribute) -> Body:
         increment: Body = {"type": "field", "value": attr.source_field}
     else:
         increment = {"type": "const", "value": 1}
-    body: Body = {"counterType": attr.counter_type or DEFAULT_COUNTER_TYPE,
-                  "increment": increment,
-                  "duration": duration_body(attr.window_duration or "1d")}
+    body: Body = {
+        "counterType": attr.counter_type or DEFAULT_COUNTER_TYPE,
+        "increment": increment,
+        "duration": duration_body(attr.window_duration or "1d"),
+    }
     if attr.sub_durations:
         body["subDurations"] = [
             {**duration_body(s.duration), "name": s.name, "identifier": s.identifier}
@@ -136,8 +158,12 @@ def key_column_body(key: StitchingKey) -> Body:
     else:
         valid = key.valid_regexp
     internal = key.internal if key.internal is not None else key.workflow_only
-    return {"name": key.name, "validRegexp": valid, "invalidTexts": list(key.invalid_texts or []),
-            "internal": bool(internal)}
+    return {
+        "name": key.name,
+        "validRegexp": valid,
+        "invalidTexts": list(key.invalid_texts or []),
+        "internal": bool(internal),
+    }
 
 
 def _event_tables(config: Config) -> list[Body]:
@@ -151,8 +177,11 @@ def _event_tables(config: Config) -> list[Body]:
 
 def setting_body(config: Config) -> Body:
     """The complete ``realtime_setting`` PATCH body (all four writable keys)."""
-    batch = [{"column": a.column or a.name, "name": a.name}
-             for a in config.attributes if a.kind == "imported_batch"]
+    batch = [
+        {"column": a.column or a.name, "name": a.name}
+        for a in config.attributes
+        if a.kind == "imported_batch"
+    ]
     return {
         "keyColumns": [key_column_body(k) for k in config.id_stitching.stitching_keys],
         "eventTables": _event_tables(config),
@@ -165,10 +194,13 @@ def desired_state(config: Config) -> DesiredState:
     """A validated Config → the DesiredState that plan diffs against live state."""
     key_events = {e.name: KeyEventState(e.name, key_event_body(e)) for e in config.events}
     attributes = {
-        a.effective_identifier: AttributeState(a.effective_identifier, attribute_body(a),
-                                               a.source_event)
-        for a in config.attributes if a.kind != "imported_batch"
+        a.effective_identifier: AttributeState(
+            a.effective_identifier, attribute_body(a), a.source_event
+        )
+        for a in config.attributes
+        if a.kind != "imported_batch"
     }
     renames = {e.name: e.renamed_from for e in config.events if e.renamed_from}
-    return DesiredState(config.parent_segment_id, setting_body(config), key_events, attributes,
-                        renames)
+    return DesiredState(
+        config.parent_segment_id, setting_body(config), key_events, attributes, renames
+    )

@@ -29,9 +29,9 @@ class ValidationResult:
         return any(p.severity == "error" or strict for p in self.problems)
 
 
-def validate_files(files: Sequence[str], env: Mapping[str, str] | None = None) -> list[
-    ValidationResult
-]:
+def validate_files(
+    files: Sequence[str], env: Mapping[str, str] | None = None
+) -> list[ValidationResult]:
     """Offline validation of each file; every problem of every file is collected."""
     results = []
     for file in files:

@@ -17,8 +17,13 @@ HEAVY = ("httpx", "deepdiff", "jinja2", "tabulate")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rtcfg", *args], capture_output=True,
-                          text=True, cwd=ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "rtcfg", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
 
 
 def test_version_prints_the_version() -> None:
@@ -35,8 +40,13 @@ def test_version_and_validate_do_not_import_heavy_libraries() -> None:
         f"print('LOADED', [m for m in {HEAVY!r} if m in sys.modules])\n"
     )
     for args in (["--version"], ["validate", "examples/large.yaml"]):
-        out = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
-                             text=True, cwd=ROOT, check=False).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        ).stdout
         assert "LOADED []" in out, (args, out)
 
 
@@ -75,6 +85,7 @@ def test_schema_goes_to_stdout_or_a_file(tmp_path: Path) -> None:
 
 
 def test_large_example_is_what_the_generator_writes() -> None:
-    check = subprocess.run([sys.executable, "bench/make_large_example.py", "--check"],
-                           cwd=ROOT, check=False)
+    check = subprocess.run(
+        [sys.executable, "bench/make_large_example.py", "--check"], cwd=ROOT, check=False
+    )
     assert check.returncode == 0, "run: python bench/make_large_example.py"

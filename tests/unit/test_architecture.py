@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parent.parent.parent / "rtcfg"
-OWNERS = {"click": {"cli"}, "httpx": {"client"}, "deepdiff": {"diff"}, "yaml": {"yamlio"},
-          "tabulate": {"render"}, "jinja2": {"render"}}
+OWNERS = {
+    "click": {"cli"},
+    "httpx": {"client"},
+    "deepdiff": {"diff"},
+    "yaml": {"yamlio"},
+    "tabulate": {"render"},
+    "jinja2": {"render"},
+}
 PRINTERS = {"cli", "render"}
 
 
@@ -43,13 +49,19 @@ def test_third_party_libraries_stay_in_their_module(path: Path) -> None:
 def test_only_cli_and_render_print(path: Path) -> None:
     if path.stem in PRINTERS:
         return
-    calls = [n for n in ast.walk(ast.parse(path.read_text()))
-             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"]
+    calls = [
+        n
+        for n in ast.walk(ast.parse(path.read_text()))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
+    ]
     assert not calls, f"{path.name} calls print()"
 
 
 def test_the_emulator_imports_nothing_from_rtcfg() -> None:
     for path in (PACKAGE / "emulator").rglob("*.py"):
-        offenders = {n for n in imports_of(path) if n == "rtcfg" or (
-            n.startswith("rtcfg.") and not n.startswith("rtcfg.emulator"))}
+        offenders = {
+            n
+            for n in imports_of(path)
+            if n == "rtcfg" or (n.startswith("rtcfg.") and not n.startswith("rtcfg.emulator"))
+        }
         assert not offenders, f"{path.name} imports {offenders}"

@@ -59,26 +59,45 @@ def test_dollar_dollar_escapes_a_dollar(tmp_path: Path) -> None:
 
 
 def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path) -> None:
-    path = write(tmp_path, "\n".join([
-        'parent_segment_id: "1"',
-        "events:",
-        "  - {name: a, database: d, tabel: t}",
-        "  - {name: b, database: d, table: t, filter: {field: f, pattern: '(['}}",
-        "attributes:",
-        "  - {name: x, type: single, source_event: nope, source_field: p}",
-        "  - {name: y, type: list, source_event: b, source_field: p, max_items: 500}",
-        "id_stitching: {primary_key: k, stitching_keys: [{name: j}]}", ""]))
+    path = write(
+        tmp_path,
+        "\n".join(
+            [
+                'parent_segment_id: "1"',
+                "events:",
+                "  - {name: a, database: d, tabel: t}",
+                "  - {name: b, database: d, table: t, filter: {field: f, pattern: '(['}}",
+                "attributes:",
+                "  - {name: x, type: single, source_event: nope, source_field: p}",
+                "  - {name: y, type: list, source_event: b, source_field: p, max_items: 500}",
+                "id_stitching: {primary_key: k, stitching_keys: [{name: j}]}",
+                "",
+            ]
+        ),
+    )
     _, _, problems = load_config(path, env={})
     messages = " | ".join(p.message for p in problems if p.severity == "error")
-    for fragment in ("unknown key 'tabel'", "invalid regular expression", "names no event",
-                     "max_items 500", "primary_key 'k'"):
+    for fragment in (
+        "unknown key 'tabel'",
+        "invalid regular expression",
+        "names no event",
+        "max_items 500",
+        "primary_key 'k'",
+    ):
         assert fragment in messages
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("30m", (30, "minute")), ("1h", (1, "hour")), ("7d", (7, "day")), (60, (60, "day")),
-    ("2 hours", (2, "hour")), ("15 minutes", (15, "minute")),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("30m", (30, "minute")),
+        ("1h", (1, "hour")),
+        ("7d", (7, "day")),
+        (60, (60, "day")),
+        ("2 hours", (2, "hour")),
+        ("15 minutes", (15, "minute")),
+    ],
+)
 def test_durations_parse(value: str | int, expected: tuple[int, str]) -> None:
     assert parse_duration(value) == expected
 

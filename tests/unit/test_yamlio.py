@@ -41,10 +41,17 @@ def test_alias_bomb_is_refused() -> None:
     assert str(MAX_NODES) in err.value.problem.message
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("", "empty"), ("# only a comment\n", "empty"), ("- a\n", "mapping"),
-    ("just text\n", "mapping"), ("a:\n\t- b\n", "tab"), ("a: [1,\n", "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "empty"),
+        ("# only a comment\n", "empty"),
+        ("- a\n", "mapping"),
+        ("just text\n", "mapping"),
+        ("a:\n\t- b\n", "tab"),
+        ("a: [1,\n", "invalid YAML"),
+    ],
+)
 def test_unusable_documents_get_a_located_problem(text: str, fragment: str) -> None:
     with pytest.raises(YamlLoadError) as err:
         load_config_text(text, "f.yaml")
