@@ -11,6 +11,7 @@ place and never shows a traceback for them::
     │   ├── NotFoundError           404: unknown parent segment / object, RT disabled
     │   └── ConflictError           409: the server refused because of current state
     ├── TransportError              no usable answer: connection, timeout, bad body, deadline
+    │   └── WriteOutcomeUnknown     a POST may or may not have been stored: look it up first
     ├── PlanError                   a plan that cannot be carried out (unset extLookupKey, …)
     ├── ApplyError                  one or more apply steps failed
     └── RefusedError                exit 3: stale saved plan, destroy not allowed, not confirmed
@@ -118,6 +119,11 @@ class ConflictError(ApiError):
 
 class TransportError(RtcfgError):
     """No usable answer came back: connection failure, timeout, malformed body, deadline."""
+
+
+class WriteOutcomeUnknown(TransportError):
+    """A POST failed after it may have reached the server: the caller must look the object up
+    by name/identifier before creating it again, or a duplicate could be made."""
 
 
 class PlanError(RtcfgError):
