@@ -67,10 +67,12 @@ def check_attribute_create(body: Any) -> Json:
         out["sensitive"] = sensitive
     elif kind == "list":
         out["idColumn"] = req_str(body, "idColumn", "body")
-        out.update(_list_patchable(body, full=True))
+        out.update(_list_patchable(body))
     else:
         out["counterType"] = req_enum(
-            {"counterType": body.get("counterType", "sliding")}, "counterType", "body",
+            {"counterType": body.get("counterType", "sliding")},
+            "counterType",
+            "body",
             COUNTER_TYPES,
         )
         out["increment"] = _increment(body.get("increment"))
@@ -105,12 +107,12 @@ def check_attribute_patch(body: Any, current: Json) -> Json:
         changes["description"] = opt_text(body, "description", "body")
     if kind == "list":
         merged = {**current, **body}
-        full = _list_patchable(merged, full=True)
+        full = _list_patchable(merged)
         changes.update({k: full[k] for k in body if k in full})
     elif "duration" in body:
         changes["duration"] = check_duration(body["duration"], "body.duration")
     if kind == "counter":
-        duration = changes.get("duration", current["duration"])
+        duration = dict(changes["duration"] if "duration" in changes else current["duration"])
         subs = body.get("subDurations", current.get("subDurations", []))
         changes["subDurations"] = _sub_durations(subs, duration)
     return changes
@@ -158,7 +160,7 @@ def _sub_durations(value: Any, duration: Json) -> list[Json]:
     return out
 
 
-def _list_patchable(body: Json, full: bool) -> Json:
+def _list_patchable(body: Json) -> Json:
     where = "body"
     fields = req_list(body, "fields", where)
     if not fields or not all(isinstance(f, str) and f for f in fields):
@@ -184,11 +186,13 @@ def _actions(value: Any) -> list[Json]:
     for i, item in enumerate(value):
         where = f"body.actions[{i}]"
         act = check_object(item, where, keys, keys)
-        out.append({
-            "action": req_enum(act, "action", where, LIST_ACTIONS),
-            "realtimeKeyEventId": _key_event_ref(act.get("realtimeKeyEventId"), where),
-            "filterRule": check_rule(act.get("filterRule"), f"{where}.filterRule"),
-        })
+        out.append(
+            {
+                "action": req_enum(act, "action", where, LIST_ACTIONS),
+                "realtimeKeyEventId": _key_event_ref(act.get("realtimeKeyEventId"), where),
+                "filterRule": check_rule(act.get("filterRule"), f"{where}.filterRule"),
+            }
+        )
     return out
 
 
@@ -200,12 +204,14 @@ def _aggregations(value: Any) -> list[Json]:
     for i, item in enumerate(value):
         where = f"body.aggregations[{i}]"
         agg = check_object(item, where, keys, keys)
-        out.append({
-            "name": req_str(agg, "name", where),
-            "identifier": check_identifier(agg.get("identifier"), f"{where}.identifier"),
-            "column": req_str(agg, "column", where),
-            "aggregationType": req_enum(agg, "aggregationType", where, AGGREGATION_TYPES),
-        })
+        out.append(
+            {
+                "name": req_str(agg, "name", where),
+                "identifier": check_identifier(agg.get("identifier"), f"{where}.identifier"),
+                "column": req_str(agg, "column", where),
+                "aggregationType": req_enum(agg, "aggregationType", where, AGGREGATION_TYPES),
+            }
+        )
     check_unique((a["identifier"] for a in out), "aggregations.identifier")
     return out
 

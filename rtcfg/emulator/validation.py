@@ -93,9 +93,7 @@ def empty_rule() -> Json:
     return {"type": "And", "conditions": []}
 
 
-def check_object(
-    obj: Any, where: str, required: Iterable[str], allowed: Iterable[str]
-) -> Json:
+def check_object(obj: Any, where: str, required: Iterable[str], allowed: Iterable[str]) -> Json:
     """``obj`` must be an object holding every ``required`` key and no key outside ``allowed``."""
     if not isinstance(obj, dict):
         raise invalid(f"{where} must be a JSON object")
@@ -223,7 +221,9 @@ def check_setting(body: Any) -> Json:
             try:
                 re.compile(regexp)
             except re.error as exc:
-                raise invalid(f"{where}.validRegexp is not a valid regular expression: {exc}") from exc
+                raise invalid(
+                    f"{where}.validRegexp is not a valid regular expression: {exc}"
+                ) from exc
         texts = col.get("invalidTexts", [])
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise invalid(f"{where}.invalidTexts must be an array of strings")
@@ -231,27 +231,40 @@ def check_setting(body: Any) -> Json:
         if not isinstance(internal, bool):
             raise invalid(f"{where}.internal must be a boolean")
         cols.append(
-            {"name": col["name"], "validRegexp": regexp, "invalidTexts": list(texts),
-             "internal": internal}
+            {
+                "name": col["name"],
+                "validRegexp": regexp,
+                "invalidTexts": list(texts),
+                "internal": internal,
+            }
         )
     check_unique((c["name"] for c in cols), "keyColumns.name")
     tables = []
     for i, tbl in enumerate(req_list(body, "eventTables", "body", MAX_EVENT_TABLES)):
         where = f"eventTables[{i}]"
         check_object(tbl, where, ("database", "table"), ())
-        tables.append({"database": req_str(tbl, "database", where),
-                       "table": req_str(tbl, "table", where)})
+        tables.append(
+            {"database": req_str(tbl, "database", where), "table": req_str(tbl, "table", where)}
+        )
     check_unique(((t["database"], t["table"]) for t in tables), "eventTables")
     batch = []
     for i, attr in enumerate(req_list(body, "batchAttributes", "body")):
         where = f"batchAttributes[{i}]"
         check_object(attr, where, ("column",), ("column", "name"))
-        batch.append({"column": req_str(attr, "column", where),
-                      "name": req_str(attr, "name", where, nullable=True)})
+        batch.append(
+            {
+                "column": req_str(attr, "column", where),
+                "name": req_str(attr, "name", where, nullable=True),
+            }
+        )
     check_unique((b["column"] for b in batch), "batchAttributes.column")
     ext = req_str(body, "extLookupKey", "body", nullable=True)
-    return {"keyColumns": cols, "eventTables": tables, "batchAttributes": batch,
-            "extLookupKey": ext}
+    return {
+        "keyColumns": cols,
+        "eventTables": tables,
+        "batchAttributes": batch,
+        "extLookupKey": ext,
+    }
 
 
 # --- key events ---------------------------------------------------------------------------------

@@ -1,0 +1,143 @@
+"""The emulator application: store + faults + auth + request log + ``/_emulator`` control API."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from .errors import ApiError, bad_request
+from .faults import Faults
+from .routes import WRITE_METHODS, Auth, Request, handle
+from .state import Store
+
+SeedArg = dict[str, Any] | str | Path | None
+PACKAGE_SEED = Path(__file__).with_name("seed.json")
+
+
+def load_seed(seed: SeedArg) -> dict[str, Any]:
+    """A seed given as a dict, a path, or None (the bundled ``seed.json``)."""
+    if isinstance(seed, dict):
+        return seed
+    path = PACKAGE_SEED if seed is None else Path(seed)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the seed must be a JSON object")
+    return data
+
+
+def save_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` atomically (temp file in the same directory, then rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Emulator:
+    """Everything but the sockets. Methods are called from the event-loop thread, except
+    ``faults.configure``, ``requests`` and ``stats`` which are thread-safe."""
+
+    def __init__(
+        self,
+        seed: SeedArg = None,
+        *,
+        update_seconds: float = 2.0,
+        auth: Auth | None = None,
+        faults: dict[str, Any] | None = None,
+        state_file: str | Path | None = None,
+    ) -> None:
+        self.store = Store(load_seed(seed), update_seconds=update_seconds)
+        self.auth = auth or Auth()
+        self._fault_cfg = dict(faults or {})
+        self.faults = Faults(**self._fault_cfg)
+        self.state_file = Path(state_file) if state_file else None
+        if self.state_file is not None and self.state_file.exists():
+            self.store.load(load_seed(self.state_file))
+        self._lock = threading.Lock()
+        self._log: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.count = 0
+
+    # --- bookkeeping ----------------------------------------------------------------------------
+
+    def enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.count += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def record(self, method: str, path: str, status: int | None, fault: str | None) -> None:
+        with self._lock:
+            self._log.append({"method": method, "path": path, "status": status, "fault": fault})
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(e) for e in self._log]
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                "in_flight": self.in_flight,
+                "max_in_flight": self.max_in_flight,
+                "requests": self.count,
+            }
+
+    def reset(self) -> None:
+        self.store.reset()
+        self.faults.configure(replace=True, **self._fault_cfg)
+        with self._lock:
+            self._log.clear()
+            self.max_in_flight = self.in_flight
+            self.count = 0
+        self.save()
+
+    def save(self) -> None:
+        if self.state_file is not None:
+            save_atomic(self.state_file, self.store.dump())
+
+    # --- requests -------------------------------------------------------------------------------
+
+    def api(self, req: Request) -> tuple[int, Any]:
+        """Answer an API request and persist the state after a successful write."""
+        status, body = handle(self.store, req, self.auth)
+        if status < 300 and req.method in WRITE_METHODS:
+            self.save()
+        return status, body
+
+    def control(self, req: Request) -> tuple[int, Any]:
+        """The ``/_emulator/*`` endpoints (no auth, never faulted, not logged)."""
+        route = (req.method, req.path)
+        try:
+            if route == ("GET", "/_emulator/requests"):
+                return 200, self.requests()
+            if route == ("GET", "/_emulator/stats"):
+                return 200, self.stats()
+            if route == ("POST", "/_emulator/reset"):
+                self.reset()
+                return 200, {}
+            if route == ("GET", "/_emulator/faults"):
+                return 200, self.faults.snapshot()
+            if route == ("POST", "/_emulator/faults"):
+                try:
+                    cfg = json.loads(req.body or b"{}")
+                except ValueError as exc:
+                    raise bad_request("faults: body is not JSON") from exc
+                if not isinstance(cfg, dict):
+                    raise bad_request("faults: body must be an object")
+                return 200, self.faults.configure(**cfg)
+            return 404, {"code": "not_found", "message": f"no route for {req.path}"}
+        except ApiError as err:
+            return err.status, err.body()

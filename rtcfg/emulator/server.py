@@ -1,0 +1,311 @@
+"""Asyncio HTTP/1.1 server (keep-alive, Content-Length bodies, JSON) and ``EmulatorThread``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+from http import HTTPStatus
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote
+
+from .app import Emulator, SeedArg
+from .faults import Decision
+from .routes import WRITE_METHODS, Auth, Request
+
+MAX_HEADER = 64 * 1024
+MAX_BODY = 8 * 1024 * 1024
+HTML = b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
+
+
+class _Close(Exception):
+    """Close the connection without (further) answer."""
+
+
+async def read_request(reader: asyncio.StreamReader) -> tuple[Request, bool] | None:
+    """Read one request; None at a clean EOF. Returns (request, keep_alive)."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as exc:
+        if exc.partial.strip():
+            raise _Close() from exc
+        return None
+    except asyncio.LimitOverrunError as exc:
+        raise _Close() from exc
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise _Close()
+    method, target, version = parts
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    if "transfer-encoding" in headers:
+        raise _Close()
+    length = int(headers.get("content-length", "0") or "0")
+    if length < 0 or length > MAX_BODY:
+        raise _Close()
+    body = await reader.readexactly(length) if length else b""
+    path, _, query = target.partition("?")
+    conn = headers.get("connection", "").lower()
+    keep = conn != "close" if version == "HTTP/1.1" else conn == "keep-alive"
+    return Request(method.upper(), unquote(path), query, headers, body), keep
+
+
+def render_head(status: int, ctype: str, extra: dict[str, str], keep: bool) -> bytes:
+    """Status line and headers, with the blank line that ends them."""
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Status"
+    head = [f"HTTP/1.1 {status} {reason}", f"Content-Type: {ctype}"]
+    head += [f"{k}: {v}" for k, v in extra.items()]
+    head.append("Connection: keep-alive" if keep else "Connection: close")
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+
+
+class Server:
+    """Serves one :class:`Emulator` on ``host:port`` (port 0 = any free port)."""
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.emulator = emulator
+        self.host = host
+        self.port = port
+        self._server: asyncio.base_events.Server | None = None
+        self._conns: set[asyncio.Task[None]] = set()
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(
+            self._connection, self.host, self.port, limit=MAX_HEADER, backlog=1024
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._conns):
+            task.cancel()
+        if self._conns:
+            await asyncio.gather(*self._conns, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._conns.add(task)
+        try:
+            while True:
+                got = await read_request(reader)
+                if got is None:
+                    break
+                req, keep = got
+                if req.path.startswith("/_emulator/"):
+                    status, payload = self.emulator.control(req)
+                    await self._send(writer, status, payload, keep)
+                else:
+                    await self._api(req, writer, keep)
+                if not keep:
+                    break
+        except (_Close, ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass
+        except asyncio.CancelledError:  # server shutting down: end this connection quietly
+            pass
+        finally:
+            self._conns.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _send(
+        self,
+        writer: asyncio.StreamWriter,
+        status: int,
+        payload: Any,
+        keep: bool,
+        extra: dict[str, str] | None = None,
+        mangle: str | None = None,
+    ) -> None:
+        """Write one response; ``mangle`` = non_json | truncated | reset spoils it."""
+        body = json.dumps(payload).encode()
+        ctype = "application/json; charset=utf-8"
+        length = len(body)
+        if mangle == "non_json":
+            status, body, ctype, length = 200, HTML, "text/html; charset=utf-8", len(HTML)
+        elif mangle == "truncated":
+            length = len(body) + 64
+        elif mangle == "reset":
+            body = body[: len(body) // 2]
+        headers = {**(extra or {}), "Content-Length": str(length)}
+        writer.write(render_head(status, ctype, headers, keep and mangle is None) + body)
+        await writer.drain()
+
+    async def _api(self, req: Request, writer: asyncio.StreamWriter, keep: bool) -> None:
+        emu = self.emulator
+        emu.enter()
+        decision = Decision()
+        outcome: list[Any] = [None, True]  # [status produced, connection still usable]
+        try:
+            decision = emu.faults.decide(req.method, req.path)
+            if decision.delay:
+                await asyncio.sleep(decision.delay)
+            await self._answer(req, writer, keep, decision, outcome)
+        finally:
+            emu.leave()
+            emu.record(req.method, req.path, outcome[0], decision.fault)
+        if not outcome[1]:
+            raise _Close()
+
+    async def _answer(
+        self,
+        req: Request,
+        writer: asyncio.StreamWriter,
+        keep: bool,
+        d: Decision,
+        outcome: list[Any],
+    ) -> None:
+        """Answer or fail per ``d.fault``; sets outcome = [status, keep connection]."""
+        emu, fault = self.emulator, d.fault
+        if fault in ("500", "502", "503"):
+            code = int(fault)
+            body = {"status": code, "error": HTTPStatus(code).phrase, "details": "injected fault"}
+            outcome[0] = code
+            await self._send(writer, code, body, keep)
+            return
+        if fault == "429":
+            extra = {"Retry-After": d.retry_after} if d.retry_after else {}
+            outcome[0] = 429
+            body = {"code": "too_many_requests", "message": "rate limit exceeded; retry later"}
+            await self._send(writer, 429, body, keep, extra)
+            return
+        if fault in ("drop", "hang_before_commit"):
+            outcome[1] = False
+            if fault == "hang_before_commit":
+                await asyncio.sleep(emu.faults.hang_seconds)
+            return
+        if fault in ("reset", "truncated", "non_json"):
+            if req.method in WRITE_METHODS:  # fail before doing anything
+                status, payload = 200, {"code": "injected_fault", "message": fault}
+            else:
+                status, payload = emu.api(req)
+            outcome[0] = 200 if fault == "non_json" else status
+            outcome[1] = fault == "non_json"
+            await self._send(writer, status, payload, keep, mangle=fault)
+            return
+        outcome[0], payload = emu.api(req)  # a write is committed here
+        if fault in ("lost_response", "hang_after_commit"):
+            outcome[1] = False
+            if fault == "hang_after_commit":
+                await asyncio.sleep(emu.faults.hang_seconds)
+            return
+        await self._send(writer, outcome[0], payload, keep)
+
+
+class EmulatorThread:
+    """The emulator on 127.0.0.1 (any free port) in a background thread with its own loop.
+
+    Use as a context manager; ``.url``, ``.stop()``, ``.set_faults(**cfg)``, ``.requests()``.
+    """
+
+    def __init__(
+        self,
+        seed: SeedArg = None,
+        *,
+        latency_ms: float = 0.0,
+        fault_rate: float = 0.0,
+        rate_limit: float | None = None,
+        fault_seed: int | None = None,
+        api_key: str | None = None,
+        read_only_key: str | None = None,
+        update_seconds: float = 0.2,
+        state_file: str | Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        faults: dict[str, Any] = {"latency_ms": latency_ms, "rate": fault_rate, "seed": fault_seed}
+        if rate_limit:
+            faults["rate_limit"] = rate_limit
+        self.emulator = Emulator(
+            seed,
+            update_seconds=update_seconds,
+            auth=Auth(api_key, read_only_key),
+            faults=faults,
+            state_file=state_file,
+        )
+        self._server = Server(self.emulator, host, port)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self.url = ""
+
+    def start(self) -> EmulatorThread:
+        if self._thread is not None:
+            return self
+        self._thread = threading.Thread(target=self._run, name="rtcfg-emulator", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            self._thread.join()
+            raise RuntimeError(f"emulator failed to start: {self._error}") from self._error
+        return self
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._server.start())
+            self.url = self._server.url
+        except BaseException as exc:  # reported to start()
+            self._error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(self._server.close())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    def stop(self) -> None:
+        """Stop serving and join the thread (idempotent)."""
+        if self._thread is None:
+            return
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._thread = None
+
+    def set_faults(self, **cfg: Any) -> dict[str, Any]:
+        """Same as ``POST /_emulator/faults`` (merges into the current configuration)."""
+        return self.emulator.faults.configure(**cfg)
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log: ``[{method, path, status, fault}]``."""
+        return self.emulator.requests()
+
+    def stats(self) -> dict[str, int]:
+        return self.emulator.stats()
+
+    def __enter__(self) -> EmulatorThread:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

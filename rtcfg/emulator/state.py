@@ -1,0 +1,458 @@
+"""The emulator's data model and rules. Pure: no I/O, time comes from an injected clock."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from .attributes import check_attribute_create, check_attribute_patch
+from .errors import conflict, invalid, not_found
+from .validation import MAX_FILTER_CHARS, Json, check_key_event, check_setting, rule_chars
+
+_NUMBER_TYPES = ("int", "long", "bigint", "double", "float", "decimal", "number")
+
+
+def column_type(td_type: str) -> str:
+    """TD table column type → CDP ColumnType."""
+    t = td_type.lower()
+    if t.startswith("array<"):
+        inner = t[6:-1]
+        return "number_array" if inner in _NUMBER_TYPES else "string_array"
+    if t in _NUMBER_TYPES:
+        return "number"
+    if t == "boolean":
+        return "boolean"
+    return "string"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """All parent segments, their RT configuration and the TD databases, plus the rules."""
+
+    def __init__(
+        self,
+        seed: Json,
+        update_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._seed = copy.deepcopy(seed)
+        self.update_seconds = update_seconds
+        self.clock = clock
+        self.data: Json = {}
+        self.load(seed)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def load(self, data: Json) -> None:
+        self.data = copy.deepcopy(data)
+        self._until: dict[str, float] = {}
+        self.data.setdefault("databases", [])
+        self.data.setdefault("parentSegments", [])
+        ids = [1000]
+        for ps in self.data["parentSegments"]:
+            rt = ps.get("realtime")
+            if rt is None:
+                continue
+            if rt.get("status") == "updating":
+                rt["status"] = "ok"
+            for item in rt.setdefault("keyEvents", []) + rt.setdefault("attributes", []):
+                ids.append(int(item["id"]))
+            ids.extend(int(v) for v in rt.setdefault("importedIds", {}).values())
+        self.data["nextId"] = max(int(self.data.get("nextId", 0)), max(ids) + 1)
+        for ps in self.data["parentSegments"]:
+            if ps.get("realtime") is not None:
+                self._sync_imported(ps["realtime"])
+
+    def reset(self) -> None:
+        self.load(self._seed)
+
+    def dump(self) -> Json:
+        return copy.deepcopy(self.data)
+
+    def _new_id(self) -> str:
+        value = int(self.data["nextId"])
+        self.data["nextId"] = value + 1
+        return str(value)
+
+    # --- lookups --------------------------------------------------------------------------------
+
+    def parent_segment(self, ps_id: str) -> Json:
+        for ps in self.data["parentSegments"]:
+            if ps["id"] == ps_id:
+                return dict(ps)
+        raise not_found(f"Parent segment {ps_id} not found")
+
+    def _rt(self, ps_id: str) -> Json:
+        ps = self.parent_segment(ps_id)
+        if not ps.get("realtimeEnabled") or ps.get("realtime") is None:
+            raise not_found(f"RT 2.0 is not enabled for parent segment {ps_id}")
+        rt: Json = ps["realtime"]
+        until = self._until.get(ps_id)
+        if rt["status"] == "updating" and (until is None or self.clock() >= until):
+            rt["status"] = "ok"
+            self._until.pop(ps_id, None)
+        return rt
+
+    def _table(self, database: str, table: str) -> Json | None:
+        for db in self.data["databases"]:
+            if db["name"] == database:
+                for tbl in db.get("tables", []):
+                    if tbl["name"] == table:
+                        return dict(tbl)
+        return None
+
+    def _columns(self, database: str, table: str) -> list[Json]:
+        tbl = self._table(database, table)
+        if tbl is None:
+            return []
+        return [
+            {"queryAs": name, "dataColumn": name, "dataType": column_type(td_type)}
+            for name, td_type in tbl["schema"]
+        ]
+
+    # --- parent segments ------------------------------------------------------------------------
+
+    def audiences(self) -> list[Json]:
+        return [self.audience(ps["id"]) for ps in self.data["parentSegments"]]
+
+    def audience(self, ps_id: str) -> Json:
+        ps = self.parent_segment(ps_id)
+        master = ps["master"]
+        attributes = [
+            {
+                "audienceId": ps["id"],
+                "name": a["name"],
+                "type": a["type"],
+                "parentDatabaseName": master["database"],
+                "parentTableName": master["table"],
+                "parentColumn": a.get("column", a["name"]),
+                "parentKey": ps["profileKey"],
+                "foreignKey": ps["profileKey"],
+                "groupingName": a.get("groupingName"),
+            }
+            for a in ps.get("attributes", [])
+        ]
+        return {
+            "id": ps["id"],
+            "name": ps["name"],
+            "description": ps.get("description", ""),
+            "scheduleType": "daily",
+            "scheduleOption": "03:00",
+            "timezone": "UTC",
+            "population": ps.get("population"),
+            "master": {
+                "parentDatabaseName": master["database"],
+                "parentTableName": master["table"],
+            },
+            "masterKeyColumn": ps["profileKey"],
+            "realtimeEnabled": bool(ps.get("realtimeEnabled")),
+            "attributes": attributes,
+            "behaviors": [],
+            "createdAt": ps.get("createdAt", "2026-01-05T09:00:00Z"),
+            "updatedAt": ps.get("updatedAt", "2026-01-05T09:00:00Z"),
+        }
+
+    # --- realtime_setting -----------------------------------------------------------------------
+
+    def get_setting(self, ps_id: str) -> Json:
+        rt = self._rt(ps_id)
+        return {
+            "id": rt["id"],
+            "keyColumns": copy.deepcopy(rt["keyColumns"]),
+            "eventTables": copy.deepcopy(rt["eventTables"]),
+            "batchAttributes": copy.deepcopy(rt["batchAttributes"]),
+            "extLookupKey": rt["extLookupKey"],
+            "status": rt["status"],
+            "statusDetailed": rt.get("statusDetailed"),
+        }
+
+    def patch_setting(self, ps_id: str, body: Any) -> Json:
+        rt = self._rt(ps_id)
+        ps = self.parent_segment(ps_id)
+        if rt["status"] == "updating":
+            raise conflict(f"realtime setting of parent segment {ps_id} is updating; retry later")
+        new = check_setting(body)
+        self._check_setting_refs(ps, rt, new)
+        rt.update(new)
+        rt["statusDetailed"] = None
+        self._sync_imported(rt)
+        if self.update_seconds > 0:
+            rt["status"] = "updating"
+            self._until[ps_id] = self.clock() + self.update_seconds
+        else:
+            rt["status"] = "ok"
+        return self.get_setting(ps_id)
+
+    def _check_setting_refs(self, ps: Json, rt: Json, new: Json) -> None:
+        for i, tbl in enumerate(new["eventTables"]):
+            if self._table(tbl["database"], tbl["table"]) is None:
+                raise invalid(f"eventTables[{i}]: table {tbl['database']}.{tbl['table']} not found")
+        tables = {(t["database"], t["table"]) for t in new["eventTables"]}
+        for ke in rt["keyEvents"]:
+            if (ke["databaseName"], ke["tableName"]) not in tables:
+                raise conflict(
+                    f"event table {ke['databaseName']}.{ke['tableName']} is used by key event "
+                    f"'{ke['name']}' (id {ke['id']})"
+                )
+        string_cols = {
+            c["dataColumn"]
+            for t in new["eventTables"]
+            for c in self._columns(t["database"], t["table"])
+            if c["dataType"] == "string"
+        }
+        for i, col in enumerate(new["keyColumns"]):
+            if col["name"] not in string_cols:
+                raise invalid(
+                    f"keyColumns[{i}]: '{col['name']}' is not a string column of any event table"
+                )
+        ps_attrs = {a["name"] for a in ps.get("attributes", [])}
+        columns = set()
+        for i, attr in enumerate(new["batchAttributes"]):
+            if attr["column"] not in ps_attrs:
+                raise invalid(
+                    f"batchAttributes[{i}]: '{attr['column']}' is not an attribute of the parent "
+                    "segment"
+                )
+            columns.add(attr["column"])
+        for attr in rt["attributes"]:
+            backfill = attr.get("backfill")
+            if backfill and backfill["attributeIdentifier"] not in columns:
+                raise conflict(
+                    f"batch attribute '{backfill['attributeIdentifier']}' is used by the backfill "
+                    f"of attribute '{attr['identifier']}'"
+                )
+            if attr["identifier"] in columns:
+                raise invalid(
+                    f"batch attribute '{attr['identifier']}' has the identifier of an existing "
+                    "attribute",
+                    "VIOLATES_UNIQUENESS_CONSTRAINT",
+                )
+        if rt["extLookupKey"] is not None and new["extLookupKey"] is None:
+            raise invalid("extLookupKey cannot be set back to null once set")
+        if new["extLookupKey"] not in (None, ps["profileKey"]):
+            raise invalid(
+                f"extLookupKey must be the parent segment's profile key '{ps['profileKey']}'"
+            )
+
+    def _sync_imported(self, rt: Json) -> None:
+        ids: dict[str, str] = rt.setdefault("importedIds", {})
+        columns = [b["column"] for b in rt.get("batchAttributes", [])]
+        for col in list(ids):
+            if col not in columns:
+                del ids[col]
+        for col in columns:
+            if col not in ids:
+                ids[col] = self._new_id()
+
+    # --- key events -----------------------------------------------------------------------------
+
+    def key_events(self, ps_id: str) -> list[Json]:
+        return copy.deepcopy(self._rt(ps_id)["keyEvents"])
+
+    def _key_event(self, rt: Json, ps_id: str, ke_id: str) -> Json:
+        for ke in rt["keyEvents"]:
+            if ke["id"] == ke_id:
+                return dict(ke)
+        raise not_found(f"Realtime key event {ke_id} not found in parent segment {ps_id}")
+
+    def get_key_event(self, ps_id: str, ke_id: str) -> Json:
+        return copy.deepcopy(self._key_event(self._rt(ps_id), ps_id, ke_id))
+
+    def create_key_event(self, ps_id: str, body: Any) -> Json:
+        rt = self._rt(ps_id)
+        ke = check_key_event(body)
+        self._check_key_event(rt, ke, None)
+        ke = {"id": self._new_id(), **ke}
+        rt["keyEvents"].append(ke)
+        return copy.deepcopy(ke)
+
+    def update_key_event(self, ps_id: str, ke_id: str, body: Any) -> Json:
+        rt = self._rt(ps_id)
+        self._key_event(rt, ps_id, ke_id)
+        ke = {"id": ke_id, **check_key_event(body)}
+        self._check_key_event(rt, ke, ke_id)
+        rt["keyEvents"] = [ke if k["id"] == ke_id else k for k in rt["keyEvents"]]
+        return copy.deepcopy(ke)
+
+    def delete_key_event(self, ps_id: str, ke_id: str) -> Json:
+        rt = self._rt(ps_id)
+        ke = self._key_event(rt, ps_id, ke_id)
+        for attr in rt["attributes"]:
+            refs = {attr.get("realtimeKeyEventId")}
+            refs |= {a["realtimeKeyEventId"] for a in attr.get("actions", [])}
+            if ke_id in refs:
+                raise conflict(
+                    f"key event {ke_id} is used by attribute '{attr['identifier']}' "
+                    f"(id {attr['id']})"
+                )
+        rt["keyEvents"] = [k for k in rt["keyEvents"] if k["id"] != ke_id]
+        return copy.deepcopy(ke)
+
+    def _check_key_event(self, rt: Json, ke: Json, own_id: str | None) -> None:
+        if {"database": ke["databaseName"], "table": ke["tableName"]} not in rt["eventTables"]:
+            raise invalid(
+                f"{ke['databaseName']}.{ke['tableName']} is not an event table of the realtime "
+                "setting"
+            )
+        for other in rt["keyEvents"]:
+            if other["id"] != own_id and other["name"] == ke["name"]:
+                raise invalid(
+                    f"key event name '{ke['name']}' has already been taken",
+                    "VIOLATES_UNIQUENESS_CONSTRAINT",
+                )
+        events = [k for k in rt["keyEvents"] if k["id"] != own_id] + [ke]
+        self._check_filter_total(events, rt["attributes"])
+
+    def _check_filter_total(self, events: list[Json], attributes: list[Json]) -> None:
+        total = sum(rule_chars(k["filterRule"]) for k in events)
+        for attr in attributes:
+            total += rule_chars(attr.get("filterRule"))
+            total += sum(rule_chars(a["filterRule"]) for a in attr.get("actions", []))
+        if total > MAX_FILTER_CHARS:
+            raise invalid(
+                f"the filters of this parent segment total {total} characters (max "
+                f"{MAX_FILTER_CHARS})",
+                "IS_TOO_LONG",
+            )
+
+    def key_event_columns(self, ps_id: str, ke_id: str) -> list[Json]:
+        ke = self._key_event(self._rt(ps_id), ps_id, ke_id)
+        return self._columns(ke["databaseName"], ke["tableName"])
+
+    def event_table_columns(self, ps_id: str, database: str, table: str) -> list[Json]:
+        rt = self._rt(ps_id)
+        if {"database": database, "table": table} not in rt["eventTables"]:
+            raise not_found(f"{database}.{table} is not an event table of parent segment {ps_id}")
+        return self._columns(database, table)
+
+    # --- attributes -----------------------------------------------------------------------------
+
+    def _imported(self, ps_id: str, rt: Json) -> list[Json]:
+        types = {a["name"]: a["type"] for a in self.parent_segment(ps_id).get("attributes", [])}
+        return [
+            {
+                "id": rt["importedIds"][b["column"]],
+                "name": b["name"] if b["name"] is not None else b["column"],
+                "identifier": b["column"],
+                "type": "imported",
+                "description": None,
+                "realtimeAttributeKind": "batch",
+                "column": b["column"],
+                "dataType": types.get(b["column"]),
+                "sensitive": False,
+            }
+            for b in rt["batchAttributes"]
+        ]
+
+    def attributes(self, ps_id: str) -> list[Json]:
+        rt = self._rt(ps_id)
+        own: list[Json] = copy.deepcopy(rt["attributes"])
+        return own + self._imported(ps_id, rt)
+
+    def _attribute(self, ps_id: str, attr_id: str) -> Json:
+        for attr in self.attributes(ps_id):
+            if attr["id"] == attr_id:
+                return attr
+        raise not_found(f"Realtime attribute {attr_id} not found in parent segment {ps_id}")
+
+    def get_attribute(self, ps_id: str, attr_id: str) -> Json:
+        return self._attribute(ps_id, attr_id)
+
+    def create_attribute(self, ps_id: str, body: Any) -> Json:
+        rt = self._rt(ps_id)
+        attr = check_attribute_create(body)
+        self._check_attribute(ps_id, rt, attr, None)
+        stamp = now_iso()
+        attr = {"id": self._new_id(), **attr, "createdAt": stamp, "updatedAt": stamp}
+        rt["attributes"].append(attr)
+        return copy.deepcopy(attr)
+
+    def update_attribute(self, ps_id: str, attr_id: str, body: Any) -> Json:
+        rt = self._rt(ps_id)
+        current = self._attribute(ps_id, attr_id)
+        changes = check_attribute_patch(body, current)
+        new = {**current, **changes, "updatedAt": now_iso()}
+        self._check_attribute(ps_id, rt, new, attr_id)
+        rt["attributes"] = [new if a["id"] == attr_id else a for a in rt["attributes"]]
+        return copy.deepcopy(new)
+
+    def delete_attribute(self, ps_id: str, attr_id: str) -> Json:
+        rt = self._rt(ps_id)
+        attr = self._attribute(ps_id, attr_id)
+        if attr["type"] == "imported":
+            raise invalid(
+                "imported attributes are removed through realtime_setting.batchAttributes",
+                "IS_IMMUTABLE",
+            )
+        rt["attributes"] = [a for a in rt["attributes"] if a["id"] != attr_id]
+        return {}
+
+    def _check_attribute(self, ps_id: str, rt: Json, attr: Json, own_id: str | None) -> None:
+        others = [a for a in self.attributes(ps_id) if a["id"] != own_id]
+        for key in ("name", "identifier"):
+            if any(o[key] == attr[key] for o in others):
+                raise invalid(
+                    f"attribute {key} '{attr[key]}' has already been taken",
+                    "VIOLATES_UNIQUENESS_CONSTRAINT",
+                )
+        ke = self._ke_ref(rt, attr["realtimeKeyEventId"], "realtimeKeyEventId")
+        for i, act in enumerate(attr.get("actions", [])):
+            self._ke_ref(rt, act["realtimeKeyEventId"], f"actions[{i}].realtimeKeyEventId")
+        cols = {
+            c["dataColumn"]: c["dataType"]
+            for c in self._columns(ke["databaseName"], ke["tableName"])
+        }
+        used = [attr.get("valueColumn"), attr.get("idColumn"), *attr.get("fields", [])]
+        used += [a["column"] for a in attr.get("aggregations", [])]
+        inc = attr.get("increment") or {}
+        if inc.get("type") == "field":
+            used.append(inc["value"])
+            if cols.get(inc["value"]) != "number":
+                raise invalid(f"increment field '{inc['value']}' must be a number column")
+        for col in used:
+            if col is not None and col not in cols:
+                raise invalid(f"column '{col}' not found in {ke['databaseName']}.{ke['tableName']}")
+        if attr["type"] == "single":
+            want = "number" if cols[attr["valueColumn"]] == "number" else "string"
+            if attr["dataType"] != want:
+                raise invalid(f"dataType must be '{want}' for column '{attr['valueColumn']}'")
+        backfill = attr.get("backfill")
+        if backfill and backfill["attributeIdentifier"] not in {
+            b["column"] for b in rt["batchAttributes"]
+        }:
+            raise invalid(
+                f"backfill.attributeIdentifier '{backfill['attributeIdentifier']}' is not an "
+                "imported attribute"
+            )
+        attrs = [a for a in rt["attributes"] if a["id"] != own_id] + [attr]
+        self._check_filter_total(rt["keyEvents"], attrs)
+
+    def _ke_ref(self, rt: Json, ke_id: str, where: str) -> Json:
+        for ke in rt["keyEvents"]:
+            if ke["id"] == ke_id:
+                return dict(ke)
+        raise invalid(f"{where}: key event {ke_id} not found")
+
+    # --- TD API v3 ------------------------------------------------------------------------------
+
+    def databases(self) -> list[Json]:
+        return [copy.deepcopy(db) for db in self.data["databases"]]
+
+    def database(self, name: str) -> Json:
+        for db in self.data["databases"]:
+            if db["name"] == name:
+                return copy.deepcopy(db)
+        raise not_found(f"Database '{name}' does not exist")
+
+    def table(self, database: str, table: str) -> Json:
+        self.database(database)
+        tbl = self._table(database, table)
+        if tbl is None:
+            raise not_found(f"Table '{database}.{table}' does not exist")
+        return copy.deepcopy(tbl)
