@@ -8,6 +8,7 @@ file, line and column of the offending key or value.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import re
@@ -285,15 +286,30 @@ _ITEM_LISTS: tuple[tuple[str, ...], ...] = (
 )
 
 
+_UNKNOWN_KEY = "\0unknown"
+
+
+def _remove_key(data: Any, path: tuple[str | int, ...]) -> None:
+    """Delete the (unknown) key at ``path`` so the rest of its mapping can still be checked."""
+    node = data
+    for element in path[:-1]:
+        node = node[element]
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+
+
 def _salvage(doc: LoadedDocument, error_paths: list[tuple[str | int, ...]]) -> Config | None:
     """A Config of the parts that are valid, so the semantic checks can still run.
 
     List items with model errors are dropped (their event names remembered, so attributes
     that use them are not reported twice); an invalid parent segment id is replaced.
     """
-    data = dict(doc.data)
+    data = copy.deepcopy(doc.data)
     drop: dict[tuple[str, ...], set[int]] = {}
     for path in error_paths:
+        if path and path[-1] == _UNKNOWN_KEY:
+            _remove_key(data, path[:-1])
+            continue
         prefix = next((p for p in _ITEM_LISTS if path[: len(p)] == p and len(path) > len(p)), None)
         if prefix is not None and isinstance(path[len(prefix)], int):
             drop.setdefault(prefix, set()).add(int(path[len(prefix)]))
@@ -335,7 +351,12 @@ def validate_model(doc: LoadedDocument) -> tuple[Config | None, list[Problem], b
             if key not in seen:
                 seen.add(key)
                 problems.append(problem)
-        paths = [_data_path(doc.data, tuple(e["loc"]))[0] for e in exc.errors()]
+        paths = [
+            (*_data_path(doc.data, tuple(e["loc"]))[0], _UNKNOWN_KEY)
+            if e["type"] == "extra_forbidden"
+            else _data_path(doc.data, tuple(e["loc"]))[0]
+            for e in exc.errors()
+        ]
         return _salvage(doc, paths), problems, False
 
 
