@@ -1,0 +1,190 @@
+"""The command line (real process), --state persistence, the seed files, pure Store rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from rtcfg.emulator.app import PACKAGE_SEED
+from rtcfg.emulator.errors import ApiError
+from rtcfg.emulator.state import Store
+
+from .helpers import AUTH, EMPTY, POP, key_event, setting_body
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rtcfg.emulator", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.startswith("rtcfg emulator listening on http://127.0.0.1:"), line
+    return proc, line.split()[-1]
+
+
+def _stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> str:
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_cli_serves_and_stops_cleanly(sig: int) -> None:
+    proc, url = _start("--update-seconds", "0")
+    try:
+        r = httpx.get(url + POP + "/realtime_setting", headers=AUTH)
+        assert r.status_code == 200
+    finally:
+        _stop(proc, sig)
+
+
+def test_cli_state_file_survives_restart(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    proc, url = _start("--state", str(state), "--update-seconds", "0")
+    try:
+        r = httpx.post(url + POP + "/realtime_key_events", json=key_event("kept"), headers=AUTH)
+        assert r.status_code == 200
+        kept_id = r.json()["id"]
+    finally:
+        _stop(proc)
+    assert state.exists() and not list(tmp_path.glob("*.tmp"))
+    proc, url = _start("--state", str(state))
+    try:
+        r = httpx.get(url + POP + f"/realtime_key_events/{kept_id}", headers=AUTH)
+        assert r.json()["name"] == "kept"
+        new = httpx.post(url + POP + "/realtime_key_events", json=key_event("k2"), headers=AUTH)
+        assert int(new.json()["id"]) > int(kept_id)
+    finally:
+        _stop(proc)
+
+
+def test_cli_seed_option_and_bad_seed(tmp_path: Path) -> None:
+    seed = json.loads(PACKAGE_SEED.read_text())
+    seed["parentSegments"] = seed["parentSegments"][:1]
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(seed))
+    proc, url = _start("--seed", str(path))
+    try:
+        assert [p["id"] for p in httpx.get(url + "/audiences", headers=AUTH).json()] == ["1069944"]
+    finally:
+        _stop(proc)
+    bad = subprocess.run(
+        [sys.executable, "-m", "rtcfg.emulator", "--seed", str(tmp_path / "missing.json")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_package_seed_identical_to_examples_seed() -> None:
+    assert PACKAGE_SEED.read_bytes() == (ROOT / "examples" / "emulator-seed.json").read_bytes()
+
+
+def test_seed_matches_the_discovery_examples() -> None:
+    seed = json.loads(PACKAGE_SEED.read_text())
+    dbs = {
+        d["name"]: {t["name"]: dict(t["schema"]) for t in d["tables"]} for d in seed["databases"]
+    }
+    assert set(dbs["events_db"]) == {"pageviews", "formfills", "add_to_cart", "purchase", "clicks"}
+    assert "customers" in dbs["master_db"]
+    for table in dbs["events_db"].values():
+        assert {"td_client_id", "email", "time"} <= set(table)
+    by_id = {p["id"]: p for p in seed["parentSegments"]}
+    assert by_id["1053580"]["realtimeEnabled"] is False
+    assert all(p["profileKey"] == "customer_id" for p in by_id.values())
+    rt = by_id["1069935"]["realtime"]
+    assert rt["extLookupKey"] == "customer_id" and len(rt["keyColumns"]) == 3
+    assert any(k["validRegexp"] and k["invalidTexts"] for k in rt["keyColumns"])
+    assert 3 <= len(rt["eventTables"]) <= 4
+    kinds = {a["type"] for a in rt["attributes"]}
+    assert kinds == {"single", "list", "counter"}
+    assert any(a.get("increment", {}).get("type") == "field" for a in rt["attributes"])
+    assert any(a.get("subDurations") for a in rt["attributes"])
+    assert any(k["filterRule"]["conditions"] for k in rt["keyEvents"])
+
+
+def test_seed_setting_is_accepted_by_the_rules(client: httpx.Client) -> None:
+    for ps in (POP, EMPTY):
+        assert client.patch(f"{ps}/realtime_setting", json=setting_body(client, ps)).is_success
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _seed() -> dict[str, Any]:
+    return json.loads(PACKAGE_SEED.read_text())  # type: ignore[no-any-return]
+
+
+def test_store_status_transitions_with_fake_clock() -> None:
+    clock = FakeClock()
+    store = Store(_seed(), update_seconds=5.0, clock=clock)
+    body = {
+        k: v
+        for k, v in store.get_setting("1069935").items()
+        if k in ("keyColumns", "eventTables", "batchAttributes", "extLookupKey")
+    }
+    assert store.patch_setting("1069935", body)["status"] == "updating"
+    clock.now += 4.9
+    with pytest.raises(ApiError) as err:
+        store.patch_setting("1069935", body)
+    assert err.value.status == 409
+    clock.now += 0.2
+    assert store.get_setting("1069935")["status"] == "ok"
+
+
+def test_store_reset_and_dump_roundtrip() -> None:
+    store = Store(_seed(), update_seconds=0)
+    ke = store.create_key_event("1069935", key_event("x"))
+    again = Store(store.dump())
+    assert again.get_key_event("1069935", ke["id"]) == ke
+    store.reset()
+    with pytest.raises(ApiError):
+        store.get_key_event("1069935", ke["id"])
+
+
+def test_cli_help_lists_options() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "rtcfg.emulator", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+        env={**os.environ},
+    ).stdout
+    for flag in (
+        "--host",
+        "--port",
+        "--state",
+        "--seed",
+        "--latency-ms",
+        "--fault-rate",
+        "--rate-limit",
+        "--fault-seed",
+        "--api-key",
+        "--read-only-key",
+        "--update-seconds",
+    ):
+        assert flag in out
