@@ -173,14 +173,16 @@ def _filter_rule_problems(
 
 def check_filter_length(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     """All filters together stay within the API's 1000-character limit."""
-    from rtcfg.translate import filter_text_length
+    from rtcfg.translate import filter_rule_length, filter_text_length
 
     total = sum(filter_text_length(e) for e in config.events)
+    total += sum(filter_rule_length(a.filter_rule) for a in config.attributes)
     if total > MAX_FILTER_CHARS:
         yield doc.problem(
             ("events",),
             f"filters use {total} characters in all; the API allows {MAX_FILTER_CHARS}",
-            "shorten the patterns or drop some filters",
+            "each filter counts as its compact JSON rule (about 100 characters plus column and "
+            "pattern); shorten the patterns or drop some filters",
         )
 
 
@@ -416,7 +418,14 @@ def _imported_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iter
 
 
 def _sensitivity_warning(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
-    if attr.kind == "imported_batch" or attr.sensitivity == "sensitive":
+    if attr.kind in ("list", "counter") and attr.sensitivity == "sensitive":
+        yield doc.problem(
+            (*path, "sensitivity"),
+            f"{attr.kind} attributes cannot be marked sensitive: the API has the flag on single "
+            "attributes only",
+            "remove sensitivity here, or keep the personal value in a single attribute",
+        )
+    if attr.kind != "single" or attr.sensitivity == "sensitive":
         return
     words = re.split(r"[^a-z0-9]+", f"{attr.name} {attr.identifier or ''}".lower())
     joined = "_".join(words)

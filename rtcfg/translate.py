@@ -7,17 +7,18 @@ can change in one place:
 * the filter grammar of ``filter: {field, pattern}`` (a Column condition with a Regexp
   operator inside an And rule; an absent filter is the empty And, never null);
 * ``exclude_regex`` becomes an allow-pattern ``validRegexp`` by negative look-ahead;
-* every real-time attribute is sent with a ``filterRule`` (the empty And unless given) and with
-  ``sensitive``, since the read schemas require them;
-* the 1000-character filter limit counts the text a user wrote (columns and values), not the
-  JSON punctuation around it;
+* every real-time attribute is sent with a ``filterRule`` (the empty And unless given), since
+  the read schemas require it;
+* the 1000-character filter limit counts the compact JSON of every non-empty filterRule (key
+  events and attributes), the strictest reading of "the aggregate length of all the filters";
+* ``sensitive`` exists on single attributes only (the list and counter schemas forbid it);
 * ``imported_batch`` attributes become ``realtime_setting.batchAttributes``, never a POST.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+import json
 
 from rtcfg.config import Attribute, Config, Event, StitchingKey, parse_duration
 from rtcfg.state import AttributeState, Body, DesiredState, KeyEventState
@@ -55,21 +56,17 @@ def duration_body(value: str | int, *, bare_unit: str = "day") -> Body:
     return {"value": amount, "unit": unit}
 
 
-def _strings_in(node: Any) -> int:
-    if isinstance(node, str):
-        return len(node)
-    if isinstance(node, dict):
-        return sum(_strings_in(v) for k, v in node.items() if k not in ("type",))
-    if isinstance(node, list):
-        return sum(_strings_in(v) for v in node)
-    return len(str(node)) if isinstance(node, int | float) and not isinstance(node, bool) else 0
+def filter_rule_length(rule: Body | None) -> int:
+    """Characters a filterRule counts toward the API's 1000-character limit (compact JSON of
+    each rule with at least one condition; empty rules count 0 — the strictest reading)."""
+    if not rule or not rule.get("conditions"):
+        return 0
+    return len(json.dumps(rule, separators=(",", ":"), ensure_ascii=False))
 
 
 def filter_text_length(event: Event) -> int:
     """Characters an event's filter contributes to the API's 1000-character filter limit."""
-    if event.filter:
-        return len(event.filter.field) + len(event.filter.pattern)
-    return _strings_in(event.filter_rule.get("conditions", [])) if event.filter_rule else 0
+    return filter_rule_length(key_event_body(event)["filterRule"])
 
 
 def key_event_body(event: Event) -> Body:
@@ -93,7 +90,8 @@ def _common_attribute_body(attr: Attribute) -> Body:
     body: Body = {"name": attr.name, "identifier": attr.effective_identifier, "type": attr.kind}
     if attr.description is not None:
         body["description"] = attr.description
-    body["sensitive"] = attr.sensitivity == "sensitive"
+    if attr.kind == "single":
+        body["sensitive"] = attr.sensitivity == "sensitive"
     body["filterRule"] = (
         copy.deepcopy(attr.filter_rule) if attr.filter_rule else (empty_filter_rule())
     )

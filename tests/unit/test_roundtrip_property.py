@@ -46,7 +46,10 @@ def attribute(draw: st.DrawFn, name: str, event_names: list[str]) -> dict[str, A
     attr: dict[str, Any] = {
         "name": name,
         "type": kind,
-        "sensitivity": draw(st.sampled_from(["sensitive", "non-sensitive"])),
+        # the API has a sensitive flag on single attributes only
+        "sensitivity": draw(st.sampled_from(["sensitive", "non-sensitive"]))
+        if kind == "single"
+        else "non-sensitive",
     }
     if kind == "imported_batch":
         return attr

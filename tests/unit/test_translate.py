@@ -99,6 +99,11 @@ def test_identifier_defaults_to_name_and_sensitivity_maps_to_boolean() -> None:
     assert attr(name="x", type="single", source_field="p")["sensitive"] is False
 
 
+def test_only_single_attributes_carry_sensitive() -> None:
+    assert "sensitive" not in attr(name="l", type="list", source_field="p")
+    assert "sensitive" not in attr(name="c", type="counter", window_duration="1h")
+
+
 def test_single_maps_value_column_data_type_and_default_duration() -> None:
     body = attr(name="last_pv", type="single", source_field="product_id")
     assert body == {
@@ -128,7 +133,6 @@ def test_list_maps_fields_id_column_aggregations_and_duration() -> None:
         "name": "seen",
         "identifier": "seen",
         "type": "list",
-        "sensitive": False,
         "filterRule": EMPTY_AND,
         "fields": ["product_id"],
         "idColumn": "product_id",
@@ -158,7 +162,6 @@ def test_counter_count_is_a_const_increment_and_sliding_by_default() -> None:
         "name": "pv",
         "identifier": "pv",
         "type": "counter",
-        "sensitive": False,
         "filterRule": EMPTY_AND,
         "counterType": "sliding",
         "increment": {"type": "const", "value": 1},
