@@ -1,0 +1,584 @@
+"""rtcfg's only door to the API: sites, credentials, retries, pagination and error mapping.
+
+Connection
+    :func:`resolve_connection` turns ``--site``/``--endpoint``/``--td-endpoint``/``--profile``
+    and the environment into a :class:`Connection` (spec/cli.md "Connection and credentials").
+    The API key is sent only over https, or over http to a loopback address.
+
+Retry policy (:class:`RetryPolicy`)
+    Only transient failures are retried: connection errors, timeouts, a dropped or truncated
+    response, a body that is not JSON, and HTTP 408, 429 and 5xx except 501. Other 4xx are
+    final. Waits are exponential backoff with full jitter (``uniform(0, min(max_delay,
+    base_delay * 2**n))``); a ``Retry-After`` header (delta-seconds or HTTP date) replaces the
+    jitter, capped at ``max_retry_after``. One deadline covers the client's whole lifetime: a
+    wait that would pass it raises :class:`TransportError` naming the last failure.
+
+The POST rule
+    GET, PATCH (always a complete body) and DELETE are idempotent and retried. A POST creates
+    an object, so it is resent only when it surely never reached the server: the connection
+    could not be made (or no pooled connection came free), or the server answered 429. Any
+    other failure of a POST (timeout, dropped connection, 5xx, truncated or non-JSON body)
+    raises :class:`WriteOutcomeUnknown`: the caller looks the object up by name/identifier
+    before creating it again. Likewise a PATCH retried after an attempt that may have been
+    applied and then refused with 409 raises :class:`WriteOutcomeUnknown` (the setting answers
+    409 while it is ``updating``, which the lost first attempt may have started).
+    A DELETE answered 404 counts as done (an earlier attempt, or someone else, deleted it).
+
+The key never leaves this module except in the ``Authorization`` header: it is kept out of
+reprs (``Connection.api_key`` has ``repr=False``), exceptions (server texts are redacted and
+httpx exceptions are not chained, since their ``request`` carries the headers) and logs. The
+``rtcfg.http`` logger writes one INFO line per attempt (method, path without query, status,
+time) and one per retry. httpx's own INFO line carries the URL but no headers, and httpcore's
+DEBUG trace shows requests as ``<Request [b'GET']>`` and only *response* headers; a test runs
+failing requests with DEBUG on for every logger and checks that the key appears nowhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+import httpx
+
+from rtcfg import __version__
+from rtcfg.errors import (
+    ApiError,
+    ApiErrorInfo,
+    ConflictError,
+    CredentialsError,
+    NotFoundError,
+    TransportError,
+    UsageError,
+    WriteOutcomeUnknown,
+)
+
+log = logging.getLogger("rtcfg.http")
+
+# site → (CDP API base, TD API base); api/NOTES.md §1.1 and §5. jp01 is also called ap01.
+# The TD API host of ap03 is INFERRED from the naming of the other sites: no public source
+# lists it (NOTES.md §5 stops at ap02).
+SITES: dict[str, tuple[str, str]] = {
+    "us01": ("https://api-cdp.treasuredata.com", "https://api.treasuredata.com"),
+    "jp01": ("https://api-cdp.treasuredata.co.jp", "https://api.treasuredata.co.jp"),
+    "eu01": ("https://api-cdp.eu01.treasuredata.com", "https://api.eu01.treasuredata.com"),
+    "ap02": ("https://api-cdp.ap02.treasuredata.com", "https://api.ap02.treasuredata.com"),
+    "ap03": ("https://api-cdp.ap03.treasuredata.com", "https://api.ap03.treasuredata.com"),
+}
+SITE_ALIASES = {"ap01": "jp01"}
+DEFAULT_SITE = "us01"
+MAX_PAGES = 10_000  # a guard: 10 million objects at the largest page size
+TEXT_LIMIT = 300  # characters of a non-JSON error body kept in a message
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where to send requests and with which key; ``notices`` are warnings for the user."""
+
+    cdp_base: str
+    td_base: str
+    api_key: str = field(repr=False)
+    site: str = DEFAULT_SITE
+    notices: tuple[str, ...] = ()
+    key_source: str = ""  # the environment variable the key came from (never the key)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry transient failures (see the module docstring)."""
+
+    max_attempts: int = 6
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+    max_retry_after: float = 30.0
+
+
+# --- connection resolution ----------------------------------------------------------------------
+
+
+def resolve_connection(
+    site: str | None,
+    endpoint: str | None,
+    td_endpoint: str | None,
+    profile: str | None,
+    env: Mapping[str, str],
+) -> Connection:
+    """The connection from options first, then the environment (spec/cli.md)."""
+    site_name = _resolve_site(site or env.get("RTCFG_SITE") or env.get("TDX_SITE"))
+    cdp_default, td_default = SITES[site_name]
+    cdp = _base_url(endpoint or env.get("RTCFG_ENDPOINT"), "--endpoint")
+    td = _base_url(td_endpoint or env.get("RTCFG_TD_ENDPOINT"), "--td-endpoint")
+    if td is None and cdp is not None and is_loopback(cdp):
+        td = cdp  # the emulator serves the CDP and the TD API on one port
+    key, source, notices = _resolve_key(profile or env.get("TDX_PROFILE"), env)
+    conn = Connection(cdp or cdp_default, td or td_default, key, site_name, notices, source)
+    check_key_may_be_sent(conn)
+    return conn
+
+
+def _resolve_site(site: str | None) -> str:
+    name = (site or DEFAULT_SITE).strip().lower()
+    name = SITE_ALIASES.get(name, name)
+    if name not in SITES:
+        known = ", ".join([*SITES, *(f"{a} (= {s})" for a, s in SITE_ALIASES.items())])
+        raise UsageError(f"unknown site '{site}': use one of {known}")
+    return name
+
+
+def _base_url(url: str | None, option: str) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{option} must be an http(s) URL such as https://host, not '{url}'")
+    if parts.query or parts.fragment:
+        raise UsageError(f"{option} must not have a query or fragment: '{url}'")
+    return url.strip().rstrip("/")
+
+
+def _resolve_key(profile: str | None, env: Mapping[str, str]) -> tuple[str, str, tuple[str, ...]]:
+    """(key, variable it came from, notices); CredentialsError names every variable tried."""
+    names: list[str] = []
+    notices: list[str] = []
+    if profile:
+        names.append("TDX_API_KEY_" + re.sub(r"[^A-Za-z0-9]", "_", profile).upper())
+    names += ["TDX_API_KEY", "TD_API_KEY"]
+    for name in names:
+        key = (env.get(name) or "").strip()
+        if not key:
+            continue
+        if any(ch.isspace() or not ch.isprintable() for ch in key):
+            raise CredentialsError(f"the API key in {name} contains spaces or control characters")
+        if profile and name != names[0]:
+            notices.append(f"{names[0]} (profile '{profile}') is not set; using {name}")
+        if name == "TD_API_KEY":
+            notices.append("TD_API_KEY is deprecated: set TDX_API_KEY instead")
+        return key, name, tuple(notices)
+    raise CredentialsError(f"no API key: set one of {', '.join(names)}")
+
+
+def is_loopback(url: str) -> bool:
+    """True for http(s) URLs on 127.0.0.0/8, ::1 or localhost."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_key_may_be_sent(conn: Connection) -> None:
+    """A key travels over https, or over plain http only to this machine."""
+    for url in (conn.cdp_base, conn.td_base):
+        if urlsplit(url).scheme != "https" and not is_loopback(url):
+            raise CredentialsError(
+                f"refusing to send the API key over plain http to {url}: use https "
+                "(http is allowed only for loopback addresses such as the emulator)"
+            )
+
+
+# --- one attempt and its outcome ----------------------------------------------------------------
+
+
+@dataclass
+class _Failure:
+    """Why an attempt gave no usable answer."""
+
+    reason: str  # "HTTP 503", "ReadTimeout: ...", "body is not JSON"
+    reached: bool  # the request may have reached the server (and been acted on)
+    transient: bool = True
+    retry_after: float | None = None
+    error: ApiError | None = None  # the error to raise when it is final
+
+
+@dataclass
+class _Attempt:
+    method: str
+    url: str
+    path: str  # without query: what logs and messages show
+    params: Mapping[str, Any] | None
+    content: bytes | None
+
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_FINAL_STATUS_5XX = (501,)
+
+
+def _is_transient_status(status: int) -> bool:
+    return status in (408, 429) or (status >= 500 and status not in _FINAL_STATUS_5XX)
+
+
+def _retry_after(value: str | None, cap: float) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), capped; None if bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError):
+            return None
+    return min(max(seconds, 0.0), cap)
+
+
+# --- the client ---------------------------------------------------------------------------------
+
+
+class ApiClient:
+    """Async JSON client of the CDP and TD APIs; use as ``async with ApiClient(conn) as api``."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        retry: RetryPolicy = RetryPolicy(),  # frozen, so one shared default is safe
+        timeout: float = 30.0,
+        deadline: float | None = 600.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 64,
+        page_size: int = 100,
+    ) -> None:
+        check_key_may_be_sent(connection)
+        self.connection = connection
+        self.retry = retry
+        self.timeout = timeout
+        self.deadline = deadline
+        self.page_size = page_size
+        self._transport = transport
+        self._max_connections = max_connections
+        self._http: httpx.AsyncClient | None = None
+        self._deadline_at: float | None = None
+        self._random = random.Random()
+
+    def __repr__(self) -> str:
+        return f"ApiClient(cdp_base={self.connection.cdp_base!r})"
+
+    async def __aenter__(self) -> ApiClient:
+        limits = httpx.Limits(
+            max_connections=self._max_connections,
+            max_keepalive_connections=self._max_connections,
+        )
+        headers = {
+            "Authorization": f"TD1 {self.connection.api_key}",
+            "Accept": "application/json",
+            "User-Agent": f"rtcfg/{__version__}",
+        }
+        self._http = httpx.AsyncClient(
+            headers=headers, limits=limits, transport=self._transport, follow_redirects=False
+        )
+        if self.deadline is not None:
+            self._deadline_at = time.monotonic() + self.deadline
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (idempotent)."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    # --- public requests ------------------------------------------------------------------------
+
+    async def get(
+        self, path: str, params: Mapping[str, Any] | None = None, *, td: bool = False
+    ) -> Any:
+        """GET JSON; a single object wrapped in ``{"data": {...}}`` is unwrapped."""
+        return _unwrap(await self._request("GET", path, params=params, td=td))
+
+    async def list_all(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every item of a paginated list, following ``pagination.nextPage`` until null."""
+        query = dict(params or {})
+        query.setdefault("page[size]", self.page_size)
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        body = await self._request("GET", path, params=query)
+        for _ in range(MAX_PAGES):
+            data, next_page = _page(body, path)
+            items.extend(data)
+            if not next_page:
+                return items
+            if next_page in seen:
+                raise TransportError(f"GET {_strip(path)}: pagination loops (nextPage repeats)")
+            seen.add(next_page)
+            body = await self._request("GET", self._relative(next_page))
+        raise TransportError(f"GET {_strip(path)}: more than {MAX_PAGES} pages")
+
+    async def post(self, path: str, body: Any) -> Any:
+        """POST JSON; see the module docstring for when a POST is retried."""
+        return _unwrap(await self._request("POST", path, body=body))
+
+    async def patch(self, path: str, body: Any) -> Any:
+        """PATCH with a complete body (so that resending it is harmless)."""
+        return _unwrap(await self._request("PATCH", path, body=body))
+
+    async def delete(self, path: str) -> Any | None:
+        """DELETE; None when the object was already gone (404)."""
+        try:
+            return _unwrap(await self._request("DELETE", path))
+        except NotFoundError:
+            return None
+
+    # --- the retry loop -------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        td: bool = False,
+    ) -> Any:
+        base = self.connection.td_base if td else self.connection.cdp_base
+        content = None if body is None else _encode(body)
+        attempt = _Attempt(method, base + path, _strip(path), params, content)
+        maybe_applied = False  # an earlier attempt of this write may have been acted on
+        number = 0
+        while True:
+            number += 1
+            result = await self._once(attempt)
+            if not isinstance(result, _Failure):
+                return result
+            _raise_if_final(attempt, result, maybe_applied)
+            maybe_applied = maybe_applied or result.reached
+            if number >= self.retry.max_attempts:
+                _raise_exhausted(attempt, result, number)
+            await self._wait(attempt, result, number)
+
+    async def _wait(self, attempt: _Attempt, failure: _Failure, number: int) -> None:
+        delay = failure.retry_after
+        if delay is None:
+            ceiling = min(self.retry.max_delay, self.retry.base_delay * 2 ** (number - 1))
+            delay = self._random.uniform(0, ceiling)
+        if self._deadline_at is not None and time.monotonic() + delay > self._deadline_at:
+            raise TransportError(
+                f"{attempt.method} {attempt.path}: the deadline of {self.deadline:g}s was "
+                f"reached; last failure: {failure.reason}"
+            )
+        log.info(
+            "%s %s retry in %.2fs (%s), attempt %d/%d",
+            attempt.method,
+            attempt.path,
+            delay,
+            failure.reason,
+            number + 1,
+            self.retry.max_attempts,
+        )
+        await asyncio.sleep(delay)
+
+    def _attempt_timeout(self, attempt: _Attempt) -> float:
+        if self._deadline_at is None:
+            return self.timeout
+        left = self._deadline_at - time.monotonic()
+        if left <= 0:
+            raise TransportError(
+                f"{attempt.method} {attempt.path}: the deadline of {self.deadline:g}s was reached"
+            )
+        return min(self.timeout, left)
+
+    async def _once(self, attempt: _Attempt) -> Any:
+        """One attempt: the decoded JSON body, or a :class:`_Failure`."""
+        if self._http is None:
+            raise RuntimeError("use ApiClient as 'async with ApiClient(...) as api'")
+        timeout = self._attempt_timeout(attempt)
+        headers = {"Content-Type": "application/json"} if attempt.content is not None else None
+        started = time.monotonic()
+        try:
+            response = await self._http.request(
+                attempt.method,
+                attempt.url,
+                params=attempt.params,
+                content=attempt.content,
+                headers=headers,
+                timeout=timeout,
+            )
+        except httpx.HTTPError as exc:
+            failure = self._transport_failure(exc)
+            _log_attempt(attempt, type(exc).__name__, started)
+            return failure
+        _log_attempt(attempt, str(response.status_code), started)
+        return self._interpret(attempt, response)
+
+    def _transport_failure(self, exc: httpx.HTTPError) -> _Failure:
+        # Only the type and text of httpx's exception are kept: the exception itself holds the
+        # request, whose headers carry the key, so it is never chained to ours.
+        reason = f"{type(exc).__name__}: {self._redact(str(exc)) or 'no detail'}"
+        if isinstance(exc, _NOT_SENT):
+            return _Failure(reason, reached=False)
+        if isinstance(exc, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)):
+            return _Failure(reason, reached=True)
+        if isinstance(exc, httpx.DecodingError):
+            return _Failure(reason, reached=True)
+        return _Failure(reason, reached=False, transient=False)  # invalid URL, local protocol
+
+    def _interpret(self, attempt: _Attempt, response: httpx.Response) -> Any:
+        status = response.status_code
+        if 200 <= status < 300:
+            if not response.content.strip():
+                return None
+            try:
+                return json.loads(response.content)
+            except ValueError:
+                return _Failure(f"HTTP {status} with a body that is not JSON", reached=True)
+        error = self._api_error(attempt, response)
+        if not _is_transient_status(status):
+            return _Failure(f"HTTP {status}", reached=True, transient=False, error=error)
+        cap = self.retry.max_retry_after
+        wait = _retry_after(response.headers.get("Retry-After"), cap)
+        reached = status != 429  # a 429 says the request was refused before it was acted on
+        return _Failure(f"HTTP {status}", reached=reached, retry_after=wait, error=error)
+
+    def _api_error(self, attempt: _Attempt, response: httpx.Response) -> ApiError:
+        code, message, details = _parse_error(response)
+        message = self._redact(message)
+        if response.status_code in (401, 403):
+            message += self._key_hint()
+        info = ApiErrorInfo(
+            response.status_code, code, message, attempt.method, attempt.path, details
+        )
+        kind = {404: NotFoundError, 409: ConflictError}.get(response.status_code, ApiError)
+        return kind(info)
+
+    def _key_hint(self) -> str:
+        conn = self.connection
+        source = conn.key_source or "the API key"
+        return f" (check {source}: it must be a master API key of site {conn.site})"
+
+    def _redact(self, text: str) -> str:
+        """Servers may echo what they were sent; the key (and its secret half) never passes."""
+        key = self.connection.api_key
+        for secret in (key, key.partition("/")[2]):
+            if len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text
+
+    def _relative(self, next_page: str) -> str:
+        """``nextPage`` is "the path part of the URL"; accept a full URL and a base with a path."""
+        parts = urlsplit(next_page)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        prefix = urlsplit(self.connection.cdp_base).path
+        if prefix and target.startswith(prefix + "/"):
+            target = target[len(prefix) :]
+        return target
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _raise_if_final(attempt: _Attempt, failure: _Failure, maybe_applied: bool) -> None:
+    """Raise now when retrying cannot help or could do harm."""
+    if not failure.transient:
+        error = failure.error
+        if isinstance(error, ConflictError) and maybe_applied and attempt.method == "PATCH":
+            raise WriteOutcomeUnknown(
+                f"PATCH {attempt.path}: an earlier attempt may have been applied (its answer "
+                f"was lost) and the retry was refused: {error.info.message}; re-read it"
+            )
+        if error is not None:
+            raise error
+        raise TransportError(f"{attempt.method} {attempt.path}: {failure.reason}")
+    if attempt.method == "POST" and failure.reached:
+        raise WriteOutcomeUnknown(
+            f"POST {attempt.path}: the outcome is unknown ({failure.reason}); the object may "
+            "have been created: look it up before creating it again"
+        )
+
+
+def _raise_exhausted(attempt: _Attempt, failure: _Failure, attempts: int) -> NoReturn:
+    """The last failure after ``attempts`` tries: the API's own error if it answered one."""
+    if failure.error is not None:
+        info = failure.error.info
+        message = f"{info.message} (after {attempts} attempts)".strip()
+        raise type(failure.error)(replace(info, message=message))
+    raise TransportError(
+        f"{attempt.method} {attempt.path}: no usable answer after {attempts} attempts; "
+        f"last failure: {failure.reason}"
+    )
+
+
+def _log_attempt(attempt: _Attempt, outcome: str, started: float) -> None:
+    elapsed = time.monotonic() - started
+    log.info("%s %s %s %.3fs", attempt.method, attempt.path, outcome, elapsed)
+
+
+def _strip(path: str) -> str:
+    """The path without its query: queries stay out of logs and messages."""
+    return path.partition("?")[0]
+
+
+def _encode(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _unwrap(body: Any) -> Any:
+    """``{"data": {...}}`` (with at most pagination/meta/links beside it) → the object."""
+    if (
+        isinstance(body, dict)
+        and isinstance(body.get("data"), dict)
+        and set(body) <= {"data", "pagination", "meta", "links", "included"}
+    ):
+        return body["data"]
+    return body
+
+
+def _page(body: Any, path: str) -> tuple[list[dict[str, Any]], str | None]:
+    """(items, nextPage) of one page of a list."""
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        pagination = body.get("pagination") or {}
+        next_page = pagination.get("nextPage") if isinstance(pagination, dict) else None
+        return body["data"], next_page if isinstance(next_page, str) else None
+    if isinstance(body, list):  # an unpaginated list
+        return body, None
+    raise TransportError(f"GET {_strip(path)}: expected a list, got {type(body).__name__}")
+
+
+def _parse_error(response: httpx.Response) -> tuple[str | None, str, dict[str, object]]:
+    """(code, message, details) from the CDP, JSON:API or TD envelopes, or plain text."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            first = errors[0]
+            texts = [
+                str(e.get("detail") or e.get("title") or "") for e in errors if isinstance(e, dict)
+            ]
+            meta = first.get("meta")
+            details: dict[str, object] = dict(meta) if isinstance(meta, dict) else {}
+            return _text(first.get("code")), "; ".join(t for t in texts if t), details
+        message = body.get("message") or body.get("error") or body.get("detail") or ""
+        code = body.get("code") or (body.get("error") if body.get("message") else None)
+        extra = {k: v for k, v in body.items() if k in ("validationCode", "severity")}
+        return _text(code), str(message), extra
+    text = response.text.strip()
+    if len(text) > TEXT_LIMIT:
+        text = text[:TEXT_LIMIT] + "…"
+    return None, text or response.reason_phrase, {}
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
