@@ -5,31 +5,12 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from .attributes import check_attribute_create, check_attribute_patch
 from .errors import conflict, invalid, not_found
 from .validation import MAX_FILTER_CHARS, Json, check_key_event, check_setting, rule_chars
-
-_NUMBER_TYPES = ("int", "long", "bigint", "double", "float", "decimal", "number")
-
-
-def column_type(td_type: str) -> str:
-    """TD table column type → CDP ColumnType."""
-    t = td_type.lower()
-    if t.startswith("array<"):
-        inner = t[6:-1]
-        return "number_array" if inner in _NUMBER_TYPES else "string_array"
-    if t in _NUMBER_TYPES:
-        return "number"
-    if t == "boolean":
-        return "boolean"
-    return "string"
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+from .views import audience_view, column_type, imported_view, now_iso
 
 
 class Store:
@@ -122,41 +103,7 @@ class Store:
         return [self.audience(ps["id"]) for ps in self.data["parentSegments"]]
 
     def audience(self, ps_id: str) -> Json:
-        ps = self.parent_segment(ps_id)
-        master = ps["master"]
-        attributes = [
-            {
-                "audienceId": ps["id"],
-                "name": a["name"],
-                "type": a["type"],
-                "parentDatabaseName": master["database"],
-                "parentTableName": master["table"],
-                "parentColumn": a.get("column", a["name"]),
-                "parentKey": ps["profileKey"],
-                "foreignKey": ps["profileKey"],
-                "groupingName": a.get("groupingName"),
-            }
-            for a in ps.get("attributes", [])
-        ]
-        return {
-            "id": ps["id"],
-            "name": ps["name"],
-            "description": ps.get("description", ""),
-            "scheduleType": "daily",
-            "scheduleOption": "03:00",
-            "timezone": "UTC",
-            "population": ps.get("population"),
-            "master": {
-                "parentDatabaseName": master["database"],
-                "parentTableName": master["table"],
-            },
-            "masterKeyColumn": ps["profileKey"],
-            "realtimeEnabled": bool(ps.get("realtimeEnabled")),
-            "attributes": attributes,
-            "behaviors": [],
-            "createdAt": ps.get("createdAt", "2026-01-05T09:00:00Z"),
-            "updatedAt": ps.get("updatedAt", "2026-01-05T09:00:00Z"),
-        }
+        return audience_view(self.parent_segment(ps_id))
 
     # --- realtime_setting -----------------------------------------------------------------------
 
@@ -334,21 +281,7 @@ class Store:
     # --- attributes -----------------------------------------------------------------------------
 
     def _imported(self, ps_id: str, rt: Json) -> list[Json]:
-        types = {a["name"]: a["type"] for a in self.parent_segment(ps_id).get("attributes", [])}
-        return [
-            {
-                "id": rt["importedIds"][b["column"]],
-                "name": b["name"] if b["name"] is not None else b["column"],
-                "identifier": b["column"],
-                "type": "imported",
-                "description": None,
-                "realtimeAttributeKind": "batch",
-                "column": b["column"],
-                "dataType": types.get(b["column"]),
-                "sensitive": False,
-            }
-            for b in rt["batchAttributes"]
-        ]
+        return imported_view(self.parent_segment(ps_id), rt)
 
     def attributes(self, ps_id: str) -> list[Json]:
         rt = self._rt(ps_id)
