@@ -102,9 +102,10 @@ def check_uniqueness(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
         doc,
         "imported_batch column",
         (
+            # without an explicit column, a repeated column is a repeated name: reported above
             (a.column or a.name, ("attributes", i, "column" if a.column else "name"))
             for i, a in enumerate(config.attributes)
-            if a.kind == "imported_batch"
+            if a.kind == "imported_batch" and a.column
         ),
     )
     yield from _dup_problems(
@@ -252,7 +253,7 @@ def _reference_problems(
 ) -> Iterator[Problem]:
     if attr.kind == "imported_batch":
         return
-    if attr.source_event in doc.dropped_event_names:
+    if attr.source_event in doc.dropped_names:
         pass
     elif attr.source_event is None:
         yield doc.problem(
@@ -267,7 +268,7 @@ def _reference_problems(
             if close
             else (f"events in this file: {', '.join(event_names) or 'none'}")
         )
-        if doc.dropped_event_names:
+        if doc.dropped_names:
             hint = None
         yield doc.problem(
             (*path, "source_event"), f"source_event '{attr.source_event}' names no event", hint
@@ -468,8 +469,9 @@ def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
             value = getattr(key, field)
             if value is not None:
                 yield from _regex_problems(doc, (*path, field), value)
-    if stitching.primary_key is not None and stitching.primary_key not in names:
-        close = difflib.get_close_matches(stitching.primary_key, names, n=1)
+    primary = stitching.primary_key
+    if primary is not None and primary not in names and primary not in doc.dropped_names:
+        close = difflib.get_close_matches(primary, names, n=1)
         yield doc.problem(
             (*base, "primary_key"),
             f"primary_key '{stitching.primary_key}' is not a stitching key",

@@ -72,7 +72,7 @@ def schema(output: str | None) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def emulator(args: tuple[str, ...]) -> None:
     """Run the local API emulator (see `rtcfg emulator --help`)."""
-    from rtcfg.emulator.__main__ import main as emulator_main
+    from rtcfg.emulator import main as emulator_main
 
     sys.exit(emulator_main(list(args)))
 

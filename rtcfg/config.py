@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rtcfg.errors import ConfigError, Problem
-from rtcfg.yamlio import LoadedDocument, YamlLoadError, load_config_text
+from rtcfg.yamlio import LoadedDocument, YamlLoadError, load_config_text, position_to_mark
 
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*(m|min|minutes?|h|hours?|d|days?)\s*$")
@@ -56,7 +56,8 @@ def duration_days(value: str | int, *, bare_unit: str = "day") -> float:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML's yes/no must not turn into 1/0, nor "5" into 5
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Filter(_Model):
@@ -164,9 +165,9 @@ class Config(_Model):
     def _id_as_text(cls, value: object) -> object:
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
-        if isinstance(value, str) and not value.strip().isdigit():
-            raise ValueError(f"'{value}' is not a parent segment id (digits only)")
-        return value
+        if not isinstance(value, str) or not value.strip().isdigit():
+            raise ValueError(f"{value!r} is not a parent segment id (digits only)")
+        return value.strip()
 
 
 def interpolate(doc: LoadedDocument, env: Mapping[str, str]) -> list[Problem]:
@@ -252,6 +253,34 @@ def _model_at(path: tuple[str | int, ...]) -> type[BaseModel]:
     return table.get(tuple(keys), Config)
 
 
+_READABLE = {
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "bool_type": "expected true or false",
+    "dict_type": "expected a mapping (key: value lines)",
+    "model_type": "expected a mapping (key: value lines)",
+    "model_attributes_type": "expected a mapping (key: value lines)",
+    "list_type": "expected a list (lines starting with -)",
+    "string_too_short": "must not be empty",
+}
+
+
+def _describe(value: object) -> str:
+    """How a wrong value reads in a message: its YAML kind and, when short, itself."""
+    kinds = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        dict: "a mapping",
+        list: "a list",
+    }
+    kind = kinds.get(type(value), type(value).__name__)
+    short = isinstance(value, int | float | str) and not isinstance(value, bool)
+    shown = repr(value) if short and len(repr(value)) < 30 else ""
+    return f"{kind} {shown}".strip()
+
+
 def _pydantic_problem(doc: LoadedDocument, error: Mapping[str, Any]) -> Problem:
     path, absent = _data_path(doc.data, tuple(error["loc"]))
     kind = error["type"]
@@ -261,13 +290,23 @@ def _pydantic_problem(doc: LoadedDocument, error: Mapping[str, Any]) -> Problem:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         suggestion = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
         return doc.problem(path, f"unknown key '{key}'", suggestion, key=True)
-    if kind == "missing":
+    if kind == "missing" or (kind in _READABLE and error.get("input") is None and path):
+        if kind != "missing":
+            return doc.problem(
+                path, f"{path[-1]}: has no value", f"write a value after '{path[-1]}:'"
+            )
         parent = path[:-1] if absent else path
         return doc.problem(
             parent, f"missing required key '{path[-1]}'", f"add '{path[-1]}: …' here"
         )
     where = str(path[-1]) if path else "document"
-    message = str(error["msg"]).removeprefix("Value error, ")
+    if isinstance(path[-1:] and path[-1], int):
+        where = f"item {path[-1] + 1}"  # type: ignore[operator]
+    message = _READABLE.get(kind, str(error["msg"]).removeprefix("Value error, "))
+    if path and path[-1] in ("duration", "expiry_days", "window_duration") and kind in _READABLE:
+        message = "expected a duration such as 30m, 24h or 7d"
+    if kind in _READABLE and kind != "string_too_short" and error.get("input") is not None:
+        message += f", not {_describe(error.get('input'))}"
     hint: str | None = None
     if kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", ""))
@@ -290,12 +329,21 @@ _UNKNOWN_KEY = "\0unknown"
 
 
 def _remove_key(data: Any, path: tuple[str | int, ...]) -> None:
-    """Delete the (unknown) key at ``path`` so the rest of its mapping can still be checked."""
+    """Take the unknown key at ``path`` out so the rest of its mapping can still be checked.
+
+    A misspelt known key (the one "did you mean" names) is read as that key, so a typo is
+    reported once, not again as a missing required key.
+    """
     node = data
     for element in path[:-1]:
         node = node[element]
-    if isinstance(node, dict):
-        node.pop(path[-1], None)
+    if not isinstance(node, dict) or path[-1] not in node:
+        return
+    value = node.pop(path[-1])
+    known = _model_at(path[:-1]).model_fields
+    close = difflib.get_close_matches(str(path[-1]), list(known), n=1, cutoff=0.6)
+    if close and close[0] not in node:
+        node[close[0]] = value
 
 
 def _salvage(doc: LoadedDocument, error_paths: list[tuple[str | int, ...]]) -> Config | None:
@@ -322,8 +370,8 @@ def _salvage(doc: LoadedDocument, error_paths: list[tuple[str | int, ...]]) -> C
         items = holder.get(prefix[-1])
         if not isinstance(items, list):
             return None
-        if prefix == ("events",):
-            doc.dropped_event_names |= {
+        if prefix in (("events",), ("id_stitching", "stitching_keys")):
+            doc.dropped_names |= {
                 str(items[i].get("name")) for i in indexes if isinstance(items[i], dict)
             }
         holder[prefix[-1]] = [item for i, item in enumerate(items) if i not in indexes]
@@ -368,9 +416,26 @@ def load_config(
 
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, None, [Problem(file, 1, 1, f"cannot read file: {exc}")]
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return None, None, [Problem(file, 1, 1, f"cannot read file: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = position_to_mark(raw, exc.start)
+        return (
+            None,
+            None,
+            [
+                Problem(
+                    file,
+                    line,
+                    col,
+                    f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                    "save the file as UTF-8",
+                )
+            ],
+        )
     try:
         doc = load_config_text(text, file)
     except YamlLoadError as exc:
@@ -379,7 +444,12 @@ def load_config(
     config, model_problems, _ = validate_model(doc)
     if config is not None:
         model_problems += check_config(config, doc)
-    problems += sorted(model_problems, key=lambda p: (p.line, p.col))
+    # a value with an unset ${VAR} is reported once, for the variable
+    unset_at = {(p.line, p.col) for p in problems}
+    problems += sorted(
+        (p for p in model_problems if (p.line, p.col) not in unset_at),
+        key=lambda p: (p.line, p.col),
+    )
     has_errors = any(p.severity == "error" for p in problems)
     return (None if has_errors else config), doc, problems
 

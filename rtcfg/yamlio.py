@@ -34,9 +34,9 @@ class LoadedDocument:
     data: dict[str, Any]
     value_marks: dict[Path, Mark] = field(default_factory=dict)
     key_marks: dict[Path, Mark] = field(default_factory=dict)
-    # names of events dropped while salvaging a file with model errors: attributes that
-    # refer to them are not reported again as dangling references
-    dropped_event_names: set[str] = field(default_factory=set)
+    # names of events and stitching keys dropped while salvaging a file with model errors:
+    # references to them are not reported again as dangling
+    dropped_names: set[str] = field(default_factory=set)
 
     def mark_of(self, path: Path, *, key: bool = False) -> Mark:
         """The mark of ``path``, or of its nearest ancestor that has one."""
@@ -80,6 +80,7 @@ class _Builder:
         self.loader = loader
         self.file = file
         self.nodes_seen = 0
+        self.open_nodes: set[int] = set()  # collections being built: an alias back is a cycle
         self.value_marks: dict[Path, Mark] = {}
         self.key_marks: dict[Path, Mark] = {}
 
@@ -96,11 +97,21 @@ class _Builder:
                 "write the values out instead of nesting anchors and aliases",
             )
         self.value_marks.setdefault(path, _mark(node))
-        if isinstance(node, yaml.MappingNode):
-            return self._build_mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return self.loader.construct_object(node, deep=True)
+        if id(node) in self.open_nodes:
+            raise self.fail(
+                node,
+                "an alias refers to the mapping or list that contains it",
+                "a value cannot contain itself; write the items out",
+            )
+        self.open_nodes.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._build_mapping(node, path)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        finally:
+            self.open_nodes.discard(id(node))
 
     def _merged_pairs(self, node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
         """Pairs of a mapping with YAML merge keys (``<<: *base``) expanded, own keys last."""
@@ -141,11 +152,22 @@ class _Builder:
         return result
 
 
+def position_to_mark(text: str | bytes, position: int) -> Mark:
+    """A character (or byte) offset → 1-based (line, column)."""
+    newline = "\n" if isinstance(text, str) else b"\n"
+    before = text[:position]
+    return before.count(newline) + 1, position - (before.rfind(newline) + 1) + 1  # type: ignore[arg-type]
+
+
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     message = exc.problem or str(exc)
     hint = None
+    if exc.context_mark and "end of stream" in message:
+        # an unclosed quote or bracket: where it opened helps more than the end of the file
+        mark = exc.context_mark
+        hint = "this was opened here and never closed"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     lines = text.splitlines()
     offending = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in offending[: max(col, len(offending) - len(offending.lstrip()))]:
@@ -180,6 +202,18 @@ def load_config_text(text: str, file: str) -> LoadedDocument:
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         raise YamlLoadError(_syntax_problem(exc, text, file)) from exc
+    except yaml.reader.ReaderError as exc:
+        line, col = position_to_mark(text, exc.position)
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise YamlLoadError(
+            Problem(
+                file,
+                line,
+                col,
+                f"character {char!r} is not allowed in YAML",
+                "remove the control character",
+            )
+        ) from exc
     except yaml.YAMLError as exc:
         raise YamlLoadError(Problem(file, 1, 1, f"invalid YAML: {exc}")) from exc
     finally:

@@ -61,35 +61,16 @@ class Expect:
 # Files whose expectation cannot live in a comment.
 UNCOMMENTED = {
     "empty_file.yaml": Expect(1, 1, "the file is empty"),
-    "non_utf8.yaml": Expect(1, 1, "utf-8"),
-    "binary_garbage.yaml": Expect(1, 1, "utf-8"),
-    "nul_byte.yaml": Expect(1, 1, "unacceptable character #x0000"),
+    "non_utf8.yaml": Expect(7, 21, "not UTF-8 text (byte 0xe9)", "save the file as UTF-8"),
+    "binary_garbage.yaml": Expect(2, 118, "not UTF-8 text (byte 0x80)"),
+    "nul_byte.yaml": Expect(3, 20, "character '\\x00' is not allowed"),
 }
 
 # Known bugs in rtcfg/: the fixture's expectation is right, the tool is not (yet).
-XFAIL = {
-    "recursive_alias.yaml": "a self-referencing anchor (&attrs [..., *attrs]) crashes "
-    "yamlio._Builder.build with RecursionError instead of a located error",
-    "wrong_type_max_items_bool.yaml": "max_items: yes is silently accepted as 1 "
-    "(pydantic lax mode turns the YAML boolean into an int)",
-    "wrong_type_expiry_days_bool.yaml": "expiry_days: yes is silently accepted as 1 day "
-    "(pydantic lax int for str|int; parse_duration's bool check never sees the bool)",
-}
+XFAIL: dict[str, str] = {}
 
 # Fixtures with one failure that report more than one error (cascades / duplicates).
-XFAIL_ONE_ERROR = {
-    "wrong_type_internal_not_bool.yaml": "the stitching key with the bad field is dropped by "
-    "_salvage, so a spurious \"primary_key 'td_client_id' is not a stitching key\" is reported",
-    "wrong_type_invalid_texts_string.yaml": "the stitching key with the bad field is dropped by "
-    "_salvage, so a spurious \"primary_key 'td_client_id' is not a stitching key\" is reported",
-    "unset_variable_parent_segment_id.yaml": "an unset ${VAR} in parent_segment_id is also "
-    "reported as \"'${...}' is not a parent segment id (digits only)\"",
-    "typo_in_key_source_field.yaml": "since the unknown-key salvage (b547cc4) keeps the item "
-    "without the typo'd key, a misspelt required key also reports \"missing required key "
-    "'source_field'\" (and that cascade comes first)",
-    "duplicate_imported_batch_column.yaml": "two imported_batch attributes with the same name "
-    "are reported twice at the same spot (duplicate attribute name + duplicate column)",
-}
+XFAIL_ONE_ERROR: dict[str, str] = {}
 
 
 def _expectation(path: Path) -> Expect:
