@@ -118,18 +118,27 @@ def check_uniqueness(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     )
 
 
+def _one_of(
+    doc: LoadedDocument, path: Path, item: object, first: str, second: str, hint: str
+) -> Iterator[Problem]:
+    """Two keys that say the same thing in two ways: at most one may be given."""
+    if getattr(item, first) is not None and getattr(item, second) is not None:
+        yield doc.problem((*path, second), f"give either '{first}' or '{second}'", hint, key=True)
+
+
 def check_events(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     """Filters (one form at a time, valid regex), renames, and the no-filter warning."""
     names = {e.name for e in config.events}
     for i, event in enumerate(config.events):
         path: Path = ("events", i)
-        if event.filter and event.filter_rule is not None:
-            yield doc.problem(
-                (*path, "filter_rule"),
-                "give either 'filter' or 'filter_rule'",
-                "'filter' is sugar for the common filter_rule; keep one of them",
-                key=True,
-            )
+        yield from _one_of(
+            doc,
+            path,
+            event,
+            "filter",
+            "filter_rule",
+            "'filter' is sugar for the common filter_rule; keep one of them",
+        )
         if event.filter:
             yield from _regex_problems(doc, (*path, "filter", "pattern"), event.filter.pattern)
         if event.filter_rule is not None:
@@ -451,20 +460,22 @@ def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
         )
     for i, key in enumerate(stitching.stitching_keys):
         path = (*base, "stitching_keys", i)
-        if key.exclude_regex is not None and key.valid_regexp is not None:
-            yield doc.problem(
-                (*path, "valid_regexp"),
-                "give either exclude_regex or valid_regexp",
-                "exclude_regex is turned into a validRegexp; keep one",
-                key=True,
-            )
-        if key.internal is not None and key.workflow_only is not None:
-            yield doc.problem(
-                (*path, "workflow_only"),
-                "give either internal or workflow_only",
-                "workflow_only is an alias of internal; keep one",
-                key=True,
-            )
+        yield from _one_of(
+            doc,
+            path,
+            key,
+            "exclude_regex",
+            "valid_regexp",
+            "exclude_regex is turned into a validRegexp; keep one",
+        )
+        yield from _one_of(
+            doc,
+            path,
+            key,
+            "internal",
+            "workflow_only",
+            "workflow_only is an alias of internal; keep one",
+        )
         for field in ("exclude_regex", "valid_regexp"):
             value = getattr(key, field)
             if value is not None:
