@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-
-import httpx
 
 from rtcfg.client import ApiClient, Connection, RetryPolicy
 from rtcfg.emulator import EmulatorThread
@@ -45,7 +44,8 @@ def call(
 
 def reset(emu: EmulatorThread) -> None:
     """Seed state, no faults, empty request log (``POST /_emulator/reset`` on its own loop)."""
-    httpx.post(emu.url + "/_emulator/reset").raise_for_status()
+    with urllib.request.urlopen(urllib.request.Request(emu.url + "/_emulator/reset", b"{}")):
+        pass
 
 
 def attempts(emu: EmulatorThread, method: str, path: str, expected: int = 1) -> int:

@@ -1,0 +1,330 @@
+"""rtcfg.client under faults: which failures are retried, which raise what, and the POST rule.
+
+Each case scripts one fault (``times: 1``, then the emulator answers normally) for one kind of
+request and checks the outcome and, from the emulator's request log, how many attempts were
+made. Every request goes over a real socket to the emulator.
+
+Not covered because the emulator cannot produce them: 504, 501 and 408 answers, a real TCP RST
+("reset" closes after half the body, the same as "truncated" on the wire), and a nextPage loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from rtcfg.client import ApiClient, RetryPolicy
+from rtcfg.emulator import EmulatorThread
+from rtcfg.errors import (
+    ApiError,
+    ConflictError,
+    NotFoundError,
+    TransportError,
+    WriteOutcomeUnknown,
+)
+
+from .emulator_support import (
+    KEY,
+    POPULATED,
+    attempts,
+    call,
+    closed_port_url,
+    key_event_body,
+    reset,
+)
+
+RO_KEY = "1/read-only-key"
+KE = f"/audiences/{POPULATED}/realtime_key_events"
+PAGE_VIEW = f"{KE}/810"  # used by attributes: cannot be deleted (409)
+SETTING = f"/audiences/{POPULATED}/realtime_setting"
+PAGE_VIEW_BODY = {**key_event_body("page_view"), "description": "Every page view"}
+NEW = "fresh_event"
+BEFORE_COMMIT = ("500", "502", "503", "drop", "reset", "truncated", "non_json")
+AFTER_COMMIT = ("lost_response", "hang_after_commit")
+HANG = 0.4  # seconds the emulator hangs; it logs the request only when that ends
+HANG_TIMEOUT = 0.2  # client timeout for the hang faults
+
+Action = Callable[[ApiClient], Awaitable[Any]]
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[EmulatorThread]:
+    with EmulatorThread(api_key=KEY, read_only_key=RO_KEY) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def fresh(request: pytest.FixtureRequest) -> None:
+    if "emu" in request.fixturenames:
+        reset(request.getfixturevalue("emu"))
+
+
+def request_for(emu: EmulatorThread, method: str) -> tuple[str, Action]:
+    """(logged path, action) of a typical request of each kind; DELETE gets its own object."""
+    if method == "GET":
+        return PAGE_VIEW, lambda api: api.get(PAGE_VIEW)
+    if method == "PATCH":
+        return PAGE_VIEW, lambda api: api.patch(PAGE_VIEW, PAGE_VIEW_BODY)
+    if method == "POST":
+        return KE, lambda api: api.post(KE, key_event_body(NEW))
+    made = call(emu.url, lambda api: api.post(KE, key_event_body("doomed")))
+    path = f"{KE}/{made['id']}"
+    return path, lambda api: api.delete(path)
+
+
+def names(emu: EmulatorThread) -> list[str]:
+    return [k["name"] for k in call(emu.url, lambda api: api.list_all(KE))]
+
+
+# --- the matrix ---------------------------------------------------------------------------------
+
+# (fault, retry_after mode) → {method: (outcome, attempts)}; outcome "ok" = the normal answer,
+# "done" = DELETE found the object already gone (None), "unknown" = WriteOutcomeUnknown.
+RETRIED = {"GET": ("ok", 2), "PATCH": ("ok", 2), "POST": ("unknown", 1), "DELETE": ("ok", 2)}
+MATRIX: list[tuple[str, str, str, str, int]] = []
+for _fault in (*BEFORE_COMMIT, "hang_before_commit"):
+    MATRIX += [(_fault, "seconds", m, *RETRIED[m]) for m in RETRIED]
+for _fault in AFTER_COMMIT:
+    expected = {**RETRIED, "DELETE": ("done", 2)}
+    MATRIX += [(_fault, "seconds", m, *expected[m]) for m in expected]
+for _mode in ("seconds", "http-date", "none"):
+    MATRIX += [("429", _mode, m, "ok", 2) for m in RETRIED]
+
+
+@pytest.mark.parametrize(
+    ("fault", "retry_after", "method", "outcome", "tries"),
+    MATRIX,
+    ids=[f"{f}-{r}-{m}" if f == "429" else f"{f}-{m}" for f, r, m, _, _ in MATRIX],
+)
+def test_fault_matrix(
+    emu: EmulatorThread, fault: str, retry_after: str, method: str, outcome: str, tries: int
+) -> None:
+    path, action = request_for(emu, method)
+    script = [{"method": method, "path": path, "fault": fault, "times": 1}]
+    emu.set_faults(script=script, retry_after=retry_after, hang_seconds=HANG)
+    timeout = HANG_TIMEOUT if fault.startswith("hang") else 5.0
+    if outcome == "unknown":
+        with pytest.raises(WriteOutcomeUnknown, match=f"POST {KE}: the outcome is unknown"):
+            call(emu.url, action, timeout=timeout)
+    else:
+        result = call(emu.url, action, timeout=timeout)
+        assert (result is None) == (outcome == "done")
+        if outcome == "ok":
+            assert result["name"] in (NEW, "page_view", "doomed")
+    assert attempts(emu, method, path, tries) == tries
+    if method == "POST":  # created exactly once, or not at all if the fault came first
+        assert names(emu).count(NEW) == (0 if fault in BEFORE_COMMIT or "before" in fault else 1)
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "POST", "DELETE"])
+def test_connection_refused_is_retried_then_a_transport_error_even_for_post(
+    method: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="rtcfg.http")
+    url = closed_port_url()
+    actions: dict[str, Action] = {
+        "GET": lambda api: api.get(PAGE_VIEW),
+        "PATCH": lambda api: api.patch(PAGE_VIEW, PAGE_VIEW_BODY),
+        "POST": lambda api: api.post(KE, key_event_body(NEW)),  # never reached: safe to resend
+        "DELETE": lambda api: api.delete(PAGE_VIEW),
+    }
+    with pytest.raises(TransportError) as err:
+        call(url, actions[method])
+    assert not isinstance(err.value, WriteOutcomeUnknown)
+    assert "after 6 attempts" in str(err.value) and "ConnectError" in str(err.value)
+    tried = [r for r in caplog.records if re.fullmatch(r"\w+ \S+ ConnectError \S+", r.getMessage())]
+    assert len(tried) == 6
+
+
+# (method, path, body, key) → (exception, status): answered once, never retried.
+ERRORS: list[tuple[str, str, Any, str, type[ApiError], int]] = [
+    ("GET", KE + "?bogus=1", None, KEY, ApiError, 400),
+    ("PATCH", PAGE_VIEW, {"name": 1}, KEY, ApiError, 400),
+    ("POST", KE, {}, KEY, ApiError, 400),
+    ("DELETE", f"/audiences/{POPULATED}/realtime_attributes/2335", None, KEY, ApiError, 400),
+    ("GET", PAGE_VIEW, None, "1/bad", ApiError, 401),
+    ("PATCH", PAGE_VIEW, PAGE_VIEW_BODY, "1/bad", ApiError, 401),
+    ("POST", KE, key_event_body(NEW), "1/bad", ApiError, 401),
+    ("DELETE", PAGE_VIEW, None, "1/bad", ApiError, 401),
+    ("PATCH", PAGE_VIEW, PAGE_VIEW_BODY, RO_KEY, ApiError, 403),
+    ("POST", KE, key_event_body(NEW), RO_KEY, ApiError, 403),
+    ("DELETE", PAGE_VIEW, None, RO_KEY, ApiError, 403),
+    ("GET", f"{KE}/999999", None, KEY, NotFoundError, 404),
+    ("PATCH", f"{KE}/999999", PAGE_VIEW_BODY, KEY, NotFoundError, 404),
+    ("POST", "/audiences/999/realtime_key_events", key_event_body(NEW), KEY, NotFoundError, 404),
+    ("DELETE", PAGE_VIEW, None, KEY, ConflictError, 409),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "key", "kind", "status"),
+    ERRORS,
+    ids=[f"{s}-{m}" + ("-ro" if k == RO_KEY else "") for m, _, _, k, _, s in ERRORS],
+)
+def test_error_answers_raise_at_once_with_method_path_status_and_message(
+    emu: EmulatorThread,
+    method: str,
+    path: str,
+    body: Any,
+    key: str,
+    kind: type[ApiError],
+    status: int,
+) -> None:
+    async def act(api: ApiClient) -> Any:
+        if method == "GET":
+            return await api.get(path)
+        if method == "DELETE":
+            return await api.delete(path)
+        return await (api.post if method == "POST" else api.patch)(path, body)
+
+    with pytest.raises(kind) as err:
+        call(emu.url, act, key=key)
+    bare = path.partition("?")[0]
+    assert type(err.value) is kind and err.value.status == status
+    assert str(err.value).startswith(f"{method} {bare} failed: HTTP {status} ")
+    assert err.value.info.message and "bogus=1" not in str(err.value)
+    assert attempts(emu, method, bare) == 1
+
+
+def test_patch_of_the_setting_while_updating_is_a_conflict(emu: EmulatorThread) -> None:
+    async def patch_twice(api: ApiClient) -> None:
+        live = await api.get(SETTING)
+        body = {
+            k: live[k] for k in ("keyColumns", "eventTables", "batchAttributes", "extLookupKey")
+        }
+        await api.patch(SETTING, body)
+        await api.patch(SETTING, body)
+
+    with pytest.raises(ConflictError, match="HTTP 409"):
+        call(emu.url, patch_twice)
+
+
+def test_patch_whose_lost_first_attempt_causes_a_409_is_an_unknown_outcome(
+    emu: EmulatorThread,
+) -> None:
+    # The first PATCH is applied (status becomes "updating"), its answer is lost, and the
+    # retry is refused with 409: the caller must re-read the setting, not report a conflict.
+    emu.set_faults(script=[{"method": "PATCH", "path": SETTING, "fault": "lost_response"}])
+
+    async def patch(api: ApiClient) -> Any:
+        live = await api.get(SETTING)
+        body = {
+            k: live[k] for k in ("keyColumns", "eventTables", "batchAttributes", "extLookupKey")
+        }
+        return await api.patch(SETTING, body)
+
+    with pytest.raises(WriteOutcomeUnknown, match="earlier attempt may have been applied"):
+        call(emu.url, patch)
+    assert attempts(emu, "PATCH", SETTING, 2) == 2
+
+
+# --- limits: attempts, Retry-After and the deadline ---------------------------------------------
+
+
+def test_a_persistent_5xx_gives_up_after_max_attempts_with_the_api_error(
+    emu: EmulatorThread,
+) -> None:
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "503", "times": 99}])
+    with pytest.raises(ApiError, match=r"HTTP 503: .*\(after 6 attempts\)") as err:
+        call(emu.url, lambda api: api.get(PAGE_VIEW))
+    assert err.value.status == 503
+    assert attempts(emu, "GET", PAGE_VIEW, 6) == 6
+
+
+def test_a_persistent_bad_body_gives_up_with_a_transport_error(emu: EmulatorThread) -> None:
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "non_json", "times": 9}])
+    with pytest.raises(
+        TransportError, match="after 3 attempts; last failure: HTTP 200 with a body"
+    ):
+        call(emu.url, lambda api: api.get(PAGE_VIEW), retry=RetryPolicy(3, 0.001, 0.001))
+    assert attempts(emu, "GET", PAGE_VIEW, 3) == 3
+
+
+def test_the_deadline_stops_retrying_and_names_the_last_failure(emu: EmulatorThread) -> None:
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "502", "times": 999}])
+    slow = RetryPolicy(max_attempts=100, base_delay=0.1, max_delay=0.1)
+    with pytest.raises(
+        TransportError, match=r"deadline of 0.5s was reached; last failure: HTTP 502"
+    ):
+        call(emu.url, lambda api: api.get(PAGE_VIEW), retry=slow, deadline=0.5)
+    assert 2 <= attempts(emu, "GET", PAGE_VIEW, 2) < 100
+
+
+@pytest.mark.parametrize(("mode", "low", "high"), [("seconds", 1.0, 1.0), ("http-date", 0.0, 1.0)])
+def test_retry_after_is_honoured(
+    emu: EmulatorThread, caplog: pytest.LogCaptureFixture, mode: str, low: float, high: float
+) -> None:
+    caplog.set_level(logging.INFO, logger="rtcfg.http")
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}], retry_after=mode)
+    patient = RetryPolicy(base_delay=0.001, max_delay=0.001, max_retry_after=30.0)
+    call(emu.url, lambda api: api.get(PAGE_VIEW), retry=patient)
+    waits = [float(m[1]) for m in re.finditer(r"retry in ([\d.]+)s \(HTTP 429\)", caplog.text)]
+    assert len(waits) == 1 and low <= waits[0] <= high
+
+
+def test_retry_after_is_capped(emu: EmulatorThread, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="rtcfg.http")
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}])
+    call(emu.url, lambda api: api.get(PAGE_VIEW))  # FAST caps Retry-After at 0.05 s
+    assert "retry in 0.05s (HTTP 429)" in caplog.text
+
+
+# --- random faults and the key ------------------------------------------------------------------
+
+TRANSIENT = [*BEFORE_COMMIT, *AFTER_COMMIT, "429", "hang_before_commit"]
+
+
+def test_a_hundred_gets_all_succeed_through_ten_percent_random_faults(emu: EmulatorThread) -> None:
+    emu.set_faults(rate=0.1, kinds=TRANSIENT, seed=20260705, hang_seconds=HANG)
+
+    async def many(api: ApiClient) -> list[Any]:
+        return [await api.get(SETTING) for _ in range(100)]
+
+    results = call(emu.url, many, timeout=HANG_TIMEOUT)
+    assert all(r["id"] == "291" for r in results)
+    faults = [r for r in emu.requests() if r["fault"]]
+    assert len(faults) >= 5 and len({f["fault"] for f in faults}) >= 3
+
+
+def test_the_key_appears_in_no_log_record_exception_or_repr(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "1/SECRET-KEY-abc123"
+    caplog.set_level(logging.DEBUG)  # every logger, httpx's and httpcore's included
+    failures: list[BaseException] = []
+
+    def attempt(url: str, action: Action, **options: Any) -> None:
+        try:
+            call(url, action, key=secret, timeout=0.1, **options)
+        except Exception as exc:
+            failures.append(exc)
+
+    with EmulatorThread(api_key=secret) as server:
+        server.set_faults(rate=0.6, kinds=TRANSIENT, seed=7, hang_seconds=0.2)
+        for n in range(8):
+            attempt(server.url, lambda api, n=n: api.get(f"{KE}/{n}"))
+            attempt(server.url, lambda api, n=n: api.post(KE, key_event_body(f"leak_{n}")))
+            attempt(server.url, lambda api: api.delete(PAGE_VIEW))
+        attempt(server.url, lambda api: api.get(PAGE_VIEW), retry=RetryPolicy(1))
+    with EmulatorThread(api_key=KEY) as other:  # the secret is the wrong key here: 401s
+        attempt(other.url, lambda api: api.get(PAGE_VIEW))
+        attempt(other.url, lambda api: api.post(KE, {}))
+    attempt(closed_port_url(), lambda api: api.get(PAGE_VIEW))
+
+    assert len(failures) >= 12
+    assert {type(f) for f in failures} >= {WriteOutcomeUnknown, ApiError, TransportError}
+    texts = [caplog.text]
+    for record in caplog.records:
+        texts += [record.getMessage(), repr(record.args), str(record.exc_info)]
+    for exc in failures:
+        chain: BaseException | None = exc
+        while chain is not None:
+            texts += [str(chain), repr(chain), repr(chain.args), repr(vars(chain))]
+            chain = chain.__cause__ or chain.__context__
+    assert len(caplog.records) > 100  # httpcore's DEBUG trace was on
+    leaks = [t for t in texts if "SECRET-KEY" in t]
+    assert not leaks
