@@ -361,12 +361,14 @@ class ApiClient:
         content = None if body is None else _encode(body)
         attempt = _Attempt(method, base + path, _strip(path), params, content)
         maybe_applied = False  # an earlier attempt of this write may have been acted on
+        last: _Failure | None = None
         number = 0
         while True:
             number += 1
-            result = await self._once(attempt)
+            result = await self._once(attempt, self._attempt_timeout(attempt, last))
             if not isinstance(result, _Failure):
                 return result
+            last = result
             _raise_if_final(attempt, result, maybe_applied)
             maybe_applied = maybe_applied or result.reached
             if number >= self.retry.max_attempts:
@@ -379,10 +381,7 @@ class ApiClient:
             ceiling = min(self.retry.max_delay, self.retry.base_delay * 2 ** (number - 1))
             delay = self._random.uniform(0, ceiling)
         if self._deadline_at is not None and time.monotonic() + delay > self._deadline_at:
-            raise TransportError(
-                f"{attempt.method} {attempt.path}: the deadline of {self.deadline:g}s was "
-                f"reached; last failure: {failure.reason}"
-            )
+            raise self._deadline_error(attempt, failure)
         log.info(
             "%s %s retry in %.2fs (%s), attempt %d/%d",
             attempt.method,
@@ -394,21 +393,26 @@ class ApiClient:
         )
         await asyncio.sleep(delay)
 
-    def _attempt_timeout(self, attempt: _Attempt) -> float:
+    def _attempt_timeout(self, attempt: _Attempt, last: _Failure | None) -> float:
+        """The client timeout, shortened so that no attempt outlives the deadline."""
         if self._deadline_at is None:
             return self.timeout
         left = self._deadline_at - time.monotonic()
         if left <= 0:
-            raise TransportError(
-                f"{attempt.method} {attempt.path}: the deadline of {self.deadline:g}s was reached"
-            )
+            raise self._deadline_error(attempt, last)
         return min(self.timeout, left)
 
-    async def _once(self, attempt: _Attempt) -> Any:
+    def _deadline_error(self, attempt: _Attempt, last: _Failure | None) -> TransportError:
+        reason = f"; last failure: {last.reason}" if last else ""
+        return TransportError(
+            f"{attempt.method} {attempt.path}: the deadline of {self.deadline:g}s was reached"
+            + reason
+        )
+
+    async def _once(self, attempt: _Attempt, timeout: float) -> Any:
         """One attempt: the decoded JSON body, or a :class:`_Failure`."""
         if self._http is None:
             raise RuntimeError("use ApiClient as 'async with ApiClient(...) as api'")
-        timeout = self._attempt_timeout(attempt)
         headers = {"Content-Type": "application/json"} if attempt.content is not None else None
         started = time.monotonic()
         try:
