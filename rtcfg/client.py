@@ -40,6 +40,7 @@ import functools
 import ipaddress
 import json
 import logging
+import math
 import random
 import re
 import ssl
@@ -233,6 +234,8 @@ def _retry_after(value: str | None, cap: float) -> float | None:
             seconds = parsedate_to_datetime(value).timestamp() - time.time()
         except (TypeError, ValueError, IndexError):
             return None
+    if not math.isfinite(seconds):
+        return None
     return min(max(seconds, 0.0), cap)
 
 
