@@ -18,7 +18,66 @@ from rtcfg.errors import ConfigError, ExitCode, RtcfgError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def connection_options(command: F) -> F:
+    """--site, --endpoint, --td-endpoint and --profile: defined once, for every API command."""
+    options = [
+        click.option("--site", help="us01 (default), jp01/ap01, eu01, ap02, ap03 [RTCFG_SITE]"),
+        click.option("--endpoint", help="CDP API base URL, e.g. the emulator [RTCFG_ENDPOINT]"),
+        click.option("--td-endpoint", help="TD API base URL [RTCFG_TD_ENDPOINT]"),
+        click.option("--profile", help="read the key from TDX_API_KEY_<PROFILE> [TDX_PROFILE]"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _connect(
+    ctx: click.Context,
+    site: str | None,
+    endpoint: str | None,
+    td_endpoint: str | None,
+    profile: str | None,
+) -> Any:
+    """Resolve the connection, print its notices (never the key), set up -v logging."""
+    import logging
+    import os
+
+    from rtcfg.client import resolve_connection
+
+    connection = resolve_connection(site, endpoint, td_endpoint, profile, os.environ)
+    for notice in connection.notices:
+        click.echo(f"Warning: {notice}", err=True)
+    if ctx.obj["verbose"]:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        http_log = logging.getLogger("rtcfg.http")
+        http_log.addHandler(handler)
+        http_log.setLevel(logging.INFO)
+    return connection
+
+
+def _run(coroutine: Any) -> Any:
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
+class _Commands(click.Group):
+    """The command group; the one place where expected errors become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(problem.format(), err=True)
+            ctx.exit(exc.exit_code)
+        except RtcfgError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="rtcfg")
 @click.option("-v", "--verbose", is_flag=True, help="Log each HTTP request (never headers).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
@@ -62,6 +121,50 @@ def schema(output: str | None) -> None:
         render.echo(text.rstrip("\n"))
 
 
+@cli.command()
+@click.argument("pattern", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@connection_options
+@click.pass_context
+def segments(ctx: click.Context, /, pattern: str | None, as_json: bool, **conn: Any) -> None:
+    """List parent segments (id, name, RT 2.0 enabled); PATTERN filters by name or id."""
+    import json
+
+    from rtcfg import render, workflow
+
+    rows = _run(workflow.list_segments(_connect(ctx, **conn), pattern))
+    render.echo(json.dumps(rows, indent=2) if as_json else render.segments_table(rows))
+
+
+@cli.command()
+@click.argument("ps_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--csm-request",
+    type=click.Path(dir_okay=False),
+    help="When RT 2.0 is disabled, write the enablement request to this file.",
+)
+@connection_options
+@click.pass_context
+def status(
+    ctx: click.Context, /, ps_id: str, as_json: bool, csm_request: str | None, **conn: Any
+) -> None:
+    """RT 2.0 enabled? config exists? setting status and counts of one parent segment."""
+    import json
+    from pathlib import Path
+
+    from rtcfg import render, workflow
+
+    connection = _connect(ctx, **conn)
+    report = _run(workflow.segment_status(connection, ps_id))
+    render.echo(json.dumps(report, indent=2) if as_json else render.status_text(report))
+    if csm_request and not report["rt_enabled"]:
+        Path(csm_request).write_text(render.csm_request(report, connection.site), encoding="utf-8")
+        render.echo(f"Wrote the RT 2.0 enablement request to {csm_request}", err=True)
+    elif csm_request:
+        render.echo("RT 2.0 is already enabled: no request written", err=True)
+
+
 @cli.command(
     context_settings={
         "ignore_unknown_options": True,
@@ -88,14 +191,5 @@ def main() -> None:
         exc.show()
         sys.exit(ExitCode.ERROR)
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except ConfigError as exc:
-        from rtcfg import render
-
-        for problem in exc.problems:
-            render.echo(problem.format(), err=True)
-        sys.exit(exc.exit_code)
-    except RtcfgError as exc:
-        click.echo(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else ExitCode.OK)

@@ -61,3 +61,50 @@ def echo(text: str, *, err: bool = False) -> None:
     """Write a line to stdout (results) or stderr (progress, errors)."""
     stream = sys.stderr if err else sys.stdout
     stream.write(text + "\n")
+
+
+def segments_table(rows: Sequence[dict[str, object]]) -> str:
+    """``rtcfg segments`` as a table."""
+    from tabulate import tabulate
+
+    if not rows:
+        return "No parent segments match."
+    table = [[r["id"], r["name"], "yes" if r["rt_enabled"] else "no"] for r in rows]
+    return tabulate(table, headers=["ID", "NAME", "RT 2.0"], tablefmt="plain")
+
+
+def status_text(report: dict[str, object]) -> str:
+    """``rtcfg status`` for a person."""
+    lines = [
+        f"Parent segment {report['parent_segment_id']} ({report['parent_segment_name']})",
+        f"  RT 2.0 enabled:   {'yes' if report['rt_enabled'] else 'no'}",
+    ]
+    if not report["rt_enabled"]:
+        return "\n".join([*lines, f"  {report['message']}"])
+    attributes = report["attributes"]
+    assert isinstance(attributes, dict)
+    lines += [
+        f"  config exists:    {'yes' if report['config_exists'] else 'no'}",
+        f"  setting status:   {report['status']}"
+        + (f" ({report['status_detailed']})" if report.get("status_detailed") else ""),
+        f"  event tables:     {report['event_tables']}",
+        f"  stitching keys:   {report['stitching_keys']}",
+        f"  key events:       {report['key_events']}",
+        f"  attributes:       {sum(attributes.values())} ("
+        + ", ".join(f"{n} {t}" for t, n in attributes.items())
+        + ")",
+        f"  imported (batch): {report['imported_batch_attributes']}",
+    ]
+    return "\n".join(lines)
+
+
+def csm_request(report: dict[str, object], site: str, use_case: str | None = None) -> str:
+    """The RT 2.0 enablement request of the seed guide's Phase 2, from a jinja2 template."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("rtcfg", "templates"),
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    return env.get_template("csm_request.md.j2").render(**report, site=site, use_case=use_case)

@@ -54,3 +54,67 @@ def write_schema(output: str | None) -> str:
     if output:
         Path(output).write_text(text, encoding="utf-8")
     return text
+
+
+def _client(connection: Any, verbose_deadline: float | None = 600.0) -> Any:
+    from rtcfg.client import ApiClient
+
+    return ApiClient(connection, deadline=verbose_deadline)
+
+
+async def list_segments(connection: Any, pattern: str | None) -> list[dict[str, Any]]:
+    """Parent segments (id, name, RT enabled) whose name or id matches ``pattern`` (a glob)."""
+    import fnmatch
+
+    from rtcfg.live import RT_ENABLED_FIELD
+
+    async with _client(connection) as api:
+        audiences = await api.get("/audiences")
+    rows = [
+        {
+            "id": str(a.get("id")),
+            "name": a.get("name"),
+            "rt_enabled": bool(a.get(RT_ENABLED_FIELD, False)),
+        }
+        for a in audiences
+    ]
+    if pattern:
+        glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
+        rows = [
+            r
+            for r in rows
+            if fnmatch.fnmatch(str(r["name"]).lower(), glob.lower())
+            or fnmatch.fnmatch(r["id"], glob)
+        ]
+    return sorted(rows, key=lambda r: (str(r["name"]).lower(), r["id"]))
+
+
+async def segment_status(connection: Any, ps_id: str) -> dict[str, Any]:
+    """RT enabled? config exists? the setting's status and the counts of what is configured."""
+    from rtcfg.live import RT_ENABLED_FIELD, read_audience, read_live_state, summarize
+
+    async with _client(connection) as api:
+        audience = await read_audience(api, ps_id)
+        report: dict[str, Any] = {
+            "parent_segment_id": ps_id,
+            "parent_segment_name": audience.get("name"),
+            "rt_enabled": bool(audience.get(RT_ENABLED_FIELD, False)),
+        }
+        if not report["rt_enabled"]:
+            return {
+                **report,
+                "config_exists": False,
+                "status": "disabled",
+                "message": "RT 2.0 is not enabled; ask your CSM to enable it "
+                "(--csm-request FILE writes the request)",
+            }
+        live = await read_live_state(api, ps_id)
+    counts = summarize(live)
+    exists = bool(counts["event_tables"] or counts["key_events"] or counts["stitching_keys"])
+    return {
+        **report,
+        "config_exists": exists,
+        "status": live.setting_meta.get("status"),
+        "status_detailed": live.setting_meta.get("statusDetailed"),
+        **counts,
+    }
