@@ -35,6 +35,10 @@ MANAGED_ATTRIBUTE_TYPES = "single,list,counter"
 SETTING_META = ("id", "status", "statusDetailed")
 
 
+class SegmentNotFoundError(RtcfgError):
+    """No parent segment with that id is visible to this key."""
+
+
 class RtNotEnabledError(RtcfgError):
     """The parent segment exists but RT 2.0 is not enabled (or not initialized) for it."""
 
@@ -48,16 +52,14 @@ async def read_audience(api: ApiClient, ps_id: str) -> Body:
     try:
         audience: Body = await api.get(f"/audiences/{ps_id}")
     except NotFoundError as exc:
-        raise _segment_not_found(ps_id, exc) from None
+        raise _segment_not_found(ps_id) from exc
     return audience
 
 
-def _segment_not_found(ps_id: str, exc: NotFoundError) -> NotFoundError:
-    error = NotFoundError(exc.info)
-    error.args = (
-        f"parent segment {ps_id} not found; `rtcfg segments` lists the ones this key can see",
+def _segment_not_found(ps_id: str) -> SegmentNotFoundError:
+    return SegmentNotFoundError(
+        f"parent segment {ps_id} not found; `rtcfg segments` lists the ones this key can see"
     )
-    return error
 
 
 async def read_live_state(api: ApiClient, ps_id: str) -> LiveState:
@@ -83,8 +85,8 @@ async def _explain_missing(api: ApiClient, ps_id: str, exc: NotFoundError) -> Rt
     """A 404 on a realtime path: unknown parent segment, or RT 2.0 not enabled for it?"""
     try:
         audience = await api.get(f"/audiences/{ps_id}")
-    except NotFoundError as missing:
-        return _segment_not_found(ps_id, missing)
+    except NotFoundError:
+        return _segment_not_found(ps_id)
     if not audience.get(RT_ENABLED_FIELD, True):
         return RtNotEnabledError(
             f"RT 2.0 is not enabled for parent segment {ps_id} ({audience.get('name')}); "

@@ -56,10 +56,10 @@ def write_schema(output: str | None) -> str:
     return text
 
 
-def _client(connection: Any, verbose_deadline: float | None = 600.0) -> Any:
+def _client(connection: Any) -> Any:
     from rtcfg.client import ApiClient
 
-    return ApiClient(connection, deadline=verbose_deadline)
+    return ApiClient(connection)
 
 
 async def list_segments(connection: Any, pattern: str | None) -> list[dict[str, Any]]:
