@@ -112,12 +112,24 @@ def build_live_state(
     for attr in attributes:
         if attr.get("type") not in MANAGED_ATTRIBUTE_TYPES.split(","):
             continue
-        event_id = attr.get("realtimeKeyEventId")
-        event = names_by_id.get(str(event_id), f"#{event_id}") if event_id is not None else None
+        event = _event_name(names_by_id, attr.get("realtimeKeyEventId"))
+        body = _without_read_only(attr)
+        if isinstance(body.get("actions"), list):
+            body["actions"] = [
+                {**a, "realtimeKeyEventId": _event_name(names_by_id, a.get("realtimeKeyEventId"))}
+                for a in body["actions"]
+            ]
         state.attributes[attr["identifier"]] = AttributeState(
-            attr["identifier"], _without_read_only(attr), event, str(attr["id"])
+            attr["identifier"], body, event, str(attr["id"])
         )
     return state
+
+
+def _event_name(names_by_id: dict[str, str], event_id: object) -> str | None:
+    """A key event id → its name (``#<id>`` when no live key event has that id)."""
+    if event_id is None:
+        return None
+    return names_by_id.get(str(event_id), f"#{event_id}")
 
 
 def summarize(state: LiveState) -> dict[str, Any]:
