@@ -51,6 +51,10 @@ TYPE_SPECIFIC: dict[str, tuple[str, ...]] = {
     "counter_type": ("counter",),
     "sub_durations": ("counter",),
     "filter_rule": ("single", "list", "counter"),
+    "fields": ("list",),
+    "aggregations": ("list",),
+    "actions": ("list",),
+    "backfill": ("single", "counter"),
     "source": ("imported_batch",),
     "column": ("imported_batch",),
 }
@@ -216,6 +220,7 @@ def check_attributes(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
         yield from _identifier_problems(doc, path, attribute)
         yield from _wrong_type_fields(doc, path, attribute)
         yield from _reference_problems(doc, path, attribute, event_names)
+        yield from _action_problems(doc, path, attribute, event_names)
         by_type = {
             "single": _single_problems,
             "list": _list_problems,
@@ -290,6 +295,51 @@ def _reference_problems(
         )
 
 
+def _action_problems(
+    doc: LoadedDocument, path: Path, attr: Attribute, event_names: list[str]
+) -> Iterator[Problem]:
+    for j, action in enumerate(attr.actions or []):
+        if action.source_event not in event_names:
+            close = difflib.get_close_matches(action.source_event, event_names, n=1)
+            yield doc.problem(
+                (*path, "actions", j, "source_event"),
+                f"source_event '{action.source_event}' names no event",
+                f"did you mean '{close[0]}'?" if close else "name an event of this file",
+            )
+
+
+def _list_aggregation_problems(
+    doc: LoadedDocument, path: Path, attr: Attribute
+) -> Iterator[Problem]:
+    """The explicit ``aggregations:`` form: valid, unique identifiers and known types."""
+    if attr.aggregations is None:
+        return
+    if attr.aggregation is not None:
+        yield doc.problem(
+            (*path, "aggregation"),
+            "'aggregation' and 'aggregations' cannot both be given",
+            "keep aggregations: (one entry per column) and remove aggregation",
+            key=True,
+        )
+    seen: set[str] = set()
+    for j, agg in enumerate(attr.aggregations):
+        where = (*path, "aggregations", j)
+        if not IDENTIFIER_RE.match(agg.identifier) or agg.identifier in seen:
+            what = "duplicate" if agg.identifier in seen else "invalid"
+            yield doc.problem(
+                (*where, "identifier"),
+                f"{what} aggregation identifier '{agg.identifier}'",
+                "unique; letters, digits and _, not starting with a digit",
+            )
+        seen.add(agg.identifier)
+        if agg.aggregation not in LIST_AGGREGATIONS:
+            yield doc.problem(
+                (*where, "aggregation"),
+                f"unknown list aggregation '{agg.aggregation}'",
+                f"one of: {', '.join(LIST_AGGREGATIONS)}",
+            )
+
+
 def _duration_problems(
     doc: LoadedDocument, path: Path, value: str | int | None, bare_unit: str = "day"
 ) -> Iterator[Problem]:
@@ -318,6 +368,7 @@ def _single_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterat
 
 
 def _list_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
+    yield from _list_aggregation_problems(doc, path, attr)
     if attr.aggregation is not None and attr.aggregation not in LIST_AGGREGATIONS:
         close = difflib.get_close_matches(attr.aggregation, LIST_AGGREGATIONS, n=1)
         yield doc.problem(

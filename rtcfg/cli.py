@@ -165,6 +165,34 @@ def status(
         render.echo("RT 2.0 is already enabled: no request written", err=True)
 
 
+@cli.command("import")
+@click.argument("ps_id")
+@click.option("-o", "--output", help="File to write (default rt_config_<PS_ID>.yaml; - = stdout).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@connection_options
+@click.pass_context
+def import_(
+    ctx: click.Context, /, ps_id: str, output: str | None, force: bool, **conn: Any
+) -> None:
+    """Write the live RT 2.0 configuration of a parent segment as rt_config.yaml."""
+    from rtcfg import render, workflow
+    from rtcfg.importer import default_output
+
+    target = output or default_output(ps_id)
+    result = _run(workflow.import_segment(_connect(ctx, **conn), ps_id, target, force))
+    for identifier, reason in result.skipped.items():
+        render.echo(f"Warning: attribute.{identifier} not imported: {reason}", err=True)
+    if target == "-":
+        render.echo(result.text.rstrip("\n"))
+    elif not ctx.obj["quiet"]:
+        doc = result.document
+        render.echo(
+            f"Wrote {target}: {len(doc.get('events', []))} events, "
+            f"{len(doc.get('attributes', []))} attributes. `rtcfg plan {target}` shows no changes.",
+            err=True,
+        )
+
+
 @cli.command(
     context_settings={
         "ignore_unknown_options": True,

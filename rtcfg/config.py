@@ -98,6 +98,31 @@ class SubDuration(_Model):
     duration: DurationText
 
 
+class ListAggregation(_Model):
+    """One aggregation of a list attribute (API aggregations[]), for lists that keep several
+    columns; the plain ``aggregation:`` key covers the common one-column list."""
+
+    name: str = Field(min_length=1)
+    identifier: str = Field(min_length=1)
+    column: str = Field(min_length=1)
+    aggregation: str = Field(description="distinct_list | first | last | sum | min | max")
+
+
+class ListAction(_Model):
+    """A list action (API actions[]): an event that clears the list or deletes an item."""
+
+    action: Literal["clear", "delete_item"]
+    source_event: str = Field(min_length=1, description="name of an event in this file")
+    filter_rule: dict[str, Any] | None = Field(default=None, description="raw API filterRule")
+
+
+class Backfill(_Model):
+    """Where a counter or single attribute takes its initial value (API backfill)."""
+
+    attribute: str = Field(min_length=1, description="identifier of an imported attribute")
+    timestamp: str = Field(min_length=1, description="identifier of its timestamp")
+
+
 class Attribute(_Model):
     """A real-time attribute (single, list, counter) or an imported batch attribute."""
 
@@ -117,6 +142,10 @@ class Attribute(_Model):
     counter_type: Literal["sliding", "total"] | None = Field(default=None, description="counter")
     sub_durations: list[SubDuration] | None = Field(default=None, description="counter only")
     filter_rule: dict[str, Any] | None = Field(default=None, description="raw API filterRule")
+    fields: list[str] | None = Field(default=None, description="list only; default [source_field]")
+    aggregations: list[ListAggregation] | None = Field(default=None, description="list only")
+    actions: list[ListAction] | None = Field(default=None, description="list only")
+    backfill: Backfill | None = Field(default=None, description="single / counter")
     source: Literal["parent_segment"] | None = Field(default=None, description="imported_batch")
     column: str | None = Field(default=None, description="imported_batch only; default name")
 

@@ -118,3 +118,19 @@ async def segment_status(connection: Any, ps_id: str) -> dict[str, Any]:
         "status_detailed": live.setting_meta.get("statusDetailed"),
         **counts,
     }
+
+
+async def import_segment(connection: Any, ps_id: str, output: str, force: bool) -> Any:
+    """Read the live configuration of ``ps_id`` and write it as rt_config.yaml to ``output``
+    (``-`` for stdout: the text is returned and nothing is written)."""
+    from rtcfg.importer import check_writable, import_live
+    from rtcfg.live import read_audience, read_live_state
+
+    check_writable(output, force)
+    async with _client(connection) as api:
+        audience = await read_audience(api, ps_id)
+        live = await read_live_state(api, ps_id)
+    result = import_live(live, audience.get("name"))
+    if output != "-":
+        Path(output).write_text(result.text, encoding="utf-8")
+    return result
