@@ -1,0 +1,266 @@
+"""Desired vs live state → the changes that would make live match the file.
+
+Pure: no I/O. Everything is compared through the ``comparable_*`` forms of ``rtcfg.state`` so
+that server defaults and list order never show as a change. Key events are matched by name
+(or through ``renamed_from``), attributes by identifier, and the setting is one object.
+
+Field paths are hand-made rather than taken from deepdiff: lists whose items have an identity
+(key columns by name, event tables by ``database.table``, …) are addressed by that identity,
+``keyColumns[email].validRegexp``, which reads better in a review than a list index and does not
+shift when an item is inserted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rtcfg.state import (
+    PATCHABLE_ATTRIBUTE_FIELDS,
+    AttributeState,
+    Body,
+    KeyEventState,
+    State,
+    comparable_attribute,
+    comparable_key_event,
+    comparable_setting,
+)
+
+Action = Literal["create", "update", "replace", "delete"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete")
+SETTING = "setting"
+KEY_EVENT_FIELD = "realtimeKeyEventId"
+NOT_IN_CONFIG = "not in the configuration"
+
+# Lists addressed by the identity of their items rather than by position.
+_IDENTITY: dict[str, Callable[[Body], str]] = {
+    "keyColumns": lambda item: str(item.get("name")),
+    "eventTables": lambda item: f"{item.get('database')}.{item.get('table')}",
+    "batchAttributes": lambda item: str(item.get("column")),
+    "aggregations": lambda item: str(item.get("identifier")),
+    "subDurations": lambda item: str(item.get("identifier")),
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed value; ``before``/``after`` is None where the field is absent."""
+
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class Change:
+    """What happens to one object: ``setting``, ``key_event.<name>`` or ``attribute.<id>``.
+
+    ``before`` is the live body, ``after`` the desired one (None where there is none).
+    ``key_event`` is, for attributes, the name of the key event read (desired when the
+    attribute stays, live when it is deleted).
+    """
+
+    address: str
+    action: Action
+    before: Body | None
+    after: Body | None
+    fields: list[FieldChange] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    key_event: str | None = None
+
+    @property
+    def destructive(self) -> bool:
+        """Replace and delete lose the object's id (and a counter's count)."""
+        return self.action in ("replace", "delete")
+
+
+def key_event_address(name: str) -> str:
+    return f"key_event.{name}"
+
+
+def attribute_address(identifier: str) -> str:
+    return f"attribute.{identifier}"
+
+
+def address_order(address: str) -> tuple[int, str]:
+    """Sort key: the setting, then key events by name, then attributes by identifier."""
+    kind = address.split(".", 1)[0]
+    return ({SETTING: 0, "key_event": 1, "attribute": 2}.get(kind, 3), address)
+
+
+def diff_states(desired: State, live: State) -> list[Change]:
+    """Every change that would turn ``live`` into ``desired``, in address order."""
+    matches = match_key_events(desired, live)
+    forward = {old: new for new, old in matches.items() if old != new}
+    changes = _setting_changes(desired, live)
+    changes += _key_event_changes(desired, live, matches)
+    changes += _attribute_changes(desired, live, forward)
+    return sorted(changes, key=lambda c: address_order(c.address))
+
+
+def match_key_events(desired: State, live: State) -> dict[str, str]:
+    """Desired key event name → the name of the live key event it is (itself or renamed)."""
+    matches = {name: name for name in desired.key_events if name in live.key_events}
+    taken = set(matches.values())
+    for name in sorted(desired.key_events):
+        old = desired.renames.get(name)
+        if name in matches or old is None or old not in live.key_events or old in taken:
+            continue
+        # an old name also wanted under itself stays itself; it cannot be renamed as well
+        if old in desired.key_events:
+            continue
+        matches[name] = old
+        taken.add(old)
+    return matches
+
+
+def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
+    """The leaves that differ between two JSON values, with readable paths."""
+    if before == after:
+        return []
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: list[FieldChange] = []
+        for key in sorted(set(before) | set(after), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            out += field_changes(before.get(key), after.get(key), sub)
+        return out
+    if isinstance(before, list) and isinstance(after, list):
+        keyed = _keyed(path, before), _keyed(path, after)
+        if keyed[0] is not None and keyed[1] is not None:
+            return _keyed_changes(path, keyed[0], keyed[1])
+        out = []
+        for i in range(max(len(before), len(after))):
+            old = before[i] if i < len(before) else None
+            new = after[i] if i < len(after) else None
+            out += field_changes(old, new, f"{path}[{i}]")
+        return out
+    return [FieldChange(path, before, after)]
+
+
+def _keyed(path: str, items: list[Any]) -> dict[str, Any] | None:
+    identity = _IDENTITY.get(path)
+    if identity is None or not all(isinstance(item, dict) for item in items):
+        return None
+    keyed = {identity(item): item for item in items}
+    return keyed if len(keyed) == len(items) else None
+
+
+def _keyed_changes(path: str, before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    out: list[FieldChange] = []
+    for key in sorted(set(before) | set(after)):
+        out += field_changes(before.get(key), after.get(key), f"{path}[{key}]")
+    return out
+
+
+def _setting_changes(desired: State, live: State) -> list[Change]:
+    before, after = comparable_setting(live.setting), comparable_setting(desired.setting)
+    if before == after:
+        return []
+    fields = field_changes(before, after)
+    return [Change(SETTING, "update", dict(live.setting), dict(desired.setting), fields)]
+
+
+def _key_event_changes(desired: State, live: State, matches: dict[str, str]) -> list[Change]:
+    changes = []
+    for name, want in desired.key_events.items():
+        old = matches.get(name)
+        have = live.key_events[old] if old is not None else None
+        change = _key_event_change(want, have)
+        if change is not None:
+            changes.append(change)
+    matched = set(matches.values())
+    for name, have in live.key_events.items():
+        if name not in matched:
+            fields = field_changes(comparable_key_event(have.body), {})
+            address = key_event_address(name)
+            changes.append(Change(address, "delete", have.body, None, fields, [NOT_IN_CONFIG]))
+    return changes
+
+
+def _key_event_change(want: KeyEventState, have: KeyEventState | None) -> Change | None:
+    address = key_event_address(want.name)
+    after = comparable_key_event(want.body)
+    if have is None:
+        return Change(address, "create", None, want.body, field_changes({}, after))
+    before = comparable_key_event(have.body)
+    if before == after and have.name == want.name:
+        return None
+    reasons = [f"renamed from {have.name}"] if have.name != want.name else []
+    return Change(address, "update", have.body, want.body, field_changes(before, after), reasons)
+
+
+def _attribute_changes(desired: State, live: State, forward: dict[str, str]) -> list[Change]:
+    changes = []
+    for identifier, want in desired.attributes.items():
+        change = _attribute_change(want, live.attributes.get(identifier), forward)
+        if change is not None:
+            changes.append(change)
+    for identifier, have in live.attributes.items():
+        if identifier not in desired.attributes:
+            address = attribute_address(identifier)
+            fields = field_changes(_comparable(have, {}), {})
+            reasons = [NOT_IN_CONFIG]
+            changes.append(
+                Change(address, "delete", have.body, None, fields, reasons, have.key_event)
+            )
+    return changes
+
+
+def _comparable(attr: AttributeState, forward: dict[str, str]) -> Body:
+    """An attribute as compared, with its key event (live names carried through renames)."""
+    body = comparable_attribute(_renamed_actions(attr.body, forward))
+    key_event = forward.get(attr.key_event, attr.key_event) if attr.key_event else None
+    if key_event is not None:
+        body[KEY_EVENT_FIELD] = key_event
+    return body
+
+
+def _renamed_actions(body: Body, forward: dict[str, str]) -> Body:
+    actions = body.get("actions")
+    if not forward or not isinstance(actions, list):
+        return body
+    renamed = []
+    for action in actions:
+        name = action.get(KEY_EVENT_FIELD) if isinstance(action, dict) else None
+        if isinstance(name, str) and name in forward:
+            action = {**action, KEY_EVENT_FIELD: forward[name]}
+        renamed.append(action)
+    return {**body, "actions": renamed}
+
+
+def _attribute_change(
+    want: AttributeState, have: AttributeState | None, forward: dict[str, str]
+) -> Change | None:
+    address = attribute_address(want.identifier)
+    after = _comparable(want, {})
+    if have is None:
+        fields = field_changes({}, after)
+        return Change(address, "create", None, want.body, fields, [], want.key_event)
+    before = _comparable(have, forward)
+    if before == after:
+        return None
+    reasons = replace_reasons(before, after, have.key_event)
+    action: Action = "replace" if reasons else "update"
+    fields = field_changes(before, after)
+    return Change(address, action, have.body, want.body, fields, reasons, want.key_event)
+
+
+def replace_reasons(before: Body, after: Body, live_key_event: str | None) -> list[str]:
+    """Why an attribute cannot be PATCHed into its desired form: one reason per cause."""
+    reasons = []
+    if before.get("type") != after.get("type"):
+        # every other field follows from the type, so the type is the one cause to name
+        reasons.append(f"type changed ({before.get('type')} → {after.get('type')})")
+    else:
+        for key in sorted(set(before) | set(after)):
+            if key == KEY_EVENT_FIELD or key in PATCHABLE_ATTRIBUTE_FIELDS:
+                continue
+            if before.get(key) != after.get(key):
+                reasons.append(f"{key} cannot be patched")
+    if before.get(KEY_EVENT_FIELD) != after.get(KEY_EVENT_FIELD):
+        reasons.append(
+            f"{KEY_EVENT_FIELD} cannot be patched "
+            f"(key event {live_key_event} → {after.get(KEY_EVENT_FIELD)})"
+        )
+    return reasons
