@@ -12,6 +12,8 @@ shift when an item is inserted.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -92,7 +94,7 @@ def address_order(address: str) -> tuple[int, str]:
 def diff_states(desired: State, live: State) -> list[Change]:
     """Every change that would turn ``live`` into ``desired``, in address order."""
     matches = match_key_events(desired, live)
-    forward = {old: new for new, old in matches.items() if old != new}
+    forward = forward_names(matches)
     changes = _setting_changes(desired, live)
     changes += _key_event_changes(desired, live, matches)
     changes += _attribute_changes(desired, live, forward)
@@ -113,6 +115,11 @@ def match_key_events(desired: State, live: State) -> dict[str, str]:
         matches[name] = old
         taken.add(old)
     return matches
+
+
+def forward_names(matches: dict[str, str]) -> dict[str, str]:
+    """Live key event name → the desired name it is renamed to (renames only)."""
+    return {old: new for new, old in matches.items() if old != new}
 
 
 def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
@@ -199,7 +206,7 @@ def _attribute_changes(desired: State, live: State, forward: dict[str, str]) -> 
     for identifier, have in live.attributes.items():
         if identifier not in desired.attributes:
             address = attribute_address(identifier)
-            fields = field_changes(_comparable(have, {}), {})
+            fields = field_changes(comparable_attribute_state(have, {}), {})
             reasons = [NOT_IN_CONFIG]
             changes.append(
                 Change(address, "delete", have.body, None, fields, reasons, have.key_event)
@@ -207,8 +214,9 @@ def _attribute_changes(desired: State, live: State, forward: dict[str, str]) -> 
     return changes
 
 
-def _comparable(attr: AttributeState, forward: dict[str, str]) -> Body:
-    """An attribute as compared, with its key event (live names carried through renames)."""
+def comparable_attribute_state(attr: AttributeState, forward: dict[str, str]) -> Body:
+    """An attribute as compared, its key event included; ``forward`` maps live key event names
+    to the desired names they are renamed to, so a rename alone is no change."""
     body = comparable_attribute(_renamed_actions(attr.body, forward))
     key_event = forward.get(attr.key_event, attr.key_event) if attr.key_event else None
     if key_event is not None:
@@ -233,11 +241,11 @@ def _attribute_change(
     want: AttributeState, have: AttributeState | None, forward: dict[str, str]
 ) -> Change | None:
     address = attribute_address(want.identifier)
-    after = _comparable(want, {})
+    after = comparable_attribute_state(want, {})
     if have is None:
         fields = field_changes({}, after)
         return Change(address, "create", None, want.body, fields, [], want.key_event)
-    before = _comparable(have, forward)
+    before = comparable_attribute_state(have, forward)
     if before == after:
         return None
     reasons = replace_reasons(before, after, have.key_event)
@@ -264,3 +272,88 @@ def replace_reasons(before: Body, after: Body, live_key_event: str | None) -> li
             f"(key event {live_key_event} → {after.get(KEY_EVENT_FIELD)})"
         )
     return reasons
+
+
+# --- how changes depend on each other, and what live looked like --------------------------------
+
+
+class ChangeGraph:
+    """The changes between two states, and which of them need which (for ordering, --target
+    and --exclude). Key event names inside it are desired names unless said otherwise."""
+
+    def __init__(self, desired: State, live: State, changes: list[Change]) -> None:
+        self.desired, self.live = desired, live
+        self.matches = match_key_events(desired, live)
+        self.forward = forward_names(self.matches)
+        self.keep(changes)
+
+    def keep(self, changes: list[Change]) -> None:
+        """Narrow the graph to ``changes`` (after --target / --exclude)."""
+        self.changes = changes
+        self.by_address = {c.address: c for c in changes}
+
+    def action(self, address: str) -> str | None:
+        change = self.by_address.get(address)
+        return change.action if change else None
+
+    def requires(self, change: Change) -> set[str]:
+        """The changes that must be done before ``change`` can be."""
+        kind = change.address.split(".", 1)[0]
+        needs: set[str] = set()
+        if kind == "attribute" and change.action != "delete":
+            read = self.key_events_read(change)
+            needs |= {a for a in read if self.action(a) in ("create", "update")}
+            needs |= set(self.name_freeing_deletes(change))
+        if kind != SETTING and change.action != "delete" and self.action(SETTING):
+            needs.add(SETTING)
+        return needs
+
+    def key_events_read(self, change: Change) -> list[str]:
+        """Addresses of the key events a desired attribute reads (top level and actions)."""
+        body = change.after or {}
+        names = [change.key_event, *(a.get(KEY_EVENT_FIELD) for a in body.get("actions") or [])]
+        return sorted({key_event_address(n) for n in names if isinstance(n, str)})
+
+    def name_freeing_deletes(self, change: Change) -> list[str]:
+        """Other attributes being deleted that hold the display name ``change`` wants."""
+        name = (change.after or {}).get("name")
+        return [
+            attribute_address(other.identifier)
+            for other in self.live.attributes.values()
+            if attribute_address(other.identifier) != change.address
+            and other.body.get("name") == name
+            and self.action(attribute_address(other.identifier)) in ("delete", "replace")
+        ]
+
+    def readers(self, live_name: str) -> list[AttributeState]:
+        """Live attributes that read the live key event ``live_name`` (top level or actions)."""
+        return [a for a in self.live.attributes.values() if live_name in _names_read(a)]
+
+    def still_reads(self, change: Change, live_name: str) -> bool:
+        """Whether the desired attribute of ``change`` reads live key event ``live_name``."""
+        read = {self.matches.get(a.split(".", 1)[1]) for a in self.key_events_read(change)}
+        return live_name in read
+
+
+def _names_read(attr: AttributeState) -> set[str]:
+    actions = attr.body.get("actions") or []
+    names = {attr.key_event, *(a.get(KEY_EVENT_FIELD) for a in actions if isinstance(a, dict))}
+    return {n for n in names if isinstance(n, str)}
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def live_fingerprint(live: State) -> tuple[str, dict[str, str]]:
+    """sha256 of the live state as diff sees it (comparable body, id, key event): overall, and
+    per address, so a stale saved plan can name what drifted."""
+    setting = [comparable_setting(live.setting), live.setting_meta.get("id"), None]
+    objects = {SETTING: _digest(setting)}
+    for name, ke in live.key_events.items():
+        objects[key_event_address(name)] = _digest([comparable_key_event(ke.body), ke.id, None])
+    for identifier, attr in live.attributes.items():
+        entry = [comparable_attribute(attr.body), attr.id, attr.key_event]
+        objects[attribute_address(identifier)] = _digest(entry)
+    return _digest(sorted(objects.items())), objects

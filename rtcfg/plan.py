@@ -1,0 +1,515 @@
+"""Changes → the ordered API steps of a plan, its safety rules, fingerprint and JSON form.
+
+Pure: no I/O. A step names the steps it needs in ``depends_on``, so apply may run each one as
+soon as those are done; ``stage`` keeps the order of spec/cli.md and the list is sorted by it:
+
+1. DELETE attributes (deletes, and the delete half of replacements)
+2. DELETE key events (after every attribute that reads them is gone)
+3. PATCH the setting (the complete object, after every delete)
+4. POST / PATCH key events
+5. POST / PATCH attributes (``realtimeKeyEventId`` from live, or a ref to a stage-4 POST)
+6. DELETE key events that a list's ``actions`` name until that list is PATCHed in stage 5
+
+Steps hold only ids that exist live; the id of an object made during apply is a ``ref``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from rtcfg.diff import (
+    ACTIONS,
+    KEY_EVENT_FIELD,
+    SETTING,
+    Change,
+    ChangeGraph,
+    FieldChange,
+    address_order,
+    attribute_address,
+    comparable_attribute_state,
+    diff_states,
+    key_event_address,
+)
+from rtcfg.diff import live_fingerprint as live_fingerprint  # part of this module's API
+from rtcfg.errors import PlanError
+from rtcfg.state import PATCHABLE_ATTRIBUTE_FIELDS, SETTING_KEYS, AttributeState, Body, State
+
+FORMAT_VERSION = "1"
+METHODS = ("POST", "PATCH", "DELETE")
+# What a PATCH sends for a patchable field the file no longer sets (the API's own default).
+_CLEARED: Body = {"actions": [], "subDurations": []}
+
+
+@dataclass
+class Step:
+    """One API request of a plan; ``refs`` maps a body path to the address whose new id fills
+    it, ``lookup`` finds the object a lost POST may have made."""
+
+    id: int
+    method: str
+    path: str
+    body: Body | None
+    address: str
+    depends_on: list[int]
+    refs: dict[str, str]
+    stage: int
+    lookup: dict[str, str] | None = None
+
+
+@dataclass
+class SegmentPlan:
+    """The plan for one parent segment, and the live state it was made from."""
+
+    parent_segment_id: str
+    config_file: str
+    config_sha256: str
+    live_fingerprint: str
+    live_objects: dict[str, str]
+    changes: list[Change]
+    steps: list[Step]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """How many changes of each action."""
+        counts = dict.fromkeys(("create", "update", "replace", "delete"), 0)
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    @property
+    def destructive(self) -> list[Change]:
+        return [c for c in self.changes if c.destructive]
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+
+@dataclass
+class Plan:
+    """Every segment's plan; what ``rtcfg plan -o`` saves and ``rtcfg apply`` runs."""
+
+    segments: list[SegmentPlan]
+    rtcfg_version: str
+    format_version: str = FORMAT_VERSION
+
+
+def build_segment_plan(
+    desired: State,
+    live: State,
+    *,
+    config_file: str,
+    config_sha256: str,
+    targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+) -> SegmentPlan:
+    """Diff, select (``--target``/``--exclude``), check what cannot be done, order the steps."""
+    graph = ChangeGraph(desired, live, diff_states(desired, live))
+    _check_patterns(graph, targets, "--target")
+    _check_patterns(graph, excludes, "--exclude")
+    _select(graph, targets, excludes)
+    _check_key_event_deletes(graph)
+    _check_ext_lookup_key(graph, config_file)
+    fingerprint, objects = live_fingerprint(live)
+    return SegmentPlan(
+        desired.parent_segment_id,
+        config_file,
+        config_sha256,
+        fingerprint,
+        objects,
+        graph.changes,
+        _Steps(graph).build(),
+    )
+
+
+# --- which changes: targets, excludes, and what cannot be done ---------------------------------
+
+
+def _select(graph: ChangeGraph, targets: Sequence[str], excludes: Sequence[str]) -> None:
+    """Like Terraform: a targeted change brings what it needs; an excluded one takes what
+    needs it along. A key event delete is not dropped with its readers: that is an error."""
+    chosen = set(graph.by_address)
+    if targets:
+        chosen = _closure({a for a in chosen if _matches(a, targets)}, graph, _target_needs)
+    dropped = {a for a in chosen if _matches(a, excludes)}
+    while True:
+        more = {a for a in chosen - dropped if graph.requires(graph.by_address[a]) & dropped}
+        if not more:
+            break
+        dropped |= more
+    graph.keep([c for c in graph.changes if c.address in chosen - dropped])
+
+
+def _target_needs(graph: ChangeGraph, address: str) -> set[str]:
+    change = graph.by_address[address]
+    needs = graph.requires(change)
+    if change.address.startswith("key_event.") and change.action == "delete":
+        # a key event can go only after the attributes that read it
+        name = change.address.split(".", 1)[1]
+        needs |= {attribute_address(a.identifier) for a in graph.readers(name)}
+    return {a for a in needs if a in graph.by_address}
+
+
+def _matches(address: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatchcase(address, p) for p in patterns)
+
+
+def _closure(
+    start: set[str], graph: ChangeGraph, needs: Callable[[ChangeGraph, str], set[str]]
+) -> set[str]:
+    seen, todo = set(start), list(start)
+    while todo:
+        for address in needs(graph, todo.pop()) - seen:
+            seen.add(address)
+            todo.append(address)
+    return seen
+
+
+def _check_patterns(graph: ChangeGraph, patterns: Sequence[str], option: str) -> None:
+    """A pattern that matches no object at all is a typo, not a request for nothing."""
+    known = {SETTING, *graph.by_address}
+    known |= {key_event_address(n) for n in [*graph.desired.key_events, *graph.live.key_events]}
+    known |= {attribute_address(i) for i in [*graph.desired.attributes, *graph.live.attributes]}
+    for pattern in patterns:
+        if not any(fnmatchcase(a, pattern) for a in known):
+            raise PlanError(
+                f"{option} {pattern!r} matches nothing in the configuration or live state; "
+                "addresses are setting, key_event.NAME and attribute.IDENTIFIER (* globs)"
+            )
+
+
+def _check_key_event_deletes(graph: ChangeGraph) -> None:
+    """A key event may go only when every attribute reading it goes or stops reading it."""
+    for change in graph.changes:
+        if not change.address.startswith("key_event.") or change.action != "delete":
+            continue
+        name = change.address.split(".", 1)[1]
+        for reader in graph.readers(name):
+            address = attribute_address(reader.identifier)
+            kept = graph.by_address.get(address)
+            if kept is None or (kept.action == "update" and graph.still_reads(kept, name)):
+                raise PlanError(
+                    f"{change.address} cannot be deleted: {address} reads it and stays live "
+                    "(its change is excluded or not targeted); include "
+                    f"{address} in the plan, or keep the key event in the configuration"
+                )
+
+
+def _check_ext_lookup_key(graph: ChangeGraph, config_file: str) -> None:
+    if SETTING not in graph.by_address:
+        return
+    current = graph.live.setting.get("extLookupKey")
+    if current is not None and graph.desired.setting.get("extLookupKey") is None:
+        raise PlanError(
+            f"ext_lookup_key cannot be unset once set: parent segment "
+            f"{graph.live.parent_segment_id} has extLookupKey {current!r}. Add "
+            f"`ext_lookup_key: {current}` under id_stitching in {config_file}, "
+            "or leave the setting out of this plan with --exclude setting"
+        )
+
+
+# --- steps --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Draft:
+    """A step before it has an id; ``needs`` names other drafts by (stage, address)."""
+
+    stage: int
+    method: str
+    path: str
+    body: Body | None
+    address: str
+    needs: set[tuple[int, str]] = field(default_factory=set)
+    refs: dict[str, str] = field(default_factory=dict)
+    lookup: dict[str, str] | None = None
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.stage, self.address)
+
+
+class _Steps:
+    """Turns the selected changes of a ChangeGraph into numbered steps."""
+
+    def __init__(self, graph: ChangeGraph) -> None:
+        self.c = graph
+        base = f"/audiences/{graph.desired.parent_segment_id}"
+        self.attributes_path = f"{base}/realtime_attributes"
+        self.key_events_path = f"{base}/realtime_key_events"
+        self.setting_path = f"{base}/realtime_setting"
+
+    def build(self) -> list[Step]:
+        drafts = self._deletes()
+        early = {d.key for d in drafts if d.stage < 3}
+        setting = self._setting(early)
+        # creates and updates come after every delete, directly or through the setting
+        first = {setting.key} if setting else early
+        for change in self.c.changes:
+            kind = change.address.split(".", 1)[0]
+            if change.action != "delete" and kind != SETTING:
+                build = self._key_event if kind == "key_event" else self._attribute
+                drafts.append(build(change, first))
+        drafts += [setting] if setting else []
+        return _numbered(drafts)
+
+    def _deletes(self) -> list[_Draft]:
+        drafts = []
+        for change in self.c.changes:
+            kind, _, name = change.address.partition(".")
+            if kind == "attribute" and change.action in ("delete", "replace"):
+                have = self.c.live.attributes[name]
+                path = f"{self.attributes_path}/{_live_id(have.id, change.address)}"
+                drafts.append(_Draft(1, "DELETE", path, None, change.address))
+            elif kind == "key_event" and change.action == "delete":
+                drafts.append(self._key_event_delete(change, name))
+        return drafts
+
+    def _key_event_delete(self, change: Change, name: str) -> _Draft:
+        needs = set()
+        for reader in self.c.readers(name):
+            address = attribute_address(reader.identifier)
+            action = self.c.action(address)
+            if action in ("delete", "replace"):
+                needs.add((1, address))
+            elif action == "update":
+                needs.add((5, address))
+        stage = 6 if any(stage == 5 for stage, _ in needs) else 2
+        path = f"{self.key_events_path}/{_live_id(self.c.live.key_events[name].id, change.address)}"
+        return _Draft(stage, "DELETE", path, None, change.address, needs)
+
+    def _setting(self, deletes: set[tuple[int, str]]) -> _Draft | None:
+        if SETTING not in self.c.by_address:
+            return None
+        wanted = self.c.desired.setting
+        body = {k: wanted.get(k, None if k == "extLookupKey" else []) for k in SETTING_KEYS}
+        return _Draft(3, "PATCH", self.setting_path, json_copy(body), SETTING, set(deletes))
+
+    def _key_event(self, change: Change, first: set[tuple[int, str]]) -> _Draft:
+        name = change.address.split(".", 1)[1]
+        body = json_copy(self.c.desired.key_events[name].body)
+        if change.action == "create":
+            lookup = {"collection": "realtime_key_events", "field": "name", "value": name}
+            return _Draft(
+                4, "POST", self.key_events_path, body, change.address, set(first), {}, lookup
+            )
+        have = self.c.live.key_events[self.c.matches[name]]
+        path = f"{self.key_events_path}/{_live_id(have.id, change.address)}"
+        return _Draft(4, "PATCH", path, body, change.address, set(first))
+
+    def _attribute(self, change: Change, first: set[tuple[int, str]]) -> _Draft:
+        identifier = change.address.split(".", 1)[1]
+        want = self.c.desired.attributes[identifier]
+        needs = set(first)
+        needs |= {
+            (4, a)
+            for a in self.c.key_events_read(change)
+            if self.c.action(a) in ("create", "update")
+        }
+        needs |= {(1, a) for a in self.c.name_freeing_deletes(change)}
+        if change.action == "replace":
+            needs.add((1, change.address))
+        refs: dict[str, str] = {}
+        if change.action == "update":
+            have = self.c.live.attributes[identifier]
+            body = self._attribute_patch(want, have, refs, change)
+            path = f"{self.attributes_path}/{_live_id(have.id, change.address)}"
+            return _Draft(5, "PATCH", path, body, change.address, needs, refs)
+        body = json_copy(want.body)
+        body[KEY_EVENT_FIELD] = self._key_event_id(want.key_event, KEY_EVENT_FIELD, refs, change)
+        if isinstance(body.get("actions"), list):
+            body["actions"] = self._actions(body["actions"], refs, change)
+        lookup = {"collection": "realtime_attributes", "field": "identifier", "value": identifier}
+        return _Draft(5, "POST", self.attributes_path, body, change.address, needs, refs, lookup)
+
+    def _attribute_patch(
+        self, want: AttributeState, have: AttributeState, refs: dict[str, str], change: Change
+    ) -> Body:
+        """Only the patchable fields that differ; one the file dropped is sent as its default."""
+        before = comparable_attribute_state(have, self.c.forward)
+        after = comparable_attribute_state(want, {})
+        body = {
+            key: json_copy(want.body.get(key, _CLEARED.get(key)))
+            for key in sorted(PATCHABLE_ATTRIBUTE_FIELDS)
+            if before.get(key) != after.get(key)
+        }
+        if isinstance(body.get("actions"), list):
+            body["actions"] = self._actions(body["actions"], refs, change)
+        return body
+
+    def _actions(self, actions: list[Any], refs: dict[str, str], change: Change) -> list[Any]:
+        for i, action in enumerate(actions):
+            path = f"actions[{i}].{KEY_EVENT_FIELD}"
+            action[KEY_EVENT_FIELD] = self._key_event_id(
+                action.get(KEY_EVENT_FIELD), path, refs, change
+            )
+        return actions
+
+    def _key_event_id(
+        self, name: Any, path: str, refs: dict[str, str], change: Change
+    ) -> str | None:
+        """The live id of a key event, or None and a ref when this plan creates it."""
+        live_name = self.c.matches.get(name) if isinstance(name, str) else None
+        if live_name is not None:
+            return _live_id(self.c.live.key_events[live_name].id, key_event_address(live_name))
+        if isinstance(name, str) and self.c.action(key_event_address(name)) == "create":
+            refs[path] = key_event_address(name)
+            return None
+        raise PlanError(
+            f"{change.address} reads key event {name!r}, which is neither live nor created by "
+            "this plan; add it to events, or include its key_event change"
+        )
+
+
+def _live_id(object_id: str | None, address: str) -> str:
+    if object_id is None:
+        raise PlanError(f"{address} has no live id: it cannot be changed in place")
+    return object_id
+
+
+def _numbered(drafts: list[_Draft]) -> list[Step]:
+    drafts = sorted(drafts, key=lambda d: (d.stage, address_order(d.address)))
+    ids = {d.key: i for i, d in enumerate(drafts, 1)}
+    steps = []
+    for d in drafts:
+        needs = sorted(ids[n] for n in d.needs if n in ids)
+        steps.append(
+            Step(ids[d.key], d.method, d.path, d.body, d.address, needs, d.refs, d.stage, d.lookup)
+        )
+    return steps
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of a JSON value (bodies in a plan never share objects with a State)."""
+    return json.loads(json.dumps(value))
+
+
+# --- fingerprint --------------------------------------------------------------------------------
+
+
+def drifted_addresses(saved: SegmentPlan, live: State) -> list[str]:
+    """Objects added, removed or changed live since ``saved`` was made."""
+    _, now = live_fingerprint(live)
+    addresses = set(now) | set(saved.live_objects)
+    changed = [a for a in addresses if now.get(a) != saved.live_objects.get(a)]
+    return sorted(changed, key=address_order)
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+# A saved plan is read back key by key: a file from another tool or version fails here with a
+# message that names the key, never later as a KeyError in apply.
+
+
+def _spec(text: str) -> dict[str, tuple[type, ...]]:
+    """``"id:int body:dict?"`` → the type(s) each key may hold (``?``: may also be null)."""
+    types: dict[str, type] = {"int": int, "str": str, "dict": dict, "list": list, "any": object}
+    spec = {}
+    for item in text.split():
+        key, kind = item.split(":")
+        spec[key] = (types[kind.rstrip("?")], *([type(None)] if kind.endswith("?") else []))
+    return spec
+
+
+_FIELD = _spec("path:str before:any after:any")
+_CHANGE = _spec(
+    "address:str action:str before:dict? after:dict? fields:list reasons:list key_event:str?"
+)
+_STEP = _spec(
+    "id:int method:str path:str body:dict? address:str depends_on:list refs:dict stage:int "
+    "lookup:dict?"
+)
+_SEGMENT = _spec(
+    "parent_segment_id:str config_file:str config_sha256:str live_fingerprint:str "
+    "live_objects:dict changes:list steps:list"
+)
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The document of spec/cli.md "Plan output", plus what apply needs (stages, lookups,
+    the per-object fingerprint)."""
+    return {
+        "format_version": plan.format_version,
+        "rtcfg_version": plan.rtcfg_version,
+        "segments": [_segment_to_json(s) for s in plan.segments],
+    }
+
+
+def _segment_to_json(segment: SegmentPlan) -> dict[str, Any]:
+    out = {key: getattr(segment, key) for key in _SEGMENT if key not in ("changes", "steps")}
+    out["summary"] = segment.summary
+    out["changes"] = [_change_to_json(c) for c in segment.changes]
+    out["steps"] = [{key: getattr(s, key) for key in _STEP} for s in segment.steps]
+    copied: dict[str, Any] = json_copy(out)
+    return copied
+
+
+def _change_to_json(change: Change) -> dict[str, Any]:
+    out = {key: getattr(change, key) for key in _CHANGE}
+    out["destructive"] = change.destructive
+    out["fields"] = [{"path": f.path, "before": f.before, "after": f.after} for f in change.fields]
+    return out
+
+
+def plan_from_json(data: Any, source: str) -> Plan:
+    """A saved plan document → Plan; anything else is a PlanError that names ``source``."""
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise PlanError(f"{source}: not an rtcfg plan (it has no format_version)")
+    if data["format_version"] != FORMAT_VERSION:
+        raise PlanError(
+            f"{source}: plan format_version {data['format_version']!r} is not supported "
+            f"(this rtcfg reads {FORMAT_VERSION!r}); make the plan again with `rtcfg plan -o`"
+        )
+    top = _read(source, data, _spec("rtcfg_version:str segments:list"), "plan")
+    items = enumerate(top["segments"])
+    segments = [_segment_from_json(source, item, f"segments[{i}]") for i, item in items]
+    return Plan(segments, top["rtcfg_version"], FORMAT_VERSION)
+
+
+def _segment_from_json(source: str, data: Any, where: str) -> SegmentPlan:
+    values = _read(source, data, _SEGMENT, where)
+    changes = enumerate(values["changes"])
+    values["changes"] = [_change_from_json(source, c, f"{where}.changes[{i}]") for i, c in changes]
+    steps = enumerate(values["steps"])
+    values["steps"] = [_step_from_json(source, s, f"{where}.steps[{i}]") for i, s in steps]
+    return SegmentPlan(**values)
+
+
+def _change_from_json(source: str, data: Any, where: str) -> Change:
+    values = _read(source, data, _CHANGE, where)
+    _expect(values["action"] in ACTIONS, source, f"{where}.action is not one of {ACTIONS}")
+    items = enumerate(values["fields"])
+    values["fields"] = [
+        FieldChange(**_read(source, item, _FIELD, f"{where}.fields[{i}]")) for i, item in items
+    ]
+    return Change(**values)
+
+
+def _step_from_json(source: str, data: Any, where: str) -> Step:
+    step = Step(**_read(source, data, _STEP, where))
+    _expect(step.method in METHODS, source, f"{where}.method is not one of {METHODS}")
+    ids = all(isinstance(i, int) and not isinstance(i, bool) for i in step.depends_on)
+    _expect(ids, source, f"{where}.depends_on holds something other than step ids")
+    return step
+
+
+def _read(source: str, data: Any, spec: dict[str, tuple[type, ...]], where: str) -> dict[str, Any]:
+    """The keys of ``spec`` from the object ``data``, each checked against its type."""
+    _expect(isinstance(data, dict), source, f"{where} is not an object")
+    values = {}
+    for key, kinds in spec.items():
+        _expect(key in data, source, f"{where}.{key} is missing")
+        value = data[key]
+        # JSON true is not a step id, although bool is an int to Python
+        wrong = not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
+        _expect(not wrong, source, f"{where}.{key} has the wrong type ({type(value).__name__})")
+        values[key] = value
+    return values
+
+
+def _expect(condition: bool, source: str, problem: str) -> None:
+    if not condition:
+        raise PlanError(f"{source}: not a plan this rtcfg can read: {problem}")
