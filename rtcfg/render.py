@@ -10,9 +10,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rtcfg.errors import Problem
+
+if TYPE_CHECKING:
+    from rtcfg.diff import Change
+    from rtcfg.plan import Plan, SegmentPlan
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "ok": "\033[32m", "bold": "\033[1m"}
 _RESET = "\033[0m"
@@ -108,3 +112,152 @@ def csm_request(report: dict[str, object], site: str, use_case: str | None = Non
         autoescape=False,
     )
     return env.get_template("csm_request.md.j2").render(**report, site=site, use_case=use_case)
+
+
+# --- plans ---------------------------------------------------------------------------------------
+
+PLAN_MARKER = "<!-- rtcfg-plan -->"
+# Terraform's symbols, and the colour of each action.
+_SYMBOLS = {
+    "create": ("+", "ok"),
+    "update": ("~", "warning"),
+    "replace": ("-/+", "error"),
+    "delete": ("-", "error"),
+}
+# How far each object's details are cut, in turn, until a markdown plan fits its limit.
+_DETAIL_LIMITS = (None, 4000, 1000, 200, 0)
+_LISTED_DESTRUCTIVE = 20
+
+
+def plan_summary(plan: Plan) -> str:
+    """``Plan: 3 to create, 1 to update, 0 to replace, 0 to delete.`` or ``No changes.``"""
+    counts = dict.fromkeys(_SYMBOLS, 0)
+    for segment in plan.segments:
+        for action, count in segment.summary.items():
+            counts[action] += count
+    if not any(counts.values()):
+        return "No changes."
+    return (
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['replace']} to replace, {counts['delete']} to delete."
+    )
+
+
+def _value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def change_details(change: Change) -> list[str]:
+    """Why (for a replace: what forces it) and which fields, one line each."""
+    return _reason_lines(change) + _field_lines(change)
+
+
+def _reason_lines(change: Change) -> list[str]:
+    prefix = "# forces replacement: " if change.action == "replace" else "# "
+    return [prefix + reason for reason in change.reasons]
+
+
+def _field_lines(change: Change) -> list[str]:
+    if change.action == "create":
+        return [f"{f.path} = {_value(f.after)}" for f in change.fields]
+    if change.action == "delete":
+        return []  # "not in the configuration" says it all; the body is in the JSON plan
+    return [f"{f.path}: {_value(f.before)} → {_value(f.after)}" for f in change.fields]
+
+
+def _segment_header(segment: SegmentPlan) -> str:
+    return f"Parent segment {segment.parent_segment_id} ({segment.config_file})"
+
+
+def plan_text(plan: Plan, color: bool = False) -> str:
+    """The plan for a person at a terminal, Terraform-like."""
+    lines = []
+    for segment in plan.segments:
+        lines.append(paint(_segment_header(segment), "bold", color))
+        if segment.empty:
+            lines.append("  no changes")
+        for change in segment.changes:
+            symbol, style = _SYMBOLS[change.action]
+            lines.append(f"  {paint(symbol, style, color)} {change.address}")
+            lines += [f"      {line}" for line in change_details(change)]
+        lines.append("")
+    summary = plan_summary(plan)
+    lines.append(paint(summary, "bold", color) if color else summary)
+    return "\n".join(lines)
+
+
+def plan_json_text(plan: Plan) -> str:
+    """The saved plan document (``-o`` and ``--format json``): stable key order."""
+    from rtcfg.plan import plan_to_json
+
+    return json.dumps(plan_to_json(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def plan_markdown(plan: Plan, limit: int = 60000) -> str:
+    """The plan as a pull request comment: a hidden marker a CI job finds its comment by, the
+    summary, and a collapsible block per object. Field details are cut (never the summary or
+    the reasons) until the comment fits in ``limit`` characters; only if even that is not
+    enough are the last objects left out."""
+    text = ""
+    for detail_limit in _DETAIL_LIMITS:
+        text = _markdown(plan, detail_limit, None)
+        if len(text) <= limit:
+            return text
+    low, high = 0, sum(len(s.changes) for s in plan.segments)
+    while low < high:  # the most objects that still fit
+        middle = (low + high + 1) // 2
+        if len(_markdown(plan, 0, middle)) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return _markdown(plan, 0, low)
+
+
+def _markdown(plan: Plan, detail_limit: int | None, max_objects: int | None) -> str:
+    import jinja2
+
+    segments, budget = [], max_objects
+    for segment in plan.segments:
+        shown = segment.changes if budget is None else segment.changes[: max(budget, 0)]
+        budget = None if budget is None else budget - len(shown)
+        views = [_change_view(c, detail_limit) for c in shown]
+        left_out = len(segment.changes) - len(shown)
+        header = _segment_header(segment)
+        segments.append({"header": header, "changes": views, "left_out": left_out})
+    destructive = [c.address for s in plan.segments for c in s.destructive]
+    listed = destructive[:_LISTED_DESTRUCTIVE]
+    if len(destructive) > len(listed):
+        listed.append(f"and {len(destructive) - len(listed)} more")
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("rtcfg", "templates"),
+        keep_trailing_newline=True,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("plan.md.j2").render(
+        marker=PLAN_MARKER,
+        summary=plan_summary(plan),
+        destructive=listed,
+        destructive_count=len(destructive),
+        segments=segments,
+    )
+
+
+def _change_view(change: Change, detail_limit: int | None) -> dict[str, Any]:
+    fields = _field_lines(change)
+    text = "\n".join(fields)
+    if detail_limit is not None and len(text) > detail_limit:
+        kept = text[:detail_limit].rsplit("\n", 1)[0] if detail_limit else ""
+        hidden = len(fields) - (kept.count("\n") + 1 if kept else 0)
+        note = f"… {hidden} field change(s) not shown: run `rtcfg plan` to see them"
+        fields = [*kept.splitlines(), note]
+    detail = "\n".join(_reason_lines(change) + fields)
+    return {
+        "symbol": _SYMBOLS[change.action][0],
+        "address": change.address,
+        "action": change.action,
+        "destructive": change.destructive,
+        "detail": detail,
+        "fence": "~~~~" if "```" in detail else "```",
+    }
