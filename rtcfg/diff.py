@@ -12,6 +12,7 @@ shift when an item is inserted.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Callable
@@ -98,7 +99,8 @@ def diff_states(desired: State, live: State) -> list[Change]:
     changes = _setting_changes(desired, live)
     changes += _key_event_changes(desired, live, matches)
     changes += _attribute_changes(desired, live, forward)
-    return sorted(changes, key=lambda c: address_order(c.address))
+    # copies: a plan must not change when the states it was made from are edited afterwards
+    return [copy.deepcopy(c) for c in sorted(changes, key=lambda c: address_order(c.address))]
 
 
 def match_key_events(desired: State, live: State) -> dict[str, str]:

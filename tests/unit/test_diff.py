@@ -287,3 +287,10 @@ def test_field_changes_of_lists_without_identity_are_positional() -> None:
         FieldChange("keyColumns[1]", {"name": "x"}, None),
     ]
     assert field_changes(1, 1) == []
+
+
+def test_changes_do_not_share_bodies_with_the_states() -> None:
+    want = desired()
+    (change, *_) = [c for c in diff_states(want, State("1")) if c.address == "key_event.page_view"]
+    want.key_events["page_view"].body["tableName"] = "other"
+    assert change.after is not None and change.after["tableName"] == "pageviews"
