@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 
 TABLES = ("pageviews", "formfills", "add_to_cart", "purchase", "clicks")
+# Columns of the emulator's seed tables (examples/emulator-seed.json), so the file also
+# passes `rtcfg validate --online` and applies cleanly.
 FIELDS = {
     "pageviews": ("td_path", "td_url", "td_title", "product_id"),
-    "formfills": ("td_path", "td_url", "email"),
+    "formfills": ("form_id", "td_url", "email"),
     "add_to_cart": ("product_id", "price", "quantity"),
     "purchase": ("order_id", "total", "product_id"),
-    "clicks": ("td_url", "td_path", "product_id"),
+    "clicks": ("td_url", "element_id", "email"),
 }
 NUMERIC = {"price", "quantity", "total"}
 FILTERED_EVENTS = 6

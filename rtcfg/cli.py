@@ -94,12 +94,19 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, no_color: bool) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option("--online", is_flag=True, help="Also check against the API (tables, columns, …).")
+@connection_options
 @click.pass_context
-def validate(ctx: click.Context, files: tuple[str, ...], strict: bool, fmt: str) -> None:
-    """Check rt_config.yaml files offline; every problem, with file:line:column."""
+def validate(
+    ctx: click.Context, /, files: tuple[str, ...], strict: bool, fmt: str, online: bool, **conn: Any
+) -> None:
+    """Check rt_config.yaml files; every problem, with file:line:column. Offline unless
+    --online (GETs only)."""
     from rtcfg import render, workflow
 
     results = workflow.validate_files(files)
+    if online and not any(r.failed(strict=False) for r in results):
+        _run(workflow.validate_online(_connect(ctx, **conn), results))
     if fmt == "json":
         render.echo(render.problems_json([p for r in results for p in r.problems]))
     else:
@@ -163,6 +170,146 @@ def status(
         render.echo(f"Wrote the RT 2.0 enablement request to {csm_request}", err=True)
     elif csm_request:
         render.echo("RT 2.0 is already enabled: no request written", err=True)
+
+
+def target_options(command: F) -> F:
+    """--target and --exclude: address globs, defined once for plan and apply."""
+    options = [
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="ADDR",
+            help="Only these addresses (globs; what they depend on comes along).",
+        ),
+        click.option(
+            "--exclude",
+            "excludes",
+            multiple=True,
+            metavar="ADDR",
+            help="Leave these addresses out (globs; what depends on them is left out too).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Save the plan (JSON).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@target_options
+@connection_options
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    /,
+    files: tuple[str, ...],
+    out: str | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    excludes: tuple[str, ...],
+    **conn: Any,
+) -> None:
+    """Show what apply would change (reads live state; sends GETs only)."""
+    from pathlib import Path
+
+    from rtcfg import render, workflow
+
+    desired = workflow.load_desired(files)
+    result = _run(workflow.plan_files(_connect(ctx, **conn), desired, targets, excludes))
+    _print_plan(ctx, result, fmt)
+    if out:
+        Path(out).write_text(render.plan_json_text(result), encoding="utf-8")
+        render.echo(f"Saved the plan to {out}; `rtcfg apply {out}` applies exactly it.", err=True)
+    if detailed_exitcode and not all(s.empty for s in result.segments):
+        ctx.exit(ExitCode.CHANGES)
+
+
+def _print_plan(ctx: click.Context, result: Any, fmt: str) -> None:
+    from rtcfg import render
+
+    if fmt == "json":
+        render.echo(render.plan_json_text(result).rstrip("\n"))
+    elif fmt == "markdown":
+        render.echo(render.plan_markdown(result).rstrip("\n"))
+    else:
+        color = render.use_color(sys.stdout, ctx.obj["no_color"])
+        render.echo(render.plan_text(result, color).rstrip("\n"))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-y", "--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--allow-destroy", is_flag=True, help="Allow replace and delete.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Steps of one stage run at once.",
+)
+@target_options
+@connection_options
+@click.pass_context
+def apply(
+    ctx: click.Context,
+    /,
+    files: tuple[str, ...],
+    auto_approve: bool,
+    allow_destroy: bool,
+    parallelism: int,
+    targets: tuple[str, ...],
+    excludes: tuple[str, ...],
+    **conn: Any,
+) -> None:
+    """Apply rt_config.yaml files, or exactly a plan saved by `rtcfg plan -o`."""
+    from rtcfg import render, workflow
+    from rtcfg.apply import ApplyOptions
+
+    connection = _connect(ctx, **conn)
+    if workflow.is_saved_plan(files):
+        result = workflow.read_saved_plan(files[0])
+        desired = workflow.desired_for_saved_plan(result)
+        _run(workflow.refuse_if_stale(connection, result))
+    else:
+        desired = workflow.load_desired(files)
+        result = _run(workflow.plan_files(connection, desired, targets, excludes))
+    _print_plan(ctx, result, "text")
+    if all(s.empty for s in result.segments):
+        return
+    workflow.refuse_destructive(result, allow_destroy)
+    _confirm(auto_approve)
+    progress = (lambda _: None) if ctx.obj["quiet"] else (lambda line: render.echo(line, err=True))
+    options = ApplyOptions(parallelism=parallelism)
+    outcome = _run(workflow.apply_planned(connection, result, desired, options, progress))
+    render.echo(render.apply_report(result, outcome))
+    if not outcome.ok:
+        ctx.exit(ExitCode.ERROR)
+
+
+def _confirm(auto_approve: bool) -> None:
+    """Ask on a terminal; with no terminal and no -y, refuse (exit 3) rather than guess."""
+    from rtcfg.errors import RefusedError
+
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise RefusedError("no terminal to confirm on: pass -y/--auto-approve to apply")
+    answer = click.prompt(
+        "Do you want to perform these actions? Only 'yes' will be accepted", default=""
+    )
+    if answer.strip() != "yes":
+        raise RefusedError("Apply cancelled.")
 
 
 @cli.command("import")

@@ -261,3 +261,33 @@ def _change_view(change: Change, detail_limit: int | None) -> dict[str, Any]:
         "detail": detail,
         "fence": "~~~~" if "```" in detail else "```",
     }
+
+
+def apply_report(plan: Plan, outcome: Any) -> str:
+    """After apply: Terraform's "Apply complete!" line, or a table of what was done, what
+    failed and why, and what was skipped, plus anything still different after the re-read."""
+    if outcome.ok:
+        counts = dict.fromkeys(_SYMBOLS, 0)
+        for segment in plan.segments:
+            for action, count in segment.summary.items():
+                counts[action] += count
+        return (
+            f"Apply complete! {counts['create']} created, {counts['update']} updated, "
+            f"{counts['replace']} replaced, {counts['delete']} deleted."
+        )
+    from tabulate import tabulate
+
+    rows = [
+        [r.step.id, r.step.method, r.step.address, r.status, r.error or ""]
+        for result in outcome.results
+        for r in result.results
+    ]
+    lines = [tabulate(rows, headers=["step", "method", "address", "status", "why"])]
+    if outcome.remaining:
+        lines.append("Still different after apply: " + ", ".join(outcome.remaining))
+    failed = sum(1 for result in outcome.results for _ in result.failed)
+    lines.append(
+        f"Apply failed: {failed} step(s) not done. Fix the cause and run apply again; "
+        "it finishes the rest."
+    )
+    return "\n".join(lines)

@@ -10,10 +10,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rtcfg.config import Config, load_config
 from rtcfg.errors import Problem
+
+if TYPE_CHECKING:  # pydantic is imported only by commands that read a config (start-up time)
+    from rtcfg.config import Config
 
 
 @dataclass
@@ -23,6 +25,7 @@ class ValidationResult:
     file: str
     config: Config | None
     problems: list[Problem]
+    document: Any = None  # rtcfg.yamlio.LoadedDocument, for online problems' positions
 
     def failed(self, strict: bool) -> bool:
         """Errors fail; with ``strict``, warnings fail too."""
@@ -33,15 +36,29 @@ def validate_files(
     files: Sequence[str], env: Mapping[str, str] | None = None
 ) -> list[ValidationResult]:
     """Offline validation of each file; every problem of every file is collected."""
+    from rtcfg.config import load_config
+
     results = []
     for file in files:
-        config, _, problems = load_config(file, env)
-        results.append(ValidationResult(file, config, problems))
+        config, document, problems = load_config(file, env)
+        results.append(ValidationResult(file, config, problems, document))
     return results
+
+
+async def validate_online(connection: Any, results: Sequence[ValidationResult]) -> None:
+    """Add the online checks' problems to each result that loaded (offline errors first)."""
+    from rtcfg.online import online_problems
+
+    async with _client(connection) as api:
+        for result in results:
+            if result.config is not None and result.document is not None:
+                result.problems.extend(await online_problems(api, result.config, result.document))
 
 
 def config_json_schema() -> dict[str, Any]:
     """The JSON Schema of rt_config.yaml, generated from the pydantic models."""
+    from rtcfg.config import Config
+
     schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     schema.update(Config.model_json_schema())
     schema["title"] = "rtcfg rt_config.yaml"
@@ -134,3 +151,181 @@ async def import_segment(connection: Any, ps_id: str, output: str, force: bool) 
     if output != "-":
         Path(output).write_text(result.text, encoding="utf-8")
     return result
+
+
+# --- plan and apply ---------------------------------------------------------------------------
+
+
+@dataclass
+class Desired:
+    """One config file, loaded and translated; plan and the check after apply both need it."""
+
+    file: str
+    sha256: str
+    state: Any  # rtcfg.state.State
+
+
+def load_desired(files: Sequence[str], env: Mapping[str, str] | None = None) -> list[Desired]:
+    """Load and translate every file; any config error stops here, before a request is sent."""
+    import hashlib
+
+    from rtcfg.config import load_config_or_raise
+    from rtcfg.errors import ConfigError, UsageError
+    from rtcfg.translate import desired_state
+
+    problems: list[Problem] = []
+    loaded: list[Desired] = []
+    for file in files:
+        try:
+            config = load_config_or_raise(file, env)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        digest = hashlib.sha256(Path(file).read_bytes()).hexdigest()
+        loaded.append(Desired(file, digest, desired_state(config)))
+    if problems:
+        raise ConfigError(problems)
+    _one_file_per_segment(loaded, UsageError)
+    return loaded
+
+
+def _one_file_per_segment(loaded: list[Desired], error: type[Exception]) -> None:
+    seen: dict[str, str] = {}
+    for item in loaded:
+        ps_id = item.state.parent_segment_id
+        if ps_id in seen:
+            raise error(
+                f"{seen[ps_id]} and {item.file} both configure parent segment {ps_id}; "
+                "keep one file per parent segment"
+            )
+        seen[ps_id] = item.file
+
+
+async def plan_files(
+    connection: Any,
+    desired: Sequence[Desired],
+    targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+) -> Any:
+    """Read each parent segment's live state (GETs only, concurrently) and plan the changes."""
+    import asyncio
+
+    from rtcfg import __version__
+    from rtcfg.live import read_live_state
+    from rtcfg.plan import Plan, build_segment_plan
+
+    async with _client(connection) as api:
+        lives = await asyncio.gather(
+            *(read_live_state(api, d.state.parent_segment_id) for d in desired)
+        )
+    segments = [
+        build_segment_plan(
+            d.state,
+            live,
+            config_file=d.file,
+            config_sha256=d.sha256,
+            targets=targets,
+            excludes=excludes,
+        )
+        for d, live in zip(desired, lives, strict=True)
+    ]
+    return Plan(segments, __version__)
+
+
+def read_saved_plan(path: str) -> Any:
+    """A plan written by ``rtcfg plan -o``; a file that is not one is a clear error."""
+    from rtcfg.errors import PlanError
+    from rtcfg.plan import plan_from_json
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlanError(f"{path}: not a readable plan file ({exc})") from None
+    return plan_from_json(data, path)
+
+
+def is_saved_plan(files: Sequence[str]) -> bool:
+    """``rtcfg apply PLAN.json``: one argument ending in .json."""
+    return len(files) == 1 and files[0].endswith(".json")
+
+
+async def refuse_if_stale(connection: Any, plan: Any) -> None:
+    """A saved plan is applied only if live state still matches what it was made from."""
+    import asyncio
+
+    from rtcfg.errors import RefusedError
+    from rtcfg.live import read_live_state
+    from rtcfg.plan import drifted_addresses
+
+    async with _client(connection) as api:
+        lives = await asyncio.gather(
+            *(read_live_state(api, s.parent_segment_id) for s in plan.segments)
+        )
+    drifted = [
+        f"{segment.parent_segment_id}: {address}"
+        for segment, live in zip(plan.segments, lives, strict=True)
+        for address in drifted_addresses(segment, live)
+    ]
+    if drifted:
+        raise RefusedError(
+            "the saved plan is stale: live state changed since it was made, at "
+            + ", ".join(drifted)
+            + ". Run `rtcfg plan -o` again and review the new plan."
+        )
+
+
+def refuse_destructive(plan: Any, allow_destroy: bool) -> None:
+    """Replace and delete need ``--allow-destroy``; the message names each and says why."""
+    from rtcfg.errors import RefusedError
+
+    destructive = [c for s in plan.segments for c in s.destructive]
+    if destructive and not allow_destroy:
+        lines = [f"  {c.action} {c.address}: {'; '.join(c.reasons)}" for c in destructive]
+        raise RefusedError(
+            f"{len(destructive)} destructive change(s) need --allow-destroy:\n" + "\n".join(lines)
+        )
+
+
+@dataclass
+class ApplyOutcome:
+    """Step results per segment, and what is still different after apply."""
+
+    results: list[Any]  # rtcfg.apply.ApplyResult, one per segment
+    remaining: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.remaining and not any(r.failed for r in self.results)
+
+
+async def apply_planned(
+    connection: Any,
+    plan: Any,
+    desired: Sequence[Desired] | None,
+    options: Any,
+    progress: Any,
+) -> ApplyOutcome:
+    """Run each segment's steps, then re-read live state and re-plan: what is left failed."""
+    from rtcfg.apply import apply_plan
+
+    async with _client(connection) as api:
+        results = [await apply_plan(api, s, options, progress) for s in plan.segments if s.steps]
+    remaining: list[str] = []
+    if desired:
+        again = await plan_files(connection, desired)
+        remaining = [c.address for s in again.segments for c in s.changes]
+    return ApplyOutcome(results, remaining)
+
+
+def desired_for_saved_plan(plan: Any, env: Mapping[str, str] | None = None) -> list[Desired]:
+    """The config files a saved plan was made from, when they are unchanged (to re-plan after
+    apply); a changed or missing file means apply runs the plan without that check."""
+    import hashlib
+
+    files = [
+        s.config_file
+        for s in plan.segments
+        if Path(s.config_file).is_file()
+        and hashlib.sha256(Path(s.config_file).read_bytes()).hexdigest() == s.config_sha256
+    ]
+    return load_desired(files, env) if len(files) == len(plan.segments) else []

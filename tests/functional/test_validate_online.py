@@ -74,19 +74,7 @@ def only(problems: list[Problem]) -> Problem:
 
 @pytest.mark.parametrize(
     "example",
-    [
-        pytest.param(
-            path,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bench/make_large_example.py gives formfills and clicks a td_path "
-                "column (and clicks a product_id) that the emulator's tables do not have",
-            ),
-        )
-        if path.name == "large.yaml"
-        else path
-        for path in sorted(EXAMPLES.glob("*.yaml"))
-    ],
+    sorted(EXAMPLES.glob("*.yaml")),
     ids=lambda p: p.stem,
 )
 def test_every_example_passes_the_online_checks(emu: EmulatorThread, example: Path) -> None:

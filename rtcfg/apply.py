@@ -1,0 +1,254 @@
+"""Runs the steps of a plan against the API: exactly what the plan holds, nothing else.
+
+A step starts as soon as every step it depends on is done (so the stages of spec/cli.md run in
+order, and independent steps of a stage run together, at most ``parallelism`` at a time). A
+failed step stops its dependents, which are reported as skipped; its independent siblings go on.
+
+Safety rules, each in one function below:
+
+* refs (``{"realtimeKeyEventId": "key_event.page_view"}``) are filled from the ids that earlier
+  steps returned; a step whose ref has no id fails instead of sending a null.
+* A POST whose outcome is unknown (lost response, 5xx after the request went out) is never
+  blindly re-sent: the object is looked up by name / identifier first, and only when it is not
+  there is the POST sent again, once. So no duplicate is ever made.
+* A PATCH of the setting is followed by polling its ``status`` until ``ok`` (``inconsistent`` and
+  ``not_initialized`` fail at once; a time limit gives a clear message), and when the PATCH's own
+  outcome is unknown the setting is re-read and compared before anything is re-sent.
+* A DELETE that finds the object already gone counts as done (the client returns None).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rtcfg.client import ApiClient
+from rtcfg.errors import RtcfgError, WriteOutcomeUnknown
+from rtcfg.plan import SegmentPlan, Step
+from rtcfg.state import Body, comparable_setting
+
+StepStatus = Literal["done", "failed", "skipped"]
+Progress = Callable[[str], None]
+# How the realtime_setting says that its last PATCH has been applied, or never will be.
+SETTING_READY = "ok"
+SETTING_FAILED = ("inconsistent", "not_initialized")
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+@dataclass
+class StepResult:
+    """What happened to one step."""
+
+    step: Step
+    status: StepStatus
+    seconds: float = 0.0
+    error: str | None = None
+    object_id: str | None = None
+
+
+@dataclass
+class ApplyOptions:
+    """How apply runs: concurrency, and how long and how often to wait for the setting."""
+
+    parallelism: int = 8
+    status_timeout: float = 600.0
+    first_poll: float = 0.1
+    max_poll: float = 2.0
+
+
+@dataclass
+class ApplyResult:
+    """Every step's outcome, in plan order."""
+
+    results: list[StepResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[StepResult]:
+        """Steps that failed or were skipped because a step they need failed."""
+        return [r for r in self.results if r.status != "done"]
+
+
+class StepFailed(RtcfgError):
+    """One step could not be done; the message says why."""
+
+
+def set_path(body: Body, path: str, value: Any) -> None:
+    """Set ``value`` at a ref path such as ``realtimeKeyEventId`` or ``actions[0].x``."""
+    parts: list[Any] = [
+        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
+    ]
+    node: Any = body
+    for part in parts[:-1]:
+        node = node[part]
+    node[parts[-1]] = value
+
+
+class _Run:
+    """The state of one apply of one segment plan."""
+
+    def __init__(
+        self, api: ApiClient, plan: SegmentPlan, options: ApplyOptions, progress: Progress
+    ) -> None:
+        self.api, self.plan, self.options, self.progress = api, plan, options, progress
+        self.ids: dict[str, str] = {}
+        self.results: dict[int, StepResult] = {}
+        self.finished: dict[int, asyncio.Event] = {s.id: asyncio.Event() for s in plan.steps}
+        self.slots = asyncio.Semaphore(max(1, options.parallelism))
+        self.done_count = 0
+
+    async def run(self) -> ApplyResult:
+        await asyncio.gather(*(self._run_step(step) for step in self.plan.steps))
+        return ApplyResult([self.results[s.id] for s in self.plan.steps])
+
+    async def _run_step(self, step: Step) -> None:
+        for dependency in step.depends_on:
+            await self.finished[dependency].wait()
+        blocked = [d for d in step.depends_on if self.results[d].status != "done"]
+        if blocked:
+            reason = f"skipped: step {blocked[0]} ({self._address(blocked[0])}) did not succeed"
+            self._finish(step, StepResult(step, "skipped", error=reason))
+            return
+        async with self.slots:
+            started = time.monotonic()
+            if step.path.endswith("/realtime_setting"):  # the one step that takes seconds
+                self.progress(f"{_verb(step)} {step.address}… (then waiting for status ok)")
+            try:
+                object_id = await self._execute(step)
+            except RtcfgError as exc:
+                result = StepResult(step, "failed", time.monotonic() - started, str(exc))
+            else:
+                result = StepResult(step, "done", time.monotonic() - started, object_id=object_id)
+        self._finish(step, result)
+
+    def _address(self, step_id: int) -> str:
+        return next(s.address for s in self.plan.steps if s.id == step_id)
+
+    def _finish(self, step: Step, result: StepResult) -> None:
+        self.results[step.id] = result
+        if result.status == "done" and result.object_id and step.method == "POST":
+            self.ids[step.address] = result.object_id
+        self.done_count += 1
+        total = len(self.plan.steps)
+        outcome = f"done in {result.seconds:.1f}s" if result.status == "done" else result.status
+        self.progress(f"[{self.done_count}/{total}] {_verb(step)} {step.address}… {outcome}")
+        self.finished[step.id].set()
+
+    async def _execute(self, step: Step) -> str | None:
+        body = self._resolved_body(step)
+        if step.method == "POST":
+            return await self._create(step, body)
+        if step.method == "DELETE":
+            await self.api.delete(step.path)
+            return None
+        if step.path.endswith("/realtime_setting"):
+            await self._patch_setting(step.path, body or {})
+            return None
+        await self._patch(step.path, body)
+        return None
+
+    def _resolved_body(self, step: Step) -> Body | None:
+        if step.body is None:
+            return None
+        body = copy.deepcopy(step.body)
+        for path, address in step.refs.items():
+            if address not in self.ids:
+                raise StepFailed(f"the id of {address} is not known (its step did not run)")
+            set_path(body, path, self.ids[address])
+        return body
+
+    # --- creates: never a duplicate ------------------------------------------------------------
+
+    async def _create(self, step: Step, body: Body | None) -> str:
+        try:
+            created = await self.api.post(step.path, body)
+        except WriteOutcomeUnknown as exc:
+            found = await self._look_up(step)
+            if found is not None:
+                return found
+            self.progress(f"{step.address}: not created ({exc}); sending it again")
+            created = await self.api.post(step.path, body)
+        return _id_of(created, step)
+
+    async def _look_up(self, step: Step) -> str | None:
+        """The id of the object a lost POST may have made, found by name / identifier."""
+        if not step.lookup:
+            return None
+        base = step.path.rsplit("/", 1)[0]
+        items = await self.api.list_all(f"{base}/{step.lookup['collection']}")
+        for item in items:
+            if item.get(step.lookup["field"]) == step.lookup["value"]:
+                return str(item["id"])
+        return None
+
+    # --- updates --------------------------------------------------------------------------------
+
+    async def _patch(self, path: str, body: Body | None) -> None:
+        try:
+            await self.api.patch(path, body)
+        except WriteOutcomeUnknown:
+            # a PATCH carries the whole change, so sending it once more is harmless
+            await self.api.patch(path, body)
+
+    async def _patch_setting(self, path: str, body: Body) -> None:
+        await self._wait_for_setting(path)
+        try:
+            await self.api.patch(path, body)
+        except WriteOutcomeUnknown:
+            current = await self._wait_for_setting(path)
+            if comparable_setting(current) != comparable_setting(body):
+                await self.api.patch(path, body)
+        await self._wait_for_setting(path)
+
+    async def _wait_for_setting(self, path: str) -> Body:
+        """Poll the setting until its status is ok; fail on a final bad status or the time limit."""
+        started = time.monotonic()
+        delay, last_note = self.options.first_poll, started
+        while True:
+            setting: Body = await self.api.get(path)
+            status = setting.get("status")
+            if status == SETTING_READY or status is None:
+                return setting
+            if status in SETTING_FAILED:
+                raise StepFailed(f"the setting is {status}: {setting.get('statusDetailed')}")
+            elapsed = time.monotonic() - started
+            if elapsed > self.options.status_timeout:
+                raise StepFailed(
+                    f"the setting is still {status} after {elapsed:.0f}s; check `rtcfg status` "
+                    "and run apply again once it is ok"
+                )
+            if time.monotonic() - last_note >= 10:
+                self.progress(f"Still waiting for setting ({status})… [{elapsed:.0f}s elapsed]")
+                last_note = time.monotonic()
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, self.options.max_poll)
+
+
+def _verb(step: Step) -> str:
+    if step.method == "POST":
+        return "Creating"
+    return "Deleting" if step.method == "DELETE" else "Updating"
+
+
+def _id_of(created: Any, step: Step) -> str:
+    if isinstance(created, dict) and created.get("id") is not None:
+        return str(created["id"])
+    raise StepFailed(f"POST {step.path} answered without an id")
+
+
+async def apply_plan(
+    api: ApiClient,
+    plan: SegmentPlan,
+    options: ApplyOptions | None = None,
+    progress: Progress | None = None,
+) -> ApplyResult:
+    """Run every step of ``plan``; ApiError and transport failures become failed steps."""
+    run = _Run(api, plan, options or ApplyOptions(), progress or (lambda _: None))
+    return await run.run()
+
+
+__all__ = ["ApplyOptions", "ApplyResult", "StepResult", "apply_plan", "set_path"]

@@ -1,0 +1,164 @@
+"""`rtcfg plan` and `rtcfg apply` end to end: the CLI against the emulator over a real socket."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rtcfg.cli import cli
+from rtcfg.emulator import EmulatorThread
+
+KEY = "1/plan-apply-SECRET"
+EXAMPLES = Path(__file__).parents[2] / "examples"
+WRITES = ("POST", "PATCH", "DELETE")
+
+
+@pytest.fixture()
+def emu() -> Iterator[EmulatorThread]:
+    with EmulatorThread(update_seconds=0.05) as thread:
+        yield thread
+
+
+def rtcfg(emu: EmulatorThread, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    env = {
+        "RTCFG_ENDPOINT": emu.url,
+        "TDX_API_KEY": KEY,
+        "TD_API_KEY": "",
+        "TDX_PROFILE": "",
+        "RTCFG_PS_ID": "1069944",
+    }
+    result = CliRunner().invoke(cli, list(args), env=env, input=stdin)
+    output = result.stdout + result.stderr
+    assert KEY not in output and "Traceback" not in output, output
+    return result.exit_code, result.stdout, result.stderr
+
+
+def writes(emu: EmulatorThread) -> list[str]:
+    return [f"{r['method']} {r['path']}" for r in emu.requests() if r["method"] in WRITES]
+
+
+def example(tmp_path: Path, name: str) -> str:
+    target = tmp_path / name
+    shutil.copy(EXAMPLES / name, target)
+    return str(target)
+
+
+def test_plan_of_an_empty_segment_lists_creates_and_sends_no_write(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    config = example(tmp_path, "product_recommendations.yaml")
+    code, out, _ = rtcfg(emu, "plan", config, "--detailed-exitcode")
+    assert code == 2
+    assert "+ key_event.product_view" in out and "~ setting" in out
+    assert "to create" in out and writes(emu) == []
+
+
+def test_apply_then_plan_shows_no_changes(emu: EmulatorThread, tmp_path: Path) -> None:
+    config = example(tmp_path, "product_recommendations.yaml")
+    code, out, err = rtcfg(emu, "apply", config, "-y")
+    assert code == 0, out + err
+    assert "[1/" in err and "Creating key_event.product_view" in err
+    before = len(writes(emu))
+    code, out, _ = rtcfg(emu, "plan", config, "--detailed-exitcode")
+    assert code == 0 and "No changes." in out
+    code, out, _ = rtcfg(emu, "apply", config, "-y")
+    assert code == 0 and len(writes(emu)) == before  # an empty plan sends no write
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["product_recommendations.yaml", "cart_abandonment.yaml", "event_triggers.yaml", "large.yaml"],
+)
+def test_every_example_applies_and_converges(
+    emu: EmulatorThread, tmp_path: Path, name: str
+) -> None:
+    config = example(tmp_path, name)
+    code, out, err = rtcfg(emu, "apply", config, "-y", "--parallelism", "16")
+    assert code == 0, out + err
+    code, out, _ = rtcfg(emu, "plan", config, "--detailed-exitcode")
+    assert (code, out.strip().splitlines()[-1]) == (0, "No changes.")
+
+
+def test_import_then_plan_shows_no_changes(emu: EmulatorThread, tmp_path: Path) -> None:
+    imported = tmp_path / "imported.yaml"
+    code, _, err = rtcfg(emu, "import", "1069935", "-o", str(imported))
+    assert code == 0, err
+    code, out, _ = rtcfg(emu, "plan", str(imported), "--detailed-exitcode")
+    assert code == 0 and "No changes." in out
+
+
+def test_import_never_overwrites_without_force(emu: EmulatorThread, tmp_path: Path) -> None:
+    target = tmp_path / "rt.yaml"
+    target.write_text("keep me")
+    code, _, err = rtcfg(emu, "import", "1069935", "-o", str(target))
+    assert code == 1 and "--force" in err and target.read_text() == "keep me"
+    code, _, _ = rtcfg(emu, "import", "1069935", "-o", str(target), "--force")
+    assert code == 0 and "parent_segment_id" in target.read_text()
+
+
+def test_a_saved_plan_applies_exactly(emu: EmulatorThread, tmp_path: Path) -> None:
+    config = example(tmp_path, "cart_abandonment.yaml")
+    saved = tmp_path / "plan.json"
+    code, _, _ = rtcfg(emu, "plan", config, "-o", str(saved))
+    document = json.loads(saved.read_text())
+    assert code == 0 and document["format_version"] == "1" and KEY not in saved.read_text()
+    code, out, err = rtcfg(emu, "apply", str(saved), "-y")
+    assert code == 0, out + err
+    code, out, _ = rtcfg(emu, "plan", config, "--detailed-exitcode")
+    assert code == 0
+
+
+def test_a_stale_saved_plan_is_refused_and_names_the_object(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    imported = tmp_path / "imported.yaml"
+    rtcfg(emu, "import", "1069935", "-o", str(imported))
+    edited = imported.read_text().replace("max_items: 50", "max_items: 60")
+    imported.write_text(edited)
+    saved = tmp_path / "plan.json"
+    assert rtcfg(emu, "plan", str(imported), "-o", str(saved))[0] == 0
+    # someone changes live state between plan and apply
+    code, _, _ = rtcfg(emu, "import", "1069935", "-o", str(tmp_path / "other.yaml"))
+    drift = (tmp_path / "other.yaml").read_text().replace("Completed orders", "Paid orders")
+    (tmp_path / "other.yaml").write_text(drift)
+    assert rtcfg(emu, "apply", str(tmp_path / "other.yaml"), "-y")[0] == 0
+    before = len(writes(emu))
+    code, _, err = rtcfg(emu, "apply", str(saved), "-y")
+    assert code == 3 and "key_event.purchase" in err and "stale" in err
+    assert len(writes(emu)) == before
+
+
+def test_destructive_changes_need_allow_destroy(emu: EmulatorThread, tmp_path: Path) -> None:
+    imported = tmp_path / "imported.yaml"
+    rtcfg(emu, "import", "1069935", "-o", str(imported))
+    head, tail = imported.read_text().split("identifier: last_product_viewed", 1)
+    tail = tail.replace("source_field: product_id", "source_field: td_url", 1)
+    imported.write_text(head + "identifier: last_product_viewed" + tail)
+    code, out, _ = rtcfg(emu, "plan", str(imported))
+    assert "-/+" in out and "cannot be patched" in out
+    before = len(writes(emu))
+    code, _, err = rtcfg(emu, "apply", str(imported), "-y")
+    assert code == 3 and "--allow-destroy" in err and len(writes(emu)) == before
+    code, out, err = rtcfg(emu, "apply", str(imported), "-y", "--allow-destroy")
+    assert code == 0, out + err
+    assert rtcfg(emu, "plan", str(imported), "--detailed-exitcode")[0] == 0
+
+
+def test_without_a_terminal_and_without_yes_apply_refuses(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    config = example(tmp_path, "event_triggers.yaml")
+    code, _, err = rtcfg(emu, "apply", config)
+    assert code == 3 and "-y" in err and writes(emu) == []
+
+
+def test_a_bad_config_sends_nothing(emu: EmulatorThread, tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text('parent_segment_id: "1069944"\nevents: [{name: x}]\n')
+    code, _, err = rtcfg(emu, "plan", str(config))
+    assert code == 1 and "bad.yaml:2:" in err and emu.requests() == []
