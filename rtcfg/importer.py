@@ -12,6 +12,7 @@ and therefore refused without ``--allow-destroy``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from rtcfg.translate import (
 )
 from rtcfg.yamlio import dump_yaml
 
+_INTERPOLATED_DOLLAR = re.compile(r"\$(?=[${])")
 SCHEMA_LINE = "# yaml-language-server: $schema=rt_config.schema.json"
 
 
@@ -92,6 +94,19 @@ def _id_stitching(setting: Body) -> Body:
     return stitching
 
 
+def escape_dollars(value: Any) -> Any:
+    """Escape, in every string, each ``$`` that loading would read as part of ``${VAR}`` or
+    ``$$`` (those followed by ``$`` or ``{``), so the value means itself; a regex's final ``$``
+    stays as it is."""
+    if isinstance(value, str):
+        return _INTERPOLATED_DOLLAR.sub("$$", value)
+    if isinstance(value, dict):
+        return {k: escape_dollars(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape_dollars(v) for v in value]
+    return value
+
+
 def render_document(document: dict[str, Any], skipped: dict[str, str]) -> str:
     """The file's text: the schema line, a header, the YAML, and a note on what was left out."""
     header = [
@@ -101,7 +116,7 @@ def render_document(document: dict[str, Any], skipped: dict[str, str]) -> str:
     ]
     for identifier, reason in skipped.items():
         header.append(f"# Not imported (rt_config.yaml cannot express it): {identifier}: {reason}")
-    return "\n".join(header) + "\n" + dump_yaml(document)
+    return "\n".join(header) + "\n" + dump_yaml(escape_dollars(document))
 
 
 def import_live(live: LiveState, segment_name: str | None) -> ImportResult:

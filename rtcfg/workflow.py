@@ -1,6 +1,6 @@
 """The commands as plain typed functions wiring the pipeline stages; cli only parses and prints.
 
-Modules that pull in httpx, deepdiff or jinja2 are imported inside the functions that need
+Modules that pull in pydantic, httpx, jinja2 or tabulate are imported inside the functions that need
 them, so ``rtcfg validate`` and ``rtcfg --version`` stay fast.
 """
 

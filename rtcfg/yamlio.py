@@ -231,8 +231,13 @@ class _StableDumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
+# Line breaks other than \n: PyYAML writes them raw inside quotes and reads them back as a
+# break, changing the value, so strings holding one are written double-quoted with escapes.
+_OTHER_BREAKS = frozenset("\r\x85\u2028\u2029")
+
+
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    style = '"' if _OTHER_BREAKS & set(value) else ("|" if "\n" in value else None)
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

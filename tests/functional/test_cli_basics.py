@@ -13,7 +13,7 @@ from rtcfg import __version__
 from rtcfg.cli import cli
 
 ROOT = Path(__file__).parent.parent.parent
-HEAVY = ("httpx", "deepdiff", "jinja2", "tabulate")
+HEAVY = ("httpx", "jinja2", "tabulate")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,6 @@ PACKAGE = Path(__file__).parent.parent.parent / "rtcfg"
 OWNERS = {
     "click": {"cli"},
     "httpx": {"client"},
-    "deepdiff": {"diff"},
     "yaml": {"yamlio"},
     "tabulate": {"render"},
     "jinja2": {"render"},
