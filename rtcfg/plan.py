@@ -255,7 +255,32 @@ class _Steps:
                 build = self._key_event if kind == "key_event" else self._attribute
                 drafts.append(build(change, first))
         drafts += [setting] if setting else []
+        drafts += self._setting_cleanup(setting, drafts)
         return _numbered(drafts)
+
+    def _tables_in_use(self, drafts: list[_Draft]) -> list[Body]:
+        """Event tables that key events kept past stage 3 still use live: the setting PATCH may
+        not drop them yet (the API refuses to remove a table a key event uses)."""
+        gone = {d.address for d in drafts if d.stage == 2 and d.method == "DELETE"}
+        return [
+            {"database": k.body.get("databaseName"), "table": k.body.get("tableName")}
+            for name, k in self.c.live.key_events.items()
+            if key_event_address(name) not in gone
+        ]
+
+    def _setting_cleanup(self, setting: _Draft | None, drafts: list[_Draft]) -> list[_Draft]:
+        """When the setting drops a table that a kept key event still reads, the first PATCH
+        keeps it and a second PATCH (stage 7) drops it once the key events have moved away."""
+        if setting is None or setting.body is None:
+            return []
+        tables = setting.body["eventTables"]
+        missing = [t for t in self._tables_in_use(drafts) if t not in tables]
+        if not missing:
+            return []
+        final = json_copy(setting.body)
+        setting.body["eventTables"] = tables + _unique(missing)
+        needs = {d.key for d in drafts if d.stage in (4, 6)} | {setting.key}
+        return [_Draft(7, "PATCH", self.setting_path, final, SETTING, needs)]
 
     def _deletes(self) -> list[_Draft]:
         drafts = []
@@ -363,6 +388,10 @@ class _Steps:
             f"{change.address} reads key event {name!r}, which is neither live nor created by "
             "this plan; add it to events, or include its key_event change"
         )
+
+
+def _unique(items: list[Body]) -> list[Body]:
+    return [item for i, item in enumerate(items) if item not in items[:i]]
 
 
 def _live_id(object_id: str | None, address: str) -> str:

@@ -226,12 +226,18 @@ def test_a_key_event_named_only_by_actions_is_deleted_after_the_list_is_patched(
     before.attributes["seen"].body["actions"] = [clear_on("purchase")]
     have = emulated_live(before)
     segment = plan(desired(events=EVENTS[:1], event_tables=[]), have)
+    # the key event still reads its table until stage 6, so the table goes in a second PATCH
     assert outline(segment) == [
         (1, 3, "PATCH", "setting", []),
         (2, 5, "PATCH", "attribute.seen", [1]),
         (3, 6, "DELETE", "key_event.purchase", [2]),
+        (4, 7, "PATCH", "setting", [1, 3]),
     ]
     assert step(segment, "attribute.seen").body == {"actions": []}
+    first, final = (s.body for s in segment.steps if s.address == "setting")
+    assert first is not None and final is not None
+    assert {"database": "events_db", "table": "orders"} in first["eventTables"]
+    assert {"database": "events_db", "table": "orders"} not in final["eventTables"]
 
 
 def test_a_new_attribute_waits_for_the_delete_that_frees_its_name() -> None:
