@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rtcfg.client import ApiClient
-from rtcfg.errors import RtcfgError, WriteOutcomeUnknown
+from rtcfg.errors import ConflictError, RtcfgError, WriteOutcomeUnknown
 from rtcfg.plan import SegmentPlan, Step
 from rtcfg.state import Body, comparable_setting
 
@@ -57,7 +57,10 @@ class ApplyOptions:
 
     parallelism: int = 8
     status_timeout: float = 600.0
-    first_poll: float = 0.1
+    # The setting usually settles within seconds: poll every first_poll seconds for the first
+    # steady_polling seconds (an ok is seen at most first_poll late), then back off to max_poll.
+    first_poll: float = 0.2
+    steady_polling: float = 10.0
     max_poll: float = 2.0
 
 
@@ -195,8 +198,11 @@ class _Run:
             await self.api.patch(path, body)
 
     async def _patch_setting(self, path: str, body: Body) -> None:
-        await self._wait_for_setting(path)
         try:
+            await self.api.patch(path, body)
+        except ConflictError:
+            # still applying an earlier PATCH (someone else's, or ours before a crash)
+            await self._wait_for_setting(path)
             await self.api.patch(path, body)
         except WriteOutcomeUnknown:
             current = await self._wait_for_setting(path)
@@ -225,7 +231,8 @@ class _Run:
                 self.progress(f"Still waiting for setting ({status})… [{elapsed:.0f}s elapsed]")
                 last_note = time.monotonic()
             await asyncio.sleep(delay)
-            delay = min(delay * 1.5, self.options.max_poll)
+            if elapsed > self.options.steady_polling:
+                delay = min(delay * 1.5, self.options.max_poll)
 
 
 def _verb(step: Step) -> str:

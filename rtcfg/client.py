@@ -271,6 +271,12 @@ class ApiClient:
     def __repr__(self) -> str:
         return f"ApiClient(cdp_base={self.connection.cdp_base!r})"
 
+    def _tls(self) -> ssl.SSLContext | bool:
+        """The verifying TLS context, built only when a base URL is https (it costs ~50 ms);
+        plain http is allowed only to loopback (check_key_may_be_sent), where TLS never runs."""
+        bases = (self.connection.cdp_base, self.connection.td_base)
+        return _ssl_context() if any(urlsplit(b).scheme == "https" for b in bases) else False
+
     async def __aenter__(self) -> ApiClient:
         limits = httpx.Limits(
             max_connections=self._max_connections,
@@ -286,7 +292,7 @@ class ApiClient:
             limits=limits,
             transport=self._transport,
             follow_redirects=False,
-            verify=_ssl_context(),
+            verify=self._tls(),
         )
         if self.deadline is not None:
             self._deadline_at = time.monotonic() + self.deadline

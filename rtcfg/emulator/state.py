@@ -289,7 +289,11 @@ class Store:
         return own + self._imported(ps_id, rt)
 
     def _attribute(self, ps_id: str, attr_id: str) -> Json:
-        for attr in self.attributes(ps_id):
+        rt = self._rt(ps_id)
+        for attr in rt["attributes"]:
+            if attr["id"] == attr_id:
+                return copy.deepcopy(attr)
+        for attr in self._imported(ps_id, rt):
             if attr["id"] == attr_id:
                 return attr
         raise not_found(f"Realtime attribute {attr_id} not found in parent segment {ps_id}")
@@ -327,7 +331,9 @@ class Store:
         return {}
 
     def _check_attribute(self, ps_id: str, rt: Json, attr: Json, own_id: str | None) -> None:
-        others = [a for a in self.attributes(ps_id) if a["id"] != own_id]
+        # read in place (no copy): this runs on every write and a segment holds hundreds
+        everyone = [*self._rt(ps_id)["attributes"], *self._imported(ps_id, rt)]
+        others = [a for a in everyone if a["id"] != own_id]
         for key in ("name", "identifier"):
             if any(o[key] == attr[key] for o in others):
                 raise invalid(
