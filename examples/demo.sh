@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The README's demo, against the local emulator (no TD credentials needed): start the emulator
-# with the demo parent segments, validate the examples, show the demo segment as the API sees
-# it, and stop the emulator whatever happens. plan → apply → plan → import join this script as
-# those commands land.
+# with the demo parent segments, then validate → plan → apply → plan (no changes) → import one
+# example against the empty demo segment, and stop the emulator whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
@@ -30,22 +29,29 @@ url="$(grep -o 'http://[^ ]*' "$workdir/emulator.log" | head -1)"
 echo "emulator at $url"
 export RTCFG_ENDPOINT="$url" TDX_API_KEY="demo/not-a-secret"
 
-echo; echo "== rtcfg validate examples/<use case>.yaml"
-"$PY" -m rtcfg validate examples/product_recommendations.yaml examples/cart_abandonment.yaml \
-  examples/event_triggers.yaml
+rtcfg() { "$PY" -m rtcfg "$@"; }
+config=examples/product_recommendations.yaml
 
-echo; echo "== the demo parent segment, as the API reports it"
-"$PY" - <<'PYEOF'
-import json, os, urllib.request
-base, key = os.environ["RTCFG_ENDPOINT"], os.environ["TDX_API_KEY"]
-def get(path):
-    req = urllib.request.Request(base + path, headers={"Authorization": f"TD1 {key}"})
-    with urllib.request.urlopen(req) as resp:
-        return json.load(resp)
-for segment in get("/audiences"):
-    print(f"  {segment['id']}  {segment['name']:24s} RT enabled: {segment['realtimeEnabled']}")
-setting = get("/audiences/1069944/realtime_setting")
-print(f"  1069944 realtime_setting: status {setting['status']}, "
-      f"{len(setting['eventTables'])} event tables, {len(setting['keyColumns'])} keys")
-PYEOF
+echo; echo "== rtcfg segments"
+rtcfg segments
+
+echo; echo "== rtcfg validate $config"
+rtcfg validate "$config"
+
+echo; echo "== rtcfg plan $config   (the demo segment 1069944 is empty)"
+rtcfg plan "$config"
+
+echo; echo "== rtcfg apply $config -y"
+rtcfg apply "$config" -y
+
+echo; echo "== rtcfg plan $config --detailed-exitcode   (applied: nothing left to do, exit 0)"
+rtcfg plan "$config" --detailed-exitcode
+
+echo; echo "== rtcfg import 1069944 -o imported.yaml, then plan it: no changes"
+rtcfg import 1069944 -o "$workdir/imported.yaml"
+sed -n '1,25p' "$workdir/imported.yaml"; echo "  ..."
+rtcfg plan "$workdir/imported.yaml" --detailed-exitcode
+
+echo; echo "== rtcfg status 1069944"
+rtcfg status 1069944
 echo; echo "demo done; the emulator is stopped on exit"

@@ -67,8 +67,10 @@ def _attribute_entries(live: LiveState) -> tuple[list[Body], dict[str, str]]:
     entries, skipped = [], {}
     for identifier in sorted(live.attributes):
         attribute = live.attributes[identifier]
+        # live marks a key event id that matches no key event as "#<id>"
+        event = attribute.key_event if attribute.key_event in live.key_events else None
         try:
-            entries.append(attribute_entry(attribute.body, attribute.key_event))
+            entries.append(attribute_entry(attribute.body, event))
         except Unrepresentable as exc:
             skipped[identifier] = str(exc)
     return entries, skipped

@@ -9,6 +9,7 @@ name, on both sides (plan turns names back into ids, or into refs for key events
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,7 @@ LiveState = State
 # sent stay as they are; only comparison goes through these functions.
 
 EMPTY_RULE: Body = {"type": "And", "conditions": []}
+SINGLE_DEFAULT_DURATION: Body = {"value": 1, "unit": "day"}
 KEY_EVENT_FIELDS = ("name", "description", "databaseName", "tableName", "filterRule")
 COMMON_ATTRIBUTE_FIELDS = ("name", "identifier", "type", "description", "filterRule")
 ATTRIBUTE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -139,13 +141,15 @@ def comparable_attribute(body: Body) -> Body:
             continue
         out[key] = value
     out["filterRule"] = body.get("filterRule") or EMPTY_RULE
+    if kind == "single" and "duration" not in out:
+        out["duration"] = SINGLE_DEFAULT_DURATION  # the API's default (api/NOTES.md §1.5)
     if "fields" in out:
         out["fields"] = sorted(out["fields"])
     for key, identity in (("aggregations", "identifier"), ("subDurations", "identifier")):
         if key in out:
             out[key] = _sorted(out[key], identity)
     if "actions" in out:
-        out["actions"] = sorted(out["actions"], key=lambda a: (a.get("action"), str(a)))
+        out["actions"] = sorted(out["actions"], key=lambda a: json.dumps(a, sort_keys=True))
     return out
 
 

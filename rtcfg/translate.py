@@ -271,11 +271,17 @@ def filter_sugar(rule: Body | None) -> Body | None:
     field, pattern = condition.get("column"), condition.get("operator", {}).get("rightValue")
     if not (isinstance(field, str) and field and isinstance(pattern, str) and pattern):
         return None
-    return (
-        {"field": field, "pattern": pattern}
-        if rule == filter_rule_from_sugar(field, pattern)
-        else None
-    )
+    if rule != filter_rule_from_sugar(field, pattern) or not _compiles(pattern):
+        return None  # validate would refuse the sugar: keep the raw filter_rule
+    return {"field": field, "pattern": pattern}
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
 
 
 def _rule_entry(rule: Body | None) -> Body:
@@ -302,11 +308,7 @@ def exclude_pattern(valid_regexp: str | None) -> str | None:
     match = _EXCLUDE_RE.match(valid_regexp or "")
     if not match or valid_regexp_from_exclude(match["pattern"]) != valid_regexp:
         return None
-    try:
-        re.compile(match["pattern"])
-    except re.error:
-        return None
-    return match["pattern"]
+    return match["pattern"] if _compiles(match["pattern"]) else None
 
 
 def stitching_key_entry(body: Body) -> Body:
@@ -426,8 +428,8 @@ def attribute_entry(body: Body, key_event: str | None) -> Body:
     kind = body.get("type")
     if kind not in ("single", "list", "counter"):
         raise Unrepresentable(f"type {kind!r}")
-    if key_event is None or key_event.startswith("#"):
-        raise Unrepresentable(f"its key event {key_event or '(none)'} does not exist")
+    if key_event is None:
+        raise Unrepresentable("it reads no key event that exists")
     if kind != "single" and body.get("sensitive"):
         raise Unrepresentable(f"a sensitive {kind} attribute")
     entry = {**_identity_entry(body), "type": kind}

@@ -254,17 +254,9 @@ def test_an_attribute_the_yaml_cannot_express_is_reported_as_skipped(
     assert_same(desired, live)
 
 
-# --- known gaps: live states the emulator accepts that do not survive an import ----------------
-# tests/strategies.py keeps these shapes out of the property; when a fix lands, the strict
-# xfail turns into a failure, and the marker and the strategy's exclusion can go.
+# --- edge cases the property found: live states that once did not survive an import -------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a single attribute POSTed without duration is stored without one; the file can "
-    "only say duration 1d (the default), so plan would show duration: absent -> 1d",
-)
 def test_a_single_attribute_without_duration_round_trips(
     emu: EmulatorThread, tmp_path: Path
 ) -> None:
@@ -274,13 +266,6 @@ def test_a_single_attribute_without_duration_round_trips(
     round_trip(emu, EMPTY, tmp_path / "rt_config.yaml")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a key event filter of the sugar shape whose pattern is not a valid regex is "
-    "written as filter: {field, pattern}, which loading rejects (invalid regular expression); "
-    "as filter_rule it would load",
-)
 def test_a_sugar_shaped_filter_with_an_invalid_regex_round_trips(
     emu: EmulatorThread, tmp_path: Path
 ) -> None:
@@ -290,12 +275,6 @@ def test_a_sugar_shaped_filter_with_an_invalid_regex_round_trips(
     round_trip(emu, EMPTY, tmp_path / "rt_config.yaml")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="live state marks a reference to a missing key event as '#<id>', and import "
-    "takes every key event name starting with '#' for one: the attribute is skipped",
-)
 def test_an_attribute_of_a_key_event_named_with_a_hash_round_trips(
     emu: EmulatorThread, tmp_path: Path
 ) -> None:
