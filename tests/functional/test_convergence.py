@@ -1,0 +1,222 @@
+"""Convergence: apply random configurations, drift live state by hand, import, apply again.
+
+After every apply: planning again gives no change, applying an empty plan sends no write, no
+two live objects share a name or identifier, and every attribute reads a key event that
+exists. With the emulator's faults on (5xx, 429, dropped connections, lost responses of
+committed writes), an apply never makes a duplicate and one more apply converges.
+
+The HTTP goes through an httpx transport into the emulator application in this process (the
+real request path of the client and the emulator, without a socket), so hundreds of apply
+cycles fit in the default suite. ``RTCFG_DEEP=1`` runs many more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from rtcfg.apply import ApplyOptions, apply_plan
+from rtcfg.client import ApiClient
+from rtcfg.config import load_config_or_raise
+from rtcfg.emulator.app import Emulator
+from rtcfg.importer import config_document, import_live
+from rtcfg.live import read_live_state
+from rtcfg.plan import SegmentPlan, build_segment_plan
+from rtcfg.state import AttributeState, KeyEventState, State
+from rtcfg.translate import desired_state
+from rtcfg.yamlio import dump_yaml
+from tests.emulator_transport import EmulatorTransport
+from tests.functional.emulator_support import FAST, connection
+from tests.strategies import EMPTY_SEGMENT, PROFILE_KEY, LiveConfig, live_configs
+
+DEEP = os.environ.get("RTCFG_DEEP") == "1"
+PS = EMPTY_SEGMENT
+BASE = f"/audiences/{PS}"
+WRITES = ("POST", "PATCH", "DELETE")
+FAULT_KINDS = ["500", "502", "503", "429", "drop", "reset", "lost_response", "non_json"]
+OPTIONS = ApplyOptions(parallelism=8, first_poll=0.0, max_poll=0.0, status_timeout=5.0)
+
+
+def config_text(cfg: LiveConfig) -> str:
+    """The rt_config.yaml a user would write for ``cfg`` (through import's own mapping)."""
+    state = State(PS, setting=cfg.setting)
+    for body in cfg.key_events:
+        state.key_events[body["name"]] = KeyEventState(body["name"], body)
+    for spec in cfg.attributes:
+        identifier = spec.body["identifier"]
+        state.attributes[identifier] = AttributeState(identifier, spec.state_body(), spec.key_event)
+    document, skipped = config_document(state, None)
+    assert not skipped, skipped
+    return dump_yaml(document)
+
+
+class Convergence(RuleBasedStateMachine):
+    """One parent segment, changed by random configs, by hand, and by import."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emulator = Emulator(update_seconds=0.0)
+        self.transport = EmulatorTransport(self.emulator)
+        self.workdir = Path(tempfile.mkdtemp(prefix="rtcfg-convergence-"))
+        self.config_file: Path | None = None
+        self.faults_on = False
+        self.lookup_key_set = False
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- the pipeline, in process ---
+
+    def run(self, action: Any) -> Any:
+        async def main() -> Any:
+            async with ApiClient(
+                connection("http://127.0.0.1:9"), retry=FAST, transport=self.transport
+            ) as api:
+                return await action(api)
+
+        return asyncio.run(main())
+
+    def plan(self, file: Path) -> SegmentPlan:
+        desired = desired_state(load_config_or_raise(file, {}))
+
+        async def make(api: ApiClient) -> SegmentPlan:
+            live = await read_live_state(api, PS)
+            return build_segment_plan(desired, live, config_file=str(file), config_sha256="-")
+
+        result: SegmentPlan = self.run(make)
+        return result
+
+    def apply(self, file: Path) -> bool:
+        plan = self.plan(file)
+        result = self.run(lambda api: apply_plan(api, plan, OPTIONS))
+        return not result.failed
+
+    def writes(self) -> int:
+        return sum(1 for r in self.emulator.requests() if r["method"] in WRITES)
+
+    def write_config(self, text: str) -> Path:
+        self.config_file = self.workdir / "rt_config.yaml"
+        self.config_file.write_text(text, encoding="utf-8")
+        return self.config_file
+
+    def converge(self, file: Path) -> None:
+        """Apply; under faults one more apply (faults off) must finish; then check it all."""
+        ok = self.apply(file)
+        faulted = sum(1 for r in self.emulator.requests() if r["fault"])
+        event(f"faults injected: {'yes' if faulted else 'no'}; first apply ok: {ok}")
+        if self.faults_on:
+            self.emulator.faults.configure(rate=0.0)
+            self.check_no_duplicates()
+            ok = ok or self.apply(file)
+        assert ok, "apply failed without faults"
+        plan = self.plan(file)
+        assert plan.empty, [c.address for c in plan.changes]
+        before = self.writes()
+        assert self.apply(file)
+        assert self.writes() == before, "an empty plan sent a write"
+
+    # --- rules ---
+
+    @initialize(faults=st.booleans())
+    def choose_faults(self, faults: bool) -> None:
+        self.faults_on = faults
+
+    @rule(cfg=live_configs())
+    def apply_a_random_config(self, cfg: LiveConfig) -> None:
+        if self.lookup_key_set:  # once set it can never be unset (plan refuses that)
+            cfg.setting["extLookupKey"] = PROFILE_KEY
+        self.lookup_key_set = cfg.setting["extLookupKey"] is not None
+        if self.faults_on:
+            self.emulator.faults.configure(rate=0.2, kinds=FAULT_KINDS)
+        self.converge(self.write_config(config_text(cfg)))
+
+    @precondition(lambda self: self.config_file is not None)
+    @rule(data=st.data())
+    def drift_by_hand_then_apply(self, data: st.DataObject) -> None:
+        live = self.run(lambda api: read_live_state(api, PS))
+        choices = [("attribute", i) for i in live.attributes] + [
+            ("key_event", n) for n in live.key_events
+        ]
+        if not choices:
+            return
+        kind, name = data.draw(st.sampled_from(sorted(choices)))
+        self.run(lambda api: self.drift(api, live, kind, name, data))
+        assert self.config_file is not None
+        self.converge(self.config_file)
+
+    async def drift(
+        self, api: ApiClient, live: State, kind: str, name: str, data: st.DataObject
+    ) -> None:
+        if kind == "attribute":
+            attr = live.attributes[name]
+            if data.draw(st.booleans(), label="delete"):
+                await api.delete(f"{BASE}/realtime_attributes/{attr.id}")
+            else:
+                await api.patch(
+                    f"{BASE}/realtime_attributes/{attr.id}", {"description": "edited by hand"}
+                )
+        else:
+            event = live.key_events[name]
+            await api.patch(
+                f"{BASE}/realtime_key_events/{event.id}",
+                {**event.body, "description": "edited by hand"},
+            )
+
+    @precondition(lambda self: self.config_file is not None)
+    @rule()
+    def import_then_plan_shows_no_change(self) -> None:
+        async def read(api: ApiClient) -> Any:
+            return await read_live_state(api, PS)
+
+        result = import_live(self.run(read), None)
+        file = self.write_config(result.text)
+        assert self.plan(file).empty
+
+    # --- invariants ---
+
+    @invariant()
+    def check_no_duplicates(self) -> None:
+        async def read(api: ApiClient) -> tuple[list[Any], list[Any]]:
+            key_events = await api.list_all(f"{BASE}/realtime_key_events")
+            attributes = await api.list_all(f"{BASE}/realtime_attributes")
+            return key_events, attributes
+
+        faults = self.emulator.faults.snapshot()
+        self.emulator.faults.configure(rate=0.0)
+        key_events, attributes = self.run(read)
+        self.emulator.faults.configure(rate=faults["rate"])
+        names = Counter(k["name"] for k in key_events)
+        assert all(c == 1 for c in names.values()), names
+        for key in ("name", "identifier"):
+            counts = Counter(a[key] for a in attributes)
+            assert all(c == 1 for c in counts.values()), counts
+        ids = {str(k["id"]) for k in key_events}
+        for attribute in attributes:
+            if attribute.get("type") != "imported":
+                assert str(attribute["realtimeKeyEventId"]) in ids
+            for action in attribute.get("actions") or []:
+                assert str(action["realtimeKeyEventId"]) in ids
+
+
+Convergence.TestCase.settings = settings(
+    max_examples=2000 if DEEP else int(os.environ.get("RTCFG_EXAMPLES", "500")),
+    stateful_step_count=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestConvergence = Convergence.TestCase
