@@ -169,12 +169,16 @@ class _Run:
     async def _create(self, step: Step, body: Body | None) -> str:
         try:
             created = await self.api.post(step.path, body)
-        except WriteOutcomeUnknown as exc:
+        except WriteOutcomeUnknown:
             found = await self._look_up(step)
             if found is not None:
                 return found
-            self.progress(f"{step.address}: not created ({exc}); sending it again")
-            created = await self.api.post(step.path, body)
+            self.progress(f"{step.address}: not there after a lost answer; sending it again")
+            try:
+                created = await self.api.post(step.path, body)
+            except WriteOutcomeUnknown as again:
+                # the next apply's plan reads live state first, so it never duplicates either
+                raise StepFailed(f"not created after a lookup and one more try: {again}") from None
         return _id_of(created, step)
 
     async def _look_up(self, step: Step) -> str | None:

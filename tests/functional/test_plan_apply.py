@@ -162,3 +162,41 @@ def test_a_bad_config_sends_nothing(emu: EmulatorThread, tmp_path: Path) -> None
     config.write_text('parent_segment_id: "1069944"\nevents: [{name: x}]\n')
     code, _, err = rtcfg(emu, "plan", str(config))
     assert code == 1 and "bad.yaml:2:" in err and emu.requests() == []
+
+
+def test_a_failed_step_stops_its_dependents_and_the_next_apply_finishes(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    config = example(tmp_path, "product_recommendations.yaml")
+    key_events = "/audiences/1069944/realtime_key_events"
+    emu.set_faults(script=[{"fault": "503", "method": "POST", "path": key_events, "times": 100}])
+    code, out, err = rtcfg(emu, "apply", config, "-y")
+    assert code == 1
+    table = [line.split(maxsplit=4) for line in out.splitlines()]
+    lines = {row[2]: " ".join(row) + " " for row in table if row and row[0].isdigit()}
+    assert " done " in lines["setting"]
+    assert (
+        " failed " in lines["key_event.product_view"] and "503" in lines["key_event.product_view"]
+    )
+    assert " skipped " in lines["attribute.browsed_products"]
+    emu.set_faults(replace=True)
+    code, out, err = rtcfg(emu, "apply", config, "-y")
+    assert code == 0, out + err
+    assert rtcfg(emu, "plan", config, "--detailed-exitcode")[0] == 0
+
+
+def test_markdown_plan_has_the_marker_and_the_summary(emu: EmulatorThread, tmp_path: Path) -> None:
+    config = example(tmp_path, "event_triggers.yaml")
+    code, out, _ = rtcfg(emu, "plan", config, "--format", "markdown")
+    assert code == 0 and out.startswith("<!-- rtcfg-plan -->")
+    assert "to create" in out and "<details>" in out
+
+
+def test_target_plans_only_that_attribute_and_what_it_needs(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    config = example(tmp_path, "product_recommendations.yaml")
+    code, out, _ = rtcfg(emu, "plan", config, "--format", "json", "--target", "attribute.browsed*")
+    changes = [c["address"] for c in json.loads(out)["segments"][0]["changes"]]
+    assert code == 0
+    assert changes == ["setting", "key_event.product_view", "attribute.browsed_products"]
