@@ -167,6 +167,7 @@ class Store:
                     "segment"
                 )
             columns.add(attr["column"])
+        self._check_batch_names(rt, new["batchAttributes"])
         for attr in rt["attributes"]:
             backfill = attr.get("backfill")
             if backfill and backfill["attributeIdentifier"] not in columns:
@@ -186,6 +187,19 @@ class Store:
             raise invalid(
                 f"extLookupKey must be the parent segment's profile key '{ps['profileKey']}'"
             )
+
+    @staticmethod
+    def _check_batch_names(rt: Json, batch: list[Json]) -> None:
+        """S7: imported attributes take part in name uniqueness (display name, else column)."""
+        taken = {a["name"] for a in rt["attributes"]}
+        for i, attr in enumerate(batch):
+            name = attr["name"] if attr["name"] is not None else attr["column"]
+            if name in taken:
+                raise invalid(
+                    f"batchAttributes[{i}]: attribute name '{name}' has already been taken",
+                    "VIOLATES_UNIQUENESS_CONSTRAINT",
+                )
+            taken.add(name)
 
     def _sync_imported(self, rt: Json) -> None:
         ids: dict[str, str] = rt.setdefault("importedIds", {})

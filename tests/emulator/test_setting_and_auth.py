@@ -215,3 +215,15 @@ def test_bad_json_and_content_type(client: httpx.Client) -> None:
 
 def test_unknown_query_parameter_400(client: httpx.Client) -> None:
     error_of(client.get(f"{POP}/realtime_setting", params={"x": "1"}), 400)
+
+
+def test_batch_attribute_names_are_unique_among_all_attributes(client: httpx.Client) -> None:
+    body = setting_body(client, EMPTY)
+    clash = [{"column": "city", "name": None}, {"column": "loyalty_tier", "name": "city"}]
+    r = client.patch(f"{EMPTY}/realtime_setting", json={**body, "batchAttributes": clash})
+    error_of(r, 400, "VIOLATES_UNIQUENESS_CONSTRAINT")
+    taken = client.get(f"{POP}/realtime_attributes").json()["data"][0]["name"]
+    body = setting_body(client)
+    batch = [*body["batchAttributes"], {"column": "city", "name": taken}]
+    r = client.patch(f"{POP}/realtime_setting", json={**body, "batchAttributes": batch})
+    error_of(r, 400, "VIOLATES_UNIQUENESS_CONSTRAINT")
