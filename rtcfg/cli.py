@@ -18,6 +18,47 @@ from rtcfg.errors import ConfigError, ExitCode, RtcfgError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _flag(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def remember(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.obj[name] = True
+
+    return remember
+
+
+def common_options(command: F) -> F:
+    """-v, -q and --no-color also after the command name (``rtcfg plan --no-color``), as
+    Terraform users type them; the group takes them before it too."""
+    options = [
+        click.option(
+            "-v",
+            "--verbose",
+            is_flag=True,
+            expose_value=False,
+            callback=_flag("verbose"),
+            help="Log each HTTP request (never headers).",
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            expose_value=False,
+            callback=_flag("quiet"),
+            help="Print only results and errors.",
+        ),
+        click.option(
+            "--no-color",
+            is_flag=True,
+            expose_value=False,
+            callback=_flag("no_color"),
+            help="No colour (also when NO_COLOR is set).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def connection_options(command: F) -> F:
     """--site, --endpoint, --td-endpoint and --profile: defined once, for every API command."""
     options = [
@@ -89,6 +130,7 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, no_color: bool) -> None:
 
 
 @cli.command()
+@common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
@@ -118,6 +160,7 @@ def validate(
 
 
 @cli.command()
+@common_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
 def schema(output: str | None) -> None:
     """Print the JSON Schema of rt_config.yaml."""
@@ -129,6 +172,7 @@ def schema(output: str | None) -> None:
 
 
 @cli.command()
+@common_options
 @click.argument("pattern", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @connection_options
@@ -144,6 +188,7 @@ def segments(ctx: click.Context, /, pattern: str | None, as_json: bool, **conn: 
 
 
 @cli.command()
+@common_options
 @click.argument("ps_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
@@ -196,6 +241,7 @@ def target_options(command: F) -> F:
 
 
 @cli.command()
+@common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Save the plan (JSON).")
 @click.option(
@@ -248,6 +294,7 @@ def _print_plan(ctx: click.Context, result: Any, fmt: str) -> None:
 
 
 @cli.command()
+@common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-y", "--auto-approve", is_flag=True, help="Apply without asking.")
 @click.option("--allow-destroy", is_flag=True, help="Allow replace and delete.")
@@ -313,6 +360,7 @@ def _confirm(auto_approve: bool) -> None:
 
 
 @cli.command("import")
+@common_options
 @click.argument("ps_id")
 @click.option("-o", "--output", help="File to write (default rt_config_<PS_ID>.yaml; - = stdout).")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
