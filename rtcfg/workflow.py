@@ -282,7 +282,11 @@ def refuse_destructive(plan: Any, allow_destroy: bool) -> None:
     if destructive and not allow_destroy:
         lines = [f"  {c.action} {c.address}: {'; '.join(c.reasons)}" for c in destructive]
         raise RefusedError(
-            f"{len(destructive)} destructive change(s) need --allow-destroy:\n" + "\n".join(lines)
+            f"{len(destructive)} destructive change(s) need --allow-destroy:\n"
+            + "\n".join(lines)
+            + "\nA replaced object gets a new id and a deleted one is gone: personalizations and "
+            "journeys that use it break, and a counter starts again from zero. Review, then run "
+            "apply again with --allow-destroy."
         )
 
 
