@@ -107,25 +107,40 @@ async def list_segments(connection: Any, pattern: str | None) -> list[dict[str, 
 
 
 async def segment_status(connection: Any, ps_id: str) -> dict[str, Any]:
-    """RT enabled? config exists? the setting's status and the counts of what is configured."""
-    from rtcfg.live import RT_ENABLED_FIELD, read_audience, read_live_state, summarize
+    """RT enabled? config exists? the setting's status and the counts of what is configured.
+    The parent segment and its RT configuration are read at the same time (one round trip)."""
+    import asyncio
+
+    from rtcfg.live import (
+        RT_ENABLED_FIELD,
+        RtNotEnabledError,
+        read_audience,
+        read_live_state,
+        summarize,
+    )
 
     async with _client(connection) as api:
-        audience = await read_audience(api, ps_id)
-        report: dict[str, Any] = {
-            "parent_segment_id": ps_id,
-            "parent_segment_name": audience.get("name"),
-            "rt_enabled": bool(audience.get(RT_ENABLED_FIELD, False)),
+        audience, live = await asyncio.gather(
+            read_audience(api, ps_id), read_live_state(api, ps_id), return_exceptions=True
+        )
+    if isinstance(audience, BaseException):
+        raise audience
+    report: dict[str, Any] = {
+        "parent_segment_id": ps_id,
+        "parent_segment_name": audience.get("name"),
+        "rt_enabled": bool(audience.get(RT_ENABLED_FIELD, False)),
+    }
+    if not report["rt_enabled"] or isinstance(live, RtNotEnabledError):
+        return {
+            **report,
+            "rt_enabled": False,
+            "config_exists": False,
+            "status": "disabled",
+            "message": "RT 2.0 is not enabled; ask your CSM to enable it "
+            "(--csm-request FILE writes the request)",
         }
-        if not report["rt_enabled"]:
-            return {
-                **report,
-                "config_exists": False,
-                "status": "disabled",
-                "message": "RT 2.0 is not enabled; ask your CSM to enable it "
-                "(--csm-request FILE writes the request)",
-            }
-        live = await read_live_state(api, ps_id)
+    if isinstance(live, BaseException):
+        raise live
     counts = summarize(live)
     exists = bool(counts["event_tables"] or counts["key_events"] or counts["stitching_keys"])
     return {
@@ -145,7 +160,7 @@ async def import_segment(connection: Any, ps_id: str, output: str, force: bool) 
 
     check_writable(output, force)
     async with _client(connection) as api:
-        audience = await read_audience(api, ps_id)
+        audience = await read_audience(api, ps_id)  # first: an unknown id is its own error
         live = await read_live_state(api, ps_id)
     result = import_live(live, audience.get("name"))
     if output != "-":
