@@ -74,13 +74,17 @@ def test_apply_then_plan_shows_no_changes(emu: EmulatorThread, tmp_path: Path) -
     "name",
     ["product_recommendations.yaml", "cart_abandonment.yaml", "event_triggers.yaml", "large.yaml"],
 )
-def test_every_example_applies_and_converges(
+def test_every_example_applies_converges_and_imports_back(
     emu: EmulatorThread, tmp_path: Path, name: str
 ) -> None:
     config = example(tmp_path, name)
     code, out, err = rtcfg(emu, "apply", config, "-y", "--parallelism", "16")
     assert code == 0, out + err
     code, out, _ = rtcfg(emu, "plan", config, "--detailed-exitcode")
+    assert (code, out.strip().splitlines()[-1]) == (0, "No changes.")
+    imported = tmp_path / "imported.yaml"
+    assert rtcfg(emu, "import", "1069944", "-o", str(imported))[0] == 0
+    code, out, _ = rtcfg(emu, "plan", str(imported), "--detailed-exitcode")
     assert (code, out.strip().splitlines()[-1]) == (0, "No changes.")
 
 

@@ -416,3 +416,23 @@ def test_number_and_string_types() -> None:
     assert all(is_number_type(t) for t in ("int", "long", "double", "decimal(10,2)"))
     assert not any(is_number_type(t) for t in ("string", "boolean", "array<int>"))
     assert is_string_type("varchar(64)") and not is_string_type("array<string>")
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_validate_online_reports_at_the_yaml_line_and_exits_1(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from rtcfg.cli import cli
+
+    path = tmp_path / "rt_config.yaml"
+    path.write_text(HEAD + "event_tables:\n  - {database: events_db, table: pageview}\n")
+    env = {"RTCFG_ENDPOINT": emu.url, "TDX_API_KEY": KEY, "TD_API_KEY": "", "TDX_PROFILE": ""}
+    result = CliRunner().invoke(cli, ["validate", "--online", str(path)], env=env)
+    assert result.exit_code == 1
+    assert "rt_config.yaml:16:" in result.stdout and "pageview" in result.stdout
+    offline = CliRunner().invoke(cli, ["validate", str(path)], env=env)
+    assert offline.exit_code == 0  # the missing table is only visible online
