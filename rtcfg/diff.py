@@ -74,8 +74,21 @@ class Change:
 
     @property
     def destructive(self) -> bool:
-        """Replace and delete lose the object's id (and a counter's count)."""
+        """Replace and delete lose the object's id (and a counter's count); a setting change
+        that drops a batch attribute deletes that imported attribute."""
+        if self.address == SETTING:
+            return bool(removed_batch_columns(self.before, self.after))
         return self.action in ("replace", "delete")
+
+
+def removed_batch_columns(before: Body | None, after: Body | None) -> list[str]:
+    """Columns of imported (batch) attributes that a setting change removes."""
+    kept = {b.get("column") for b in (after or {}).get("batchAttributes") or []}
+    return sorted(
+        str(b.get("column"))
+        for b in (before or {}).get("batchAttributes") or []
+        if b.get("column") not in kept
+    )
 
 
 def key_event_address(name: str) -> str:
@@ -167,7 +180,12 @@ def _setting_changes(desired: State, live: State) -> list[Change]:
     if before == after:
         return []
     fields = field_changes(before, after)
-    return [Change(SETTING, "update", dict(live.setting), dict(desired.setting), fields)]
+    change = Change(SETTING, "update", dict(live.setting), dict(desired.setting), fields)
+    change.reasons = [
+        f"removes imported attribute {column}: its id is gone and what uses it breaks"
+        for column in removed_batch_columns(change.before, change.after)
+    ]
+    return [change]
 
 
 def _key_event_changes(desired: State, live: State, matches: dict[str, str]) -> list[Change]:
@@ -305,10 +323,37 @@ class ChangeGraph:
         if kind == "attribute" and change.action != "delete":
             read = self.key_events_read(change)
             needs |= {a for a in read if self.action(a) in ("create", "update")}
-            needs |= set(self.name_freeing_deletes(change))
-        if kind != SETTING and change.action != "delete" and self.action(SETTING):
+            needs |= set(self.name_freeing_changes(change))
+        if kind == "key_event" and change.action != "delete":
+            needs |= set(self.key_event_name_freeing(change))
+        if change.action != "delete" and self.needs_setting(change):
             needs.add(SETTING)
         return needs
+
+    def needs_setting(self, change: Change) -> bool:
+        """Whether ``change`` relies on something the setting change adds: an event table for
+        a key event, a batch attribute for a backfill (so ``--exclude setting`` leaves
+        unrelated changes in the plan)."""
+        if change.address == SETTING or not self.action(SETTING):
+            return False
+        body = change.after or {}
+        if change.address.startswith("key_event."):
+            table = {"database": body.get("databaseName"), "table": body.get("tableName")}
+            return table not in (self.live.setting.get("eventTables") or [])
+        backfill = body.get("backfill") or {}
+        columns = {b.get("column") for b in self.live.setting.get("batchAttributes") or []}
+        return bool(backfill) and backfill.get("attributeIdentifier") not in columns
+
+    def key_event_name_freeing(self, change: Change) -> list[str]:
+        """A key event renamed away (renamed_from) from the name ``change`` wants."""
+        name = (change.after or {}).get("name")
+        return [
+            key_event_address(desired_name)
+            for desired_name, live_name in self.matches.items()
+            if live_name == name
+            and desired_name != name
+            and self.action(key_event_address(desired_name)) == "update"
+        ]
 
     def key_events_read(self, change: Change) -> list[str]:
         """Addresses of the key events a desired attribute reads (top level and actions)."""
@@ -316,15 +361,16 @@ class ChangeGraph:
         names = [change.key_event, *(a.get(KEY_EVENT_FIELD) for a in body.get("actions") or [])]
         return sorted({key_event_address(n) for n in names if isinstance(n, str)})
 
-    def name_freeing_deletes(self, change: Change) -> list[str]:
-        """Other attributes being deleted that hold the display name ``change`` wants."""
+    def name_freeing_changes(self, change: Change) -> list[str]:
+        """Other attributes that hold the display name ``change`` wants and give it up: deleted,
+        replaced, or renamed by an update (display names are unique, S7)."""
         name = (change.after or {}).get("name")
         return [
             attribute_address(other.identifier)
             for other in self.live.attributes.values()
             if attribute_address(other.identifier) != change.address
             and other.body.get("name") == name
-            and self.action(attribute_address(other.identifier)) in ("delete", "replace")
+            and self.action(attribute_address(other.identifier)) in ("delete", "replace", "update")
         ]
 
     def readers(self, live_name: str) -> list[AttributeState]:

@@ -258,29 +258,57 @@ class _Steps:
         drafts += self._setting_cleanup(setting, drafts)
         return _numbered(drafts)
 
-    def _tables_in_use(self, drafts: list[_Draft]) -> list[Body]:
-        """Event tables that key events kept past stage 3 still use live: the setting PATCH may
-        not drop them yet (the API refuses to remove a table a key event uses)."""
+    def _tables_during(self, drafts: list[_Draft]) -> list[Body]:
+        """Event tables that live key events still read while the setting is PATCHed (those
+        not deleted in stage 2): the API refuses to remove a table a key event uses."""
         gone = {d.address for d in drafts if d.stage == 2 and d.method == "DELETE"}
         return [
-            {"database": k.body.get("databaseName"), "table": k.body.get("tableName")}
+            _table_of(k.body)
             for name, k in self.c.live.key_events.items()
             if key_event_address(name) not in gone
         ]
 
+    def _tables_after(self, drafts: list[_Draft]) -> list[Body]:
+        """Event tables that live key events read once this plan is done: the desired table of
+        one it updates, the live table of one it leaves alone (e.g. --exclude)."""
+        deleted = {d.address for d in drafts if d.method == "DELETE"}
+        moved = {self.c.matches.get(n): n for n in self.c.desired.key_events}
+        tables = []
+        for live_name, live_event in self.c.live.key_events.items():
+            if key_event_address(live_name) in deleted:
+                continue
+            body = live_event.body
+            desired_name = moved.get(live_name)
+            if desired_name is not None and self.c.action(key_event_address(desired_name)):
+                body = self.c.desired.key_events[desired_name].body
+            tables.append(_table_of(body))
+        return tables
+
+    def _batch_in_use(self, drafts: list[_Draft]) -> list[Body]:
+        """Batch attributes that the backfill of an attribute this plan keeps still uses."""
+        deleted = {d.address for d in drafts if d.method == "DELETE"}
+        columns = {
+            str((a.body.get("backfill") or {}).get("attributeIdentifier"))
+            for i, a in self.c.live.attributes.items()
+            if a.body.get("backfill") and attribute_address(i) not in deleted
+        }
+        live_batch = self.c.live.setting.get("batchAttributes") or []
+        return [b for b in live_batch if b.get("column") in columns]
+
     def _setting_cleanup(self, setting: _Draft | None, drafts: list[_Draft]) -> list[_Draft]:
-        """When the setting drops a table that a kept key event still reads, the first PATCH
-        keeps it and a second PATCH (stage 7) drops it once the key events have moved away."""
+        """The setting PATCH keeps what live objects still use while it runs (tables of key
+        events, batch attributes of backfills); when that is more than what stays in use
+        after the plan, a second PATCH (stage 7) drops the rest once key events have moved."""
         if setting is None or setting.body is None:
             return []
-        tables = setting.body["eventTables"]
-        missing = [t for t in self._tables_in_use(drafts) if t not in tables]
-        if not missing:
+        desired = json_copy(setting.body)
+        after = _with(desired, self._tables_after(drafts), self._batch_in_use(drafts))
+        during = _with(after, self._tables_during(drafts), [])
+        setting.body = during
+        if during == after:
             return []
-        final = json_copy(setting.body)
-        setting.body["eventTables"] = tables + _unique(missing)
         needs = {d.key for d in drafts if d.stage in (4, 6)} | {setting.key}
-        return [_Draft(7, "PATCH", self.setting_path, final, SETTING, needs)]
+        return [_Draft(7, "PATCH", self.setting_path, after, SETTING, needs)]
 
     def _deletes(self) -> list[_Draft]:
         drafts = []
@@ -317,14 +345,13 @@ class _Steps:
     def _key_event(self, change: Change, first: set[tuple[int, str]]) -> _Draft:
         name = change.address.split(".", 1)[1]
         body = json_copy(self.c.desired.key_events[name].body)
+        needs = set(first) | {(4, a) for a in self.c.key_event_name_freeing(change)}
         if change.action == "create":
             lookup = {"collection": "realtime_key_events", "field": "name", "value": name}
-            return _Draft(
-                4, "POST", self.key_events_path, body, change.address, set(first), {}, lookup
-            )
+            return _Draft(4, "POST", self.key_events_path, body, change.address, needs, {}, lookup)
         have = self.c.live.key_events[self.c.matches[name]]
         path = f"{self.key_events_path}/{_live_id(have.id, change.address)}"
-        return _Draft(4, "PATCH", path, body, change.address, set(first))
+        return _Draft(4, "PATCH", path, body, change.address, needs)
 
     def _attribute(self, change: Change, first: set[tuple[int, str]]) -> _Draft:
         identifier = change.address.split(".", 1)[1]
@@ -335,7 +362,10 @@ class _Steps:
             for a in self.c.key_events_read(change)
             if self.c.action(a) in ("create", "update")
         }
-        needs |= {(1, a) for a in self.c.name_freeing_deletes(change)}
+        needs |= {
+            (5 if self.c.action(a) == "update" else 1, a)
+            for a in self.c.name_freeing_changes(change)
+        }
         if change.action == "replace":
             needs.add((1, change.address))
         refs: dict[str, str] = {}
@@ -390,8 +420,22 @@ class _Steps:
         )
 
 
-def _unique(items: list[Body]) -> list[Body]:
-    return [item for i, item in enumerate(items) if item not in items[:i]]
+def _table_of(key_event: Body) -> Body:
+    return {"database": key_event.get("databaseName"), "table": key_event.get("tableName")}
+
+
+def _with(setting: Body, tables: list[Body], batch: list[Body]) -> Body:
+    """``setting`` plus the event tables and batch attributes it lacks (by identity)."""
+    out: Body = json_copy(setting)
+    for table in tables:
+        if table not in out["eventTables"]:
+            out["eventTables"].append(table)
+    columns = {b.get("column") for b in out["batchAttributes"]}
+    for item in batch:
+        if item.get("column") not in columns:
+            out["batchAttributes"].append(json_copy(item))
+            columns.add(item.get("column"))
+    return out
 
 
 def _live_id(object_id: str | None, address: str) -> str:
@@ -409,7 +453,34 @@ def _numbered(drafts: list[_Draft]) -> list[Step]:
         steps.append(
             Step(ids[d.key], d.method, d.path, d.body, d.address, needs, d.refs, d.stage, d.lookup)
         )
+    check_step_order(steps, "the plan")
     return steps
+
+
+def check_step_order(steps: list[Step], source: str) -> None:
+    """Every ``depends_on`` names another step, and no step waits on itself through others
+    (apply would wait forever): e.g. two attributes swapping display names."""
+    by_id = {s.id: s for s in steps}
+    state: dict[int, str] = {}
+
+    def visit(step: Step, path: list[str]) -> None:
+        if state.get(step.id) == "done":
+            return
+        if state.get(step.id) == "active":
+            cycle = " → ".join([*path, step.address])
+            raise PlanError(
+                f"{source}: steps wait on each other in a circle ({cycle}); make the change in "
+                "two applies (e.g. give one attribute a temporary name first)"
+            )
+        state[step.id] = "active"
+        for dependency in step.depends_on:
+            if dependency not in by_id or dependency == step.id:
+                raise PlanError(f"{source}: step {step.id} depends on unknown step {dependency}")
+            visit(by_id[dependency], [*path, step.address])
+        state[step.id] = "done"
+
+    for step in steps:
+        visit(step, [])
 
 
 def json_copy(value: Any) -> Any:
@@ -504,6 +575,7 @@ def _segment_from_json(source: str, data: Any, where: str) -> SegmentPlan:
     values["changes"] = [_change_from_json(source, c, f"{where}.changes[{i}]") for i, c in changes]
     steps = enumerate(values["steps"])
     values["steps"] = [_step_from_json(source, s, f"{where}.steps[{i}]") for i, s in steps]
+    check_step_order(values["steps"], source)
     return SegmentPlan(**values)
 
 

@@ -466,3 +466,65 @@ def test_plans_only_point_backwards_and_only_at_live_ids(
 def test_a_state_planned_against_itself_has_no_changes(config: dict[str, Any]) -> None:
     want = state_of(config)
     assert plan(want, emulated_live(want)).empty
+
+
+# --- what review found ---------------------------------------------------------------------------
+
+
+def test_an_excluded_key_event_delete_keeps_its_table_in_the_setting() -> None:
+    have = emulated_live(desired())
+    want = desired(events=EVENTS[:1], attributes=ATTRIBUTES)
+    segment = plan(want, have, excludes=["key_event.purchase"])
+    patches = [s for s in segment.steps if s.address == "setting"]
+    assert patches, "the setting still changes (its key columns)"
+    for patch in patches:  # the key event left alone still reads events_db.orders
+        assert patch.body is not None
+        assert {"database": "events_db", "table": "orders"} in patch.body["eventTables"]
+
+
+def test_two_attributes_swapping_display_names_is_refused_not_a_deadlock() -> None:
+    have = emulated_live(desired())
+    swapped = [
+        {**ATTRIBUTES[0], "name": "seen", "identifier": "last_pv"},
+        {**ATTRIBUTES[1], "name": "last_pv", "identifier": "seen"},
+        *ATTRIBUTES[2:],
+    ]
+    with pytest.raises(PlanError, match="circle"):
+        plan(desired(attributes=swapped), have)
+
+
+def test_a_new_attribute_waits_for_the_rename_that_frees_its_name() -> None:
+    have = emulated_live(desired())
+    attrs = [
+        {**ATTRIBUTES[0], "name": "last_pv_old", "identifier": "last_pv"},
+        {**ATTRIBUTES[0], "identifier": "last_pv2"},
+        *ATTRIBUTES[1:],
+    ]
+    segment = plan(desired(attributes=attrs), have)
+    rename = step(segment, "attribute.last_pv", "PATCH")
+    assert rename.id in step(segment, "attribute.last_pv2", "POST").depends_on
+
+
+def test_dropping_an_imported_attribute_is_destructive_with_its_reason() -> None:
+    have = emulated_live(desired())
+    segment = plan(desired(attributes=ATTRIBUTES[:3]), have)
+    (change,) = segment.destructive
+    assert change.address == "setting" and "removes imported attribute tier" in change.reasons[0]
+
+
+def test_excluding_the_setting_keeps_changes_that_do_not_need_it() -> None:
+    have = emulated_live(desired())
+    attrs = [ATTRIBUTES[0], {**ATTRIBUTES[1], "max_items": 5}, *ATTRIBUTES[2:]]
+    stitching = {"stitching_keys": [{"name": "td_client_id"}]}
+    want = desired(attributes=attrs, id_stitching=stitching)
+    segment = plan(want, have, excludes=["setting"])
+    assert [c.address for c in segment.changes] == ["attribute.seen"]
+
+
+def test_a_saved_plan_whose_steps_wait_on_each_other_is_refused() -> None:
+    doc = plan_to_json(busy_plan())
+    steps = doc["segments"][0]["steps"]
+    steps[0]["depends_on"] = [steps[-1]["id"]]
+    steps[-1]["depends_on"] = [steps[0]["id"]]
+    with pytest.raises(PlanError, match=r"circle|unknown step"):
+        plan_from_json(doc, "p.json")

@@ -79,7 +79,8 @@ def test_markdown_starts_with_the_marker_and_has_a_block_per_object() -> None:
     assert "<summary><code>-/+ attribute.last_pv</code> replace (destructive)</summary>" in (
         markdown
     )
-    assert "3 destructive change(s)" in markdown and "--allow-destroy" in markdown
+    # the setting drops the imported attribute too: destructive as well
+    assert "4 destructive change(s)" in markdown and "--allow-destroy" in markdown
 
 
 def big_plan(count: int) -> Plan:
