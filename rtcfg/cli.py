@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from rtcfg import __version__
-from rtcfg.errors import ConfigError, ExitCode, RtcfgError
+from rtcfg.errors import ConfigError, ExitCode, RtcfgError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -203,7 +203,6 @@ def status(
 ) -> None:
     """RT 2.0 enabled? config exists? setting status and counts of one parent segment."""
     import json
-    from pathlib import Path
 
     from rtcfg import render, workflow
 
@@ -211,7 +210,7 @@ def status(
     report = _run(workflow.segment_status(connection, ps_id))
     render.echo(json.dumps(report, indent=2) if as_json else render.status_text(report))
     if csm_request and not report["rt_enabled"]:
-        Path(csm_request).write_text(render.csm_request(report, connection.site), encoding="utf-8")
+        workflow.write_output(csm_request, render.csm_request(report, connection.site))
         render.echo(f"Wrote the RT 2.0 enablement request to {csm_request}", err=True)
     elif csm_request:
         render.echo("RT 2.0 is already enabled: no request written", err=True)
@@ -267,15 +266,16 @@ def plan(
     **conn: Any,
 ) -> None:
     """Show what apply would change (reads live state; sends GETs only)."""
-    from pathlib import Path
 
     from rtcfg import render, workflow
 
+    if out:
+        workflow.check_output_path(out)
     desired = workflow.load_desired(files)
     result = _run(workflow.plan_files(_connect(ctx, **conn), desired, targets, excludes))
     _print_plan(ctx, result, fmt)
     if out:
-        Path(out).write_text(render.plan_json_text(result), encoding="utf-8")
+        workflow.write_output(out, render.plan_json_text(result))
         render.echo(f"Saved the plan to {out}; `rtcfg apply {out}` applies exactly it.", err=True)
     if detailed_exitcode and not all(s.empty for s in result.segments):
         ctx.exit(ExitCode.CHANGES)
@@ -324,6 +324,8 @@ def apply(
     from rtcfg.apply import ApplyOptions
 
     connection = _connect(ctx, **conn)
+    if workflow.is_saved_plan(files) and (targets or excludes):
+        raise UsageError("a saved plan is applied as it is: --target/--exclude go to `rtcfg plan`")
     if workflow.is_saved_plan(files):
         result = workflow.read_saved_plan(files[0])
         desired = workflow.desired_for_saved_plan(result)
@@ -352,9 +354,12 @@ def _confirm(auto_approve: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise RefusedError("no terminal to confirm on: pass -y/--auto-approve to apply")
-    answer = click.prompt(
-        "Do you want to perform these actions? Only 'yes' will be accepted", default=""
-    )
+    try:
+        answer = click.prompt(
+            "Do you want to perform these actions? Only 'yes' will be accepted", default=""
+        )
+    except click.exceptions.Abort:  # Ctrl-C or end of input at the question: declined
+        raise RefusedError("Apply cancelled.") from None
     if answer.strip() != "yes":
         raise RefusedError("Apply cancelled.")
 
@@ -383,7 +388,8 @@ def import_(
         doc = result.document
         render.echo(
             f"Wrote {target}: {len(doc.get('events', []))} events, "
-            f"{len(doc.get('attributes', []))} attributes. `rtcfg plan {target}` shows no changes.",
+            f"{len(doc.get('attributes', []))} attributes."
+            + ("" if result.skipped else f" `rtcfg plan {target}` shows no changes."),
             err=True,
         )
 
@@ -407,9 +413,9 @@ def main() -> None:
     """Console entry point: run the CLI, turning expected errors into exit codes."""
     try:
         code = cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(ExitCode.REFUSED)
+    except click.exceptions.Abort:  # Ctrl-C: an error, not a refusal (exit 3 means refused)
+        click.echo("Interrupted. Run the command again; apply finishes what is left.", err=True)
+        sys.exit(ExitCode.ERROR)
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.ERROR)

@@ -24,6 +24,8 @@ from rtcfg.yamlio import LoadedDocument, YamlLoadError, load_config_text, positi
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*(m|min|minutes?|h|hours?|d|days?)\s*$")
 _UNITS = {"m": "minute", "h": "hour", "d": "day"}
+# Variables that hold API keys (client.py reads them): never interpolated into a config.
+_KEY_VARIABLE = re.compile(r"^(TDX_API_KEY(_\w+)?|TD_API_KEY)$")
 _VAR_RE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 AttributeType = Literal["single", "list", "counter", "imported_batch", "imported"]
@@ -208,6 +210,16 @@ def interpolate(doc: LoadedDocument, env: Mapping[str, str]) -> list[Problem]:
             if match.group(0) == "$$":
                 return "$"
             name, default = match.group(1), match.group(2)
+            if _KEY_VARIABLE.match(name):
+                problems.append(
+                    doc.problem(
+                        path,
+                        f"${{{name}}} would put the API key into the configuration, and from "
+                        "there into plans and pull request comments",
+                        "the key is read from the environment by rtcfg itself; remove this",
+                    )
+                )
+                return match.group(0)
             if name in env:
                 return env[name]
             if default is not None:

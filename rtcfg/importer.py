@@ -111,11 +111,13 @@ def escape_dollars(value: Any) -> Any:
 
 def render_document(document: dict[str, Any], skipped: dict[str, str]) -> str:
     """The file's text: the schema line, a header, the YAML, and a note on what was left out."""
-    header = [
-        SCHEMA_LINE,
-        f"# Imported by `rtcfg import {document['parent_segment_id']}`; `rtcfg plan` on this "
-        "file shows no changes.",
-    ]
+    ps_id = document["parent_segment_id"]
+    promise = (
+        "`rtcfg plan` on this file shows no changes."
+        if not skipped
+        else "`rtcfg plan` on this file would delete what is listed below."
+    )
+    header = [SCHEMA_LINE, f"# Imported by `rtcfg import {ps_id}`; {promise}"]
     for identifier, reason in skipped.items():
         header.append(f"# Not imported (rt_config.yaml cannot express it): {identifier}: {reason}")
     return "\n".join(header) + "\n" + dump_yaml(escape_dollars(document))

@@ -285,9 +285,17 @@ def apply_report(plan: Plan, outcome: Any) -> str:
     lines = [tabulate(rows, headers=["step", "method", "address", "status", "why"])]
     if outcome.remaining:
         lines.append("Still different after apply: " + ", ".join(outcome.remaining))
+    if outcome.unverified:
+        lines.append(f"Not checked: {outcome.unverified}")
     failed = sum(1 for result in outcome.results for _ in result.failed)
-    lines.append(
-        f"Apply failed: {failed} step(s) not done. Fix the cause and run apply again; "
-        "it finishes the rest."
-    )
+    if failed:
+        lines.append(
+            f"Apply failed: {failed} step(s) not done. Fix the cause and run apply again; "
+            "it finishes the rest."
+        )
+    else:
+        lines.append(
+            "Apply failed: every step was done, but the result is not what the plan "
+            "meant; `rtcfg plan` shows what is left."
+        )
     return "\n".join(lines)

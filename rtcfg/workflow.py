@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rtcfg.errors import Problem
+from rtcfg.errors import Problem, RtcfgError
 
 if TYPE_CHECKING:  # pydantic is imported only by commands that read a config (start-up time)
     from rtcfg.config import Config
@@ -55,6 +55,25 @@ async def validate_online(connection: Any, results: Sequence[ValidationResult]) 
                 result.problems.extend(await online_problems(api, result.config, result.document))
 
 
+def check_output_path(path: str) -> None:
+    """Fail before any request when an output file cannot be written (its folder is missing)."""
+    from rtcfg.errors import UsageError
+
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {folder} does not exist")
+
+
+def write_output(path: str, text: str) -> None:
+    """Write a result file; a failure is a message, not a traceback."""
+    from rtcfg.errors import UsageError
+
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def config_json_schema() -> dict[str, Any]:
     """The JSON Schema of rt_config.yaml, generated from the pydantic models."""
     from rtcfg.config import Config
@@ -69,14 +88,14 @@ def write_schema(output: str | None) -> str:
     """The schema as text; written to ``output`` when given."""
     text = json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_output(output, text)
     return text
 
 
-def _client(connection: Any) -> Any:
+def _client(connection: Any, deadline: float | None = 600.0) -> Any:
     from rtcfg.client import ApiClient
 
-    return ApiClient(connection)
+    return ApiClient(connection, deadline=deadline)
 
 
 async def list_segments(connection: Any, pattern: str | None) -> list[dict[str, Any]]:
@@ -159,12 +178,14 @@ async def import_segment(connection: Any, ps_id: str, output: str, force: bool) 
     from rtcfg.live import read_audience, read_live_state
 
     check_writable(output, force)
+    if output != "-":
+        check_output_path(output)
     async with _client(connection) as api:
         audience = await read_audience(api, ps_id)  # first: an unknown id is its own error
         live = await read_live_state(api, ps_id)
     result = import_live(live, audience.get("name"))
     if output != "-":
-        Path(output).write_text(result.text, encoding="utf-8")
+        write_output(output, result.text)
     return result
 
 
@@ -311,10 +332,11 @@ class ApplyOutcome:
 
     results: list[Any]  # rtcfg.apply.ApplyResult, one per segment
     remaining: list[str]
+    unverified: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.remaining and not any(r.failed for r in self.results)
+        return not (self.remaining or self.unverified) and not any(r.failed for r in self.results)
 
 
 async def apply_planned(
@@ -324,16 +346,30 @@ async def apply_planned(
     options: Any,
     progress: Any,
 ) -> ApplyOutcome:
-    """Run each segment's steps, then re-read live state and re-plan: what is left failed."""
+    """Run each segment's steps, then re-read live state and re-plan: what this plan meant to
+    change and is still different failed (objects it left out, by --target / --exclude, are
+    not its business)."""
     from rtcfg.apply import apply_plan
 
-    async with _client(connection) as api:
+    # no deadline for the whole apply: each request has its retries, the setting wait its limit
+    async with _client(connection, deadline=None) as api:
         results = [await apply_plan(api, s, options, progress) for s in plan.segments if s.steps]
+    intended = {(s.parent_segment_id, c.address) for s in plan.segments for c in s.changes}
     remaining: list[str] = []
+    unverified = None
     if desired:
-        again = await plan_files(connection, desired)
-        remaining = [c.address for s in again.segments for c in s.changes]
-    return ApplyOutcome(results, remaining)
+        try:
+            again = await plan_files(connection, desired)
+        except RtcfgError as exc:  # the writes are made: report them, and say what is unknown
+            unverified = f"could not check the result: {exc}"
+        else:
+            remaining = [
+                c.address
+                for s in again.segments
+                for c in s.changes
+                if (s.parent_segment_id, c.address) in intended
+            ]
+    return ApplyOutcome(results, remaining, unverified)
 
 
 def desired_for_saved_plan(plan: Any, env: Mapping[str, str] | None = None) -> list[Desired]:
@@ -341,10 +377,21 @@ def desired_for_saved_plan(plan: Any, env: Mapping[str, str] | None = None) -> l
     apply); a changed or missing file means apply runs the plan without that check."""
     import hashlib
 
+    from rtcfg.errors import ConfigError
+
     files = [
         s.config_file
         for s in plan.segments
         if Path(s.config_file).is_file()
         and hashlib.sha256(Path(s.config_file).read_bytes()).hexdigest() == s.config_sha256
     ]
-    return load_desired(files, env) if len(files) == len(plan.segments) else []
+    if len(files) != len(plan.segments):
+        return []
+    try:
+        desired = load_desired(files, env)
+    except ConfigError:  # e.g. a ${VAR} unset now: the plan does not need the file
+        return []
+    same = [d.state.parent_segment_id for d in desired] == [
+        s.parent_segment_id for s in plan.segments
+    ]
+    return desired if same else []

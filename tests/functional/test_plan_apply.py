@@ -204,3 +204,32 @@ def test_target_plans_only_that_attribute_and_what_it_needs(
     changes = [c["address"] for c in json.loads(out)["segments"][0]["changes"]]
     assert code == 0
     assert changes == ["setting", "key_event.product_view", "attribute.browsed_products"]
+
+
+def test_apply_with_a_target_applies_it_and_succeeds(emu: EmulatorThread, tmp_path: Path) -> None:
+    config = example(tmp_path, "product_recommendations.yaml")
+    code, out, err = rtcfg(emu, "apply", config, "-y", "--target", "key_event.product_view")
+    assert code == 0, out + err
+    code, out, _ = rtcfg(emu, "plan", config, "--format", "json")
+    left = {c["address"] for c in json.loads(out)["segments"][0]["changes"]}
+    assert "key_event.product_view" not in left and "key_event.add_to_cart" in left
+
+
+def test_an_output_path_that_cannot_be_written_fails_before_any_request(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    config = example(tmp_path, "event_triggers.yaml")
+    missing = str(tmp_path / "no" / "such" / "plan.json")
+    code, _, err = rtcfg(emu, "plan", config, "-o", missing)
+    assert code == 1 and "does not exist" in err
+    code, _, err = rtcfg(emu, "import", "1069935", "-o", missing.replace(".json", ".yaml"))
+    assert code == 1 and "does not exist" in err
+    assert emu.requests() == []
+
+
+def test_a_saved_plan_takes_no_target(emu: EmulatorThread, tmp_path: Path) -> None:
+    config = example(tmp_path, "event_triggers.yaml")
+    saved = tmp_path / "plan.json"
+    rtcfg(emu, "plan", config, "-o", str(saved))
+    code, _, err = rtcfg(emu, "apply", str(saved), "-y", "--target", "setting")
+    assert code == 1 and "saved plan" in err and writes(emu) == []
