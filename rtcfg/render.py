@@ -188,7 +188,7 @@ def plan_text(plan: Plan, color: bool = False) -> str:
 
 def plan_json_text(plan: Plan) -> str:
     """The saved plan document (``-o`` and ``--format json``): stable key order."""
-    from rtcfg.plan import plan_to_json
+    from rtcfg.planfile import plan_to_json
 
     return json.dumps(plan_to_json(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

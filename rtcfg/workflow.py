@@ -271,7 +271,7 @@ async def plan_files(
 def read_saved_plan(path: str) -> Any:
     """A plan written by ``rtcfg plan -o``; a file that is not one is a clear error."""
     from rtcfg.errors import PlanError
-    from rtcfg.plan import plan_from_json
+    from rtcfg.planfile import plan_from_json
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))

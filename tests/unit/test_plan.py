@@ -20,9 +20,8 @@ from rtcfg.plan import (
     build_segment_plan,
     drifted_addresses,
     live_fingerprint,
-    plan_from_json,
-    plan_to_json,
 )
+from rtcfg.planfile import plan_from_json, plan_to_json
 from rtcfg.state import State
 from rtcfg.translate import desired_state
 from tests.unit.test_diff import ATTRIBUTES, EVENTS, desired, emulated_live

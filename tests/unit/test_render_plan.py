@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from rtcfg.plan import Plan, build_segment_plan, plan_from_json, plan_to_json
+from rtcfg.plan import Plan, build_segment_plan
+from rtcfg.planfile import plan_from_json, plan_to_json
 from rtcfg.render import PLAN_MARKER, plan_json_text, plan_markdown, plan_summary, plan_text
 from rtcfg.state import State
 from tests.unit.test_diff import ATTRIBUTES, EVENTS, desired, emulated_live

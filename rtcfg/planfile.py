@@ -1,0 +1,133 @@
+"""A plan as the JSON document of spec/cli.md (``rtcfg plan -o``, ``--format json``), and back.
+
+A saved plan is read back key by key: a file from another tool or version fails here with a
+message that names the key, never later as a KeyError in apply.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rtcfg.diff import ACTIONS, Change, FieldChange
+from rtcfg.errors import PlanError
+from rtcfg.plan import (
+    FORMAT_VERSION,
+    METHODS,
+    Plan,
+    SegmentPlan,
+    Step,
+    check_step_order,
+    json_copy,
+)
+
+
+def _spec(text: str) -> dict[str, tuple[type, ...]]:
+    """``"id:int body:dict?"`` → the type(s) each key may hold (``?``: may also be null)."""
+    types: dict[str, type] = {"int": int, "str": str, "dict": dict, "list": list, "any": object}
+    spec = {}
+    for item in text.split():
+        key, kind = item.split(":")
+        spec[key] = (types[kind.rstrip("?")], *([type(None)] if kind.endswith("?") else []))
+    return spec
+
+
+_FIELD = _spec("path:str before:any after:any")
+_CHANGE = _spec(
+    "address:str action:str before:dict? after:dict? fields:list reasons:list key_event:str?"
+)
+_STEP = _spec(
+    "id:int method:str path:str body:dict? address:str depends_on:list refs:dict stage:int "
+    "lookup:dict?"
+)
+_SEGMENT = _spec(
+    "parent_segment_id:str config_file:str config_sha256:str live_fingerprint:str "
+    "live_objects:dict changes:list steps:list"
+)
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The document of spec/cli.md "Plan output", plus what apply needs (stages, lookups,
+    the per-object fingerprint)."""
+    return {
+        "format_version": plan.format_version,
+        "rtcfg_version": plan.rtcfg_version,
+        "segments": [_segment_to_json(s) for s in plan.segments],
+    }
+
+
+def _segment_to_json(segment: SegmentPlan) -> dict[str, Any]:
+    out = {key: getattr(segment, key) for key in _SEGMENT if key not in ("changes", "steps")}
+    out["summary"] = segment.summary
+    out["changes"] = [_change_to_json(c) for c in segment.changes]
+    out["steps"] = [{key: getattr(s, key) for key in _STEP} for s in segment.steps]
+    copied: dict[str, Any] = json_copy(out)
+    return copied
+
+
+def _change_to_json(change: Change) -> dict[str, Any]:
+    out = {key: getattr(change, key) for key in _CHANGE}
+    out["destructive"] = change.destructive
+    out["fields"] = [{"path": f.path, "before": f.before, "after": f.after} for f in change.fields]
+    return out
+
+
+def plan_from_json(data: Any, source: str) -> Plan:
+    """A saved plan document → Plan; anything else is a PlanError that names ``source``."""
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise PlanError(f"{source}: not an rtcfg plan (it has no format_version)")
+    if data["format_version"] != FORMAT_VERSION:
+        raise PlanError(
+            f"{source}: plan format_version {data['format_version']!r} is not supported "
+            f"(this rtcfg reads {FORMAT_VERSION!r}); make the plan again with `rtcfg plan -o`"
+        )
+    top = _read(source, data, _spec("rtcfg_version:str segments:list"), "plan")
+    items = enumerate(top["segments"])
+    segments = [_segment_from_json(source, item, f"segments[{i}]") for i, item in items]
+    return Plan(segments, top["rtcfg_version"], FORMAT_VERSION)
+
+
+def _segment_from_json(source: str, data: Any, where: str) -> SegmentPlan:
+    values = _read(source, data, _SEGMENT, where)
+    changes = enumerate(values["changes"])
+    values["changes"] = [_change_from_json(source, c, f"{where}.changes[{i}]") for i, c in changes]
+    steps = enumerate(values["steps"])
+    values["steps"] = [_step_from_json(source, s, f"{where}.steps[{i}]") for i, s in steps]
+    check_step_order(values["steps"], source)
+    return SegmentPlan(**values)
+
+
+def _change_from_json(source: str, data: Any, where: str) -> Change:
+    values = _read(source, data, _CHANGE, where)
+    _expect(values["action"] in ACTIONS, source, f"{where}.action is not one of {ACTIONS}")
+    items = enumerate(values["fields"])
+    values["fields"] = [
+        FieldChange(**_read(source, item, _FIELD, f"{where}.fields[{i}]")) for i, item in items
+    ]
+    return Change(**values)
+
+
+def _step_from_json(source: str, data: Any, where: str) -> Step:
+    step = Step(**_read(source, data, _STEP, where))
+    _expect(step.method in METHODS, source, f"{where}.method is not one of {METHODS}")
+    ids = all(isinstance(i, int) and not isinstance(i, bool) for i in step.depends_on)
+    _expect(ids, source, f"{where}.depends_on holds something other than step ids")
+    return step
+
+
+def _read(source: str, data: Any, spec: dict[str, tuple[type, ...]], where: str) -> dict[str, Any]:
+    """The keys of ``spec`` from the object ``data``, each checked against its type."""
+    _expect(isinstance(data, dict), source, f"{where} is not an object")
+    values = {}
+    for key, kinds in spec.items():
+        _expect(key in data, source, f"{where}.{key} is missing")
+        value = data[key]
+        # JSON true is not a step id, although bool is an int to Python
+        wrong = not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
+        _expect(not wrong, source, f"{where}.{key} has the wrong type ({type(value).__name__})")
+        values[key] = value
+    return values
+
+
+def _expect(condition: bool, source: str, problem: str) -> None:
+    if not condition:
+        raise PlanError(f"{source}: not a plan this rtcfg can read: {problem}")
