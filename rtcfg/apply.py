@@ -20,7 +20,7 @@ Safety rules, each in one function below:
 from __future__ import annotations
 
 import asyncio
-import copy
+import json
 import re
 import time
 from collections.abc import Callable
@@ -157,7 +157,7 @@ class _Run:
     def _resolved_body(self, step: Step) -> Body | None:
         if step.body is None:
             return None
-        body = copy.deepcopy(step.body)
+        body: Body = json.loads(json.dumps(step.body))  # a copy, faster than deepcopy
         for path, address in step.refs.items():
             if address not in self.ids:
                 raise StepFailed(f"the id of {address} is not known (its step did not run)")

@@ -12,7 +12,6 @@ shift when an item is inserted.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Callable
@@ -113,7 +112,23 @@ def diff_states(desired: State, live: State) -> list[Change]:
     changes += _key_event_changes(desired, live, matches)
     changes += _attribute_changes(desired, live, forward)
     # copies: a plan must not change when the states it was made from are edited afterwards
-    return [copy.deepcopy(c) for c in sorted(changes, key=lambda c: address_order(c.address))]
+    # (bodies are plain JSON, and a JSON round trip copies them several times faster)
+    return [_copied(c) for c in sorted(changes, key=lambda c: address_order(c.address))]
+
+
+def _copied(change: Change) -> Change:
+    def json_copy(value: Any) -> Any:
+        return json.loads(json.dumps(value))
+
+    return Change(
+        change.address,
+        change.action,
+        json_copy(change.before),
+        json_copy(change.after),
+        [FieldChange(f.path, json_copy(f.before), json_copy(f.after)) for f in change.fields],
+        list(change.reasons),
+        change.key_event,
+    )
 
 
 def match_key_events(desired: State, live: State) -> dict[str, str]:

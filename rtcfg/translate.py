@@ -33,8 +33,8 @@ LIST_AGGREGATION_NAME = "items"
 
 
 def empty_filter_rule() -> Body:
-    """A fresh empty And rule (a copy, so callers may mutate it)."""
-    return copy.deepcopy(EMPTY_FILTER_RULE)
+    """A fresh empty And rule (a new object, so callers may mutate it)."""
+    return {"type": "And", "conditions": []}
 
 
 def filter_rule_from_sugar(field: str, pattern: str) -> Body:
