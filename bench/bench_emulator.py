@@ -14,34 +14,18 @@ Run: ``.venv/bin/python bench/bench_emulator.py``
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+from _emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 PATH = "/audiences/1069935/realtime_key_events"
 HEADERS = {"Authorization": "TD1 1/bench"}
 CONCURRENCY = 64
 LATENCY_MS = 50
-
-
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rtcfg.emulator", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if not line.startswith("rtcfg emulator listening on "):
-        proc.kill()
-        raise SystemExit(f"emulator did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[-1]
 
 
 REQUEST = (
@@ -116,17 +100,14 @@ async def burst_with_latency(url: str) -> float:
 
 
 def main() -> int:
-    proc, url = start_emulator()
-    try:
+    with Emulator([]) as emulator:
+        url = emulator.url
         seq_httpx = sequential_httpx(url, 3.0)
         seq = asyncio.run(rate(url, 1, 4.0))
         conc = asyncio.run(rate(url, CONCURRENCY, 5.0))
         httpx.post(f"{url}/_emulator/faults", json={"latency_ms": LATENCY_MS}).raise_for_status()
         wall = asyncio.run(burst_with_latency(url))
         stats = httpx.get(f"{url}/_emulator/stats").json()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
     serial = CONCURRENCY * LATENCY_MS / 1000
     floor = LATENCY_MS / 1000
     print(f"emulator at {url} (python {sys.version.split()[0]})")

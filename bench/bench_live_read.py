@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _emulator import Emulator
 
 from rtcfg.client import ApiClient, Connection
 from rtcfg.live import read_live_state
@@ -49,19 +49,6 @@ TABLES = ("pageviews", "formfills", "add_to_cart", "purchase", "clicks")
 HEADERS = {"Authorization": "TD1 1/bench"}
 SETUP_CONCURRENCY = 32
 STATUS_IMPORTS = "import rtcfg.cli, rtcfg.workflow, rtcfg.live"
-
-
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    # a short "updating" phase: the setup waits for it once, untimed
-    argv = [sys.executable, "-m", "rtcfg.emulator", "--port", "0"]
-    argv += ["--latency-ms", str(LATENCY_MS), "--update-seconds", "0.2"]
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if not line.startswith("rtcfg emulator listening on "):
-        proc.kill()
-        raise SystemExit(f"emulator did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[-1]
 
 
 async def create_config(url: str) -> None:
@@ -149,20 +136,19 @@ async def median_live_read(url: str) -> tuple[float, int, int]:
 
 
 def main() -> int:
-    proc, url = start_emulator()
-    env = {**os.environ, "RTCFG_ENDPOINT": url, "TDX_API_KEY": "dummy", "NO_COLOR": "1"}
-    env.pop("TDX_PROFILE", None)
-    rtcfg = [sys.executable, "-m", "rtcfg"]
-    try:
+    # a short "updating" phase: the setup waits for it once, untimed
+    options = ["--latency-ms", str(LATENCY_MS), "--update-seconds", "0.2"]
+    with Emulator(options) as emulator:
+        url = emulator.url
+        env = {**os.environ, "RTCFG_ENDPOINT": url, "TDX_API_KEY": "dummy", "NO_COLOR": "1"}
+        env.pop("TDX_PROFILE", None)
+        rtcfg = [sys.executable, "-m", "rtcfg"]
         asyncio.run(create_config(url))
         startup = median_seconds([*rtcfg, "--version"], env)
         imports = median_seconds([sys.executable, "-c", STATUS_IMPORTS], env)
         status = median_seconds([*rtcfg, "status", PS_ID], env)
         counts = requests_of_one_status_run(url, [*rtcfg, "status", PS_ID], env)
         live, read, page_size = asyncio.run(median_live_read(url))
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
     times = {"startup": startup, "imports": imports, "status": status, "live": live}
     report(times, counts, read, page_size)
     return 0

@@ -7,8 +7,8 @@ Options are defined once; every command calls one workflow function. Expected fa
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -16,6 +16,14 @@ from rtcfg import __version__
 from rtcfg.errors import ConfigError, ExitCode, RtcfgError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _decorated(command: F, options: Sequence[Callable[[Any], Any]]) -> F:
+    """Apply click option decorators in the order they are listed."""
+    decorated: Any = command
+    for option in reversed(options):
+        decorated = option(decorated)
+    return cast(F, decorated)
 
 
 def _flag(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
@@ -54,9 +62,7 @@ def common_options(command: F) -> F:
             help="No colour (also when NO_COLOR is set).",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return _decorated(command, options)
 
 
 def connection_options(command: F) -> F:
@@ -67,9 +73,7 @@ def connection_options(command: F) -> F:
         click.option("--td-endpoint", help="TD API base URL [RTCFG_TD_ENDPOINT]"),
         click.option("--profile", help="read the key from TDX_API_KEY_<PROFILE> [TDX_PROFILE]"),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return _decorated(command, options)
 
 
 def _connect(
@@ -234,9 +238,7 @@ def target_options(command: F) -> F:
             help="Leave these addresses out (globs; what depends on them is left out too).",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return _decorated(command, options)
 
 
 @cli.command()
