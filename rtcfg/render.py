@@ -159,10 +159,19 @@ def _reason_lines(change: Change) -> list[str]:
 
 def _field_lines(change: Change) -> list[str]:
     if change.action == "create":
-        return [f"{f.path} = {_value(f.after)}" for f in change.fields]
+        return [f"{f.path} = {_shown(f.path, f.after)}" for f in change.fields]
     if change.action == "delete":
         return []  # "not in the configuration" says it all; the body is in the JSON plan
-    return [f"{f.path}: {_value(f.before)} → {_value(f.after)}" for f in change.fields]
+    return [
+        f"{f.path}: {_shown(f.path, f.before)} → {_shown(f.path, f.after)}" for f in change.fields
+    ]
+
+
+def _shown(path: str, value: Any) -> str:
+    # a plan compares key events by name; the id is only known live (or after apply)
+    if path.endswith("realtimeKeyEventId") and isinstance(value, str):
+        return f"(id of key_event.{value})"
+    return _value(value)
 
 
 def _segment_header(segment: SegmentPlan) -> str:
