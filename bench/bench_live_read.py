@@ -36,7 +36,8 @@ from typing import Any
 import httpx
 from _emulator import Emulator
 
-from rtcfg.client import ApiClient, Connection
+from rtcfg.client import ApiClient
+from rtcfg.connection import Connection
 from rtcfg.live import read_live_state
 
 ROOT = Path(__file__).resolve().parents[1]

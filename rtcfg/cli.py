@@ -87,7 +87,7 @@ def _connect(
     import logging
     import os
 
-    from rtcfg.client import resolve_connection
+    from rtcfg.connection import resolve_connection
 
     connection = resolve_connection(site, endpoint, td_endpoint, profile, os.environ)
     for notice in connection.notices:

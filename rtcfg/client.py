@@ -1,9 +1,8 @@
 """rtcfg's only door to the API: sites, credentials, retries, pagination and error mapping.
 
 Connection
-    :func:`resolve_connection` turns ``--site``/``--endpoint``/``--td-endpoint``/``--profile``
-    and the environment into a :class:`Connection` (spec/cli.md "Connection and credentials").
-    The API key is sent only over https, or over http to a loopback address.
+    Resolved in ``rtcfg.connection`` (sites, endpoints, keys); the client refuses to send the
+    key over plain http to anything but loopback.
 
 Retry policy (:class:`RetryPolicy`)
     Only transient failures are retried: connection errors, timeouts, a dropped or truncated
@@ -37,16 +36,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import json
 import logging
 import math
 import random
-import re
 import ssl
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, NoReturn
@@ -55,31 +52,18 @@ from urllib.parse import urlsplit
 import httpx
 
 from rtcfg import __version__
+from rtcfg.connection import Connection, check_key_may_be_sent
 from rtcfg.errors import (
     ApiError,
     ApiErrorInfo,
     ConflictError,
-    CredentialsError,
     NotFoundError,
     TransportError,
-    UsageError,
     WriteOutcomeUnknown,
 )
 
 log = logging.getLogger("rtcfg.http")
 
-# site → (CDP API base, TD API base); api/NOTES.md §1.1 and §5. jp01 is also called ap01.
-# The TD API host of ap03 is INFERRED from the naming of the other sites: no public source
-# lists it (NOTES.md §5 stops at ap02).
-SITES: dict[str, tuple[str, str]] = {
-    "us01": ("https://api-cdp.treasuredata.com", "https://api.treasuredata.com"),
-    "jp01": ("https://api-cdp.treasuredata.co.jp", "https://api.treasuredata.co.jp"),
-    "eu01": ("https://api-cdp.eu01.treasuredata.com", "https://api.eu01.treasuredata.com"),
-    "ap02": ("https://api-cdp.ap02.treasuredata.com", "https://api.ap02.treasuredata.com"),
-    "ap03": ("https://api-cdp.ap03.treasuredata.com", "https://api.ap03.treasuredata.com"),
-}
-SITE_ALIASES = {"ap01": "jp01"}
-DEFAULT_SITE = "us01"
 MAX_PAGES = 10_000  # a guard: 10 million objects at the largest page size
 TEXT_LIMIT = 300  # characters of a non-JSON error body kept in a message
 
@@ -90,18 +74,6 @@ MAX_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
-class Connection:
-    """Where to send requests and with which key; ``notices`` are warnings for the user."""
-
-    cdp_base: str
-    td_base: str
-    api_key: str = field(repr=False)
-    site: str = DEFAULT_SITE
-    notices: tuple[str, ...] = ()
-    key_source: str = ""  # the environment variable the key came from (never the key)
-
-
-@dataclass(frozen=True)
 class RetryPolicy:
     """How often and how long to retry transient failures (see the module docstring)."""
 
@@ -109,91 +81,6 @@ class RetryPolicy:
     base_delay: float = 0.25
     max_delay: float = 8.0
     max_retry_after: float = 30.0
-
-
-# --- connection resolution ----------------------------------------------------------------------
-
-
-def resolve_connection(
-    site: str | None,
-    endpoint: str | None,
-    td_endpoint: str | None,
-    profile: str | None,
-    env: Mapping[str, str],
-) -> Connection:
-    """The connection from options first, then the environment (spec/cli.md)."""
-    site_name = _resolve_site(site or env.get("RTCFG_SITE") or env.get("TDX_SITE"))
-    cdp_default, td_default = SITES[site_name]
-    cdp = _base_url(endpoint or env.get("RTCFG_ENDPOINT"), "--endpoint")
-    td = _base_url(td_endpoint or env.get("RTCFG_TD_ENDPOINT"), "--td-endpoint")
-    if td is None and cdp is not None and is_loopback(cdp):
-        td = cdp  # the emulator serves the CDP and the TD API on one port
-    key, source, notices = _resolve_key(profile or env.get("TDX_PROFILE"), env)
-    conn = Connection(cdp or cdp_default, td or td_default, key, site_name, notices, source)
-    check_key_may_be_sent(conn)
-    return conn
-
-
-def _resolve_site(site: str | None) -> str:
-    name = (site or DEFAULT_SITE).strip().lower()
-    name = SITE_ALIASES.get(name, name)
-    if name not in SITES:
-        known = ", ".join([*SITES, *(f"{a} (= {s})" for a, s in SITE_ALIASES.items())])
-        raise UsageError(f"unknown site '{site}': use one of {known}")
-    return name
-
-
-def _base_url(url: str | None, option: str) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{option} must be an http(s) URL such as https://host, not '{url}'")
-    if parts.query or parts.fragment:
-        raise UsageError(f"{option} must not have a query or fragment: '{url}'")
-    return url.strip().rstrip("/")
-
-
-def _resolve_key(profile: str | None, env: Mapping[str, str]) -> tuple[str, str, tuple[str, ...]]:
-    """(key, variable it came from, notices); CredentialsError names every variable tried."""
-    names: list[str] = []
-    notices: list[str] = []
-    if profile:
-        names.append("TDX_API_KEY_" + re.sub(r"[^A-Za-z0-9]", "_", profile).upper())
-    names += ["TDX_API_KEY", "TD_API_KEY"]
-    for name in names:
-        key = (env.get(name) or "").strip()
-        if not key:
-            continue
-        if any(ch.isspace() or not ch.isprintable() for ch in key):
-            raise CredentialsError(f"the API key in {name} contains spaces or control characters")
-        if profile and name != names[0]:
-            notices.append(f"{names[0]} (profile '{profile}') is not set; using {name}")
-        if name == "TD_API_KEY":
-            notices.append("TD_API_KEY is deprecated: set TDX_API_KEY instead")
-        return key, name, tuple(notices)
-    raise CredentialsError(f"no API key: set one of {', '.join(names)}")
-
-
-def is_loopback(url: str) -> bool:
-    """True for http(s) URLs on 127.0.0.0/8, ::1 or localhost."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_key_may_be_sent(conn: Connection) -> None:
-    """A key travels over https, or over plain http only to this machine."""
-    for url in (conn.cdp_base, conn.td_base):
-        if urlsplit(url).scheme != "https" and not is_loopback(url):
-            raise CredentialsError(
-                f"refusing to send the API key over plain http to {url}: use https "
-                "(http is allowed only for loopback addresses such as the emulator)"
-            )
 
 
 # --- one attempt and its outcome ----------------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from rtcfg.client import ApiClient, Connection, resolve_connection
+from rtcfg.client import ApiClient
+from rtcfg.connection import Connection, resolve_connection
 from rtcfg.emulator import EmulatorThread
 from rtcfg.emulator.app import load_seed
 from rtcfg.errors import ApiError, CredentialsError, NotFoundError, UsageError
