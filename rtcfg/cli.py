@@ -28,15 +28,16 @@ def _decorated(command: F, options: Sequence[Callable[[Any], Any]]) -> F:
 
 def _flag(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
     def remember(ctx: click.Context, _: click.Parameter, value: bool) -> None:
-        if value:
-            ctx.obj[name] = True
+        # one dict for the group and its command, made by whichever parses first
+        flags = ctx.ensure_object(dict)
+        flags[name] = bool(value) or flags.get(name, False)
 
     return remember
 
 
 def common_options(command: F) -> F:
-    """-v, -q and --no-color also after the command name (``rtcfg plan --no-color``), as
-    Terraform users type them; the group takes them before it too."""
+    """-v, -q and --no-color, defined once: the group takes them before the command name and
+    every command after it (``rtcfg plan --no-color``, as Terraform users type them)."""
     options = [
         click.option(
             "-v",
@@ -92,7 +93,7 @@ def _connect(
     connection = resolve_connection(site, endpoint, td_endpoint, profile, os.environ)
     for notice in connection.notices:
         click.echo(f"Warning: {notice}", err=True)
-    if ctx.obj["verbose"]:
+    if ctx.obj.get("verbose"):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         http_log = logging.getLogger("rtcfg.http")
@@ -124,13 +125,11 @@ class _Commands(click.Group):
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="rtcfg")
-@click.option("-v", "--verbose", is_flag=True, help="Log each HTTP request (never headers).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
-@click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set).")
+@common_options
 @click.pass_context
-def cli(ctx: click.Context, verbose: bool, quiet: bool, no_color: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Treasure Data RT 2.0 configuration as code: validate, plan, apply, import."""
-    ctx.obj = {"verbose": verbose, "quiet": quiet, "no_color": no_color}
+    ctx.ensure_object(dict)
 
 
 @cli.command()
@@ -156,7 +155,7 @@ def validate(
     if fmt == "json":
         render.echo(render.problems_json([p for r in results for p in r.problems]))
     else:
-        color = render.use_color(sys.stdout, ctx.obj["no_color"])
+        color = render.use_color(sys.stdout, ctx.obj.get("no_color"))
         for result in results:
             render.echo(render.problems_text(result.file, result.problems, color=color))
     if any(r.failed(strict) for r in results):
@@ -291,7 +290,7 @@ def _print_plan(ctx: click.Context, result: Any, fmt: str) -> None:
     elif fmt == "markdown":
         render.echo(render.plan_markdown(result).rstrip("\n"))
     else:
-        color = render.use_color(sys.stdout, ctx.obj["no_color"])
+        color = render.use_color(sys.stdout, ctx.obj.get("no_color"))
         render.echo(render.plan_text(result, color).rstrip("\n"))
 
 
@@ -340,7 +339,9 @@ def apply(
         return
     workflow.refuse_destructive(result, allow_destroy)
     _confirm(auto_approve)
-    progress = (lambda _: None) if ctx.obj["quiet"] else (lambda line: render.echo(line, err=True))
+    progress = (
+        (lambda _: None) if ctx.obj.get("quiet") else (lambda line: render.echo(line, err=True))
+    )
     options = ApplyOptions(parallelism=parallelism)
     outcome = _run(workflow.apply_planned(connection, result, desired, options, progress))
     render.echo(render.apply_report(result, outcome))
@@ -386,7 +387,7 @@ def import_(
         render.echo(f"Warning: attribute.{identifier} not imported: {reason}", err=True)
     if target == "-":
         render.echo(result.text.rstrip("\n"))
-    elif not ctx.obj["quiet"]:
+    elif not ctx.obj.get("quiet"):
         doc = result.document
         render.echo(
             f"Wrote {target}: {len(doc.get('events', []))} events, "
