@@ -9,8 +9,13 @@ Retry policy (:class:`RetryPolicy`)
     response, a body that is not JSON, and HTTP 408, 429 and 5xx except 501. Other 4xx are
     final. Waits are exponential backoff with full jitter (``uniform(0, min(max_delay,
     base_delay * 2**n))``); a ``Retry-After`` header (delta-seconds or HTTP date) replaces the
-    jitter, capped at ``max_retry_after``. One deadline covers the client's whole lifetime: a
-    wait that would pass it raises :class:`TransportError` naming the last failure.
+    jitter's ceiling as the least wait (plus up to ``base_delay`` of jitter, so that requests
+    refused together do not all come back at the same instant), capped at ``max_retry_after``.
+    A 429 says the request was refused before it was acted on, so throttled attempts have their
+    own, larger budget (``max_throttled_attempts``): under a rate limit shared by several
+    concurrent requests one of them can be refused many times in a row. One deadline covers
+    the client's whole lifetime: a wait that would pass it raises :class:`TransportError`
+    naming the last failure.
 
 The POST rule
     GET, PATCH (always a complete body) and DELETE are idempotent and retried. A POST creates
@@ -78,6 +83,7 @@ class RetryPolicy:
     """How often and how long to retry transient failures (see the module docstring)."""
 
     max_attempts: int = 6
+    max_throttled_attempts: int = 30
     base_delay: float = 0.25
     max_delay: float = 8.0
     max_retry_after: float = 30.0
@@ -95,6 +101,7 @@ class _Failure:
     transient: bool = True
     retry_after: float | None = None
     error: ApiError | None = None  # the error to raise when it is final
+    throttled: bool = False  # answered 429: refused before it was acted on
 
 
 @dataclass
@@ -263,34 +270,38 @@ class ApiClient:
         attempt = _Attempt(method, base + path, _strip(path), params, content)
         maybe_applied = False  # an earlier attempt of this write may have been acted on
         last: _Failure | None = None
-        number = 0
+        failed = throttled = 0  # attempts that failed, and those of them answered 429
         while True:
-            number += 1
             result = await self._once(attempt, self._attempt_timeout(attempt, last))
             if not isinstance(result, _Failure):
                 return result
             last = result
             _raise_if_final(attempt, result, maybe_applied)
             maybe_applied = maybe_applied or result.reached
-            if number >= self.retry.max_attempts:
-                _raise_exhausted(attempt, result, number)
-            await self._wait(attempt, result, number)
+            failed += 1
+            throttled += result.throttled
+            if throttled >= self.retry.max_throttled_attempts or (
+                failed - throttled >= self.retry.max_attempts
+            ):
+                _raise_exhausted(attempt, result, failed)
+            await self._wait(attempt, result, failed)
 
     async def _wait(self, attempt: _Attempt, failure: _Failure, number: int) -> None:
         delay = failure.retry_after
         if delay is None:
             ceiling = min(self.retry.max_delay, self.retry.base_delay * 2 ** (number - 1))
             delay = self._random.uniform(0, ceiling)
+        else:
+            delay += self._random.uniform(0, self.retry.base_delay)
         if self._deadline_at is not None and time.monotonic() + delay > self._deadline_at:
             raise self._deadline_error(attempt, failure)
         log.info(
-            "%s %s retry in %.2fs (%s), attempt %d/%d",
+            "%s %s retry in %.2fs (%s), attempt %d",
             attempt.method,
             attempt.path,
             delay,
             failure.reason,
             number + 1,
-            self.retry.max_attempts,
         )
         await asyncio.sleep(delay)
 
@@ -359,7 +370,9 @@ class ApiClient:
         cap = self.retry.max_retry_after
         wait = _retry_after(response.headers.get("Retry-After"), cap)
         reached = status != 429  # a 429 says the request was refused before it was acted on
-        return _Failure(f"HTTP {status}", reached=reached, retry_after=wait, error=error)
+        return _Failure(
+            f"HTTP {status}", reached=reached, retry_after=wait, error=error, throttled=not reached
+        )
 
     def _api_error(self, attempt: _Attempt, response: httpx.Response) -> ApiError:
         code, message, details = _parse_error(response)

@@ -284,7 +284,7 @@ def test_verbose_log_has_one_line_per_attempt_and_never_the_key(
     call(emu.url, lambda api: api.get(path))
     lines = [r.getMessage() for r in caplog.records if r.name == "rtcfg.http"]
     assert re.fullmatch(rf"GET {path} 503 \d+\.\d{{3}}s", lines[0])
-    assert re.fullmatch(rf"GET {path} retry in \d+\.\d\ds \(HTTP 503\), attempt 2/6", lines[1])
+    assert re.fullmatch(rf"GET {path} retry in \d+\.\d\ds \(HTTP 503\), attempt 2", lines[1])
     assert re.fullmatch(rf"GET {path} 200 \d+\.\d{{3}}s", lines[2])
     assert all(r.levelno == logging.INFO for r in caplog.records if r.name == "rtcfg.http")
     assert KEY not in caplog.text and KEY not in json.dumps(lines)

@@ -328,3 +328,22 @@ def test_the_key_appears_in_no_log_record_exception_or_repr(
     assert len(caplog.records) > 100  # httpcore's DEBUG trace was on
     leaks = [t for t in texts if "SECRET-KEY" in t]
     assert not leaks
+
+
+def test_a_post_refused_with_429_more_times_than_max_attempts_still_goes_through(
+    emu: EmulatorThread,
+) -> None:
+    # A rate limit shared by concurrent requests can refuse one of them many times in a row;
+    # a 429 was not acted on, so it has its own budget and the POST is sent once it passes.
+    path, action = request_for(emu, "POST")
+    emu.set_faults(script=[{"method": "POST", "path": path, "fault": "429"}] * 8)
+    call(emu.url, action)
+    assert attempts(emu, "POST", path, 9) == 9
+    assert names(emu).count(NEW) == 1
+
+
+def test_throttled_attempts_have_a_budget_of_their_own(emu: EmulatorThread) -> None:
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}] * 5)
+    stingy = RetryPolicy(max_attempts=6, max_throttled_attempts=3, base_delay=0.001)
+    with pytest.raises(ApiError, match=r"after 3 attempts"):
+        call(emu.url, lambda api: api.get(PAGE_VIEW), retry=stingy)
