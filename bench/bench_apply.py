@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _bytecode import compile_rtcfg
 from _emulator import ROOT, Emulator, count_requests
 
 LATENCY_MS = 50
@@ -456,6 +457,7 @@ def report(r: Results) -> None:
 
 
 def main() -> int:
+    compile_rtcfg()
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     report(measure(parser.parse_args().runs))

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _bytecode import compile_rtcfg
 from _emulator import Emulator
 
 from rtcfg.client import ApiClient
@@ -137,6 +138,7 @@ async def median_live_read(url: str) -> tuple[float, int, int]:
 
 
 def main() -> int:
+    compile_rtcfg()
     # a short "updating" phase: the setup waits for it once, untimed
     options = ["--latency-ms", str(LATENCY_MS), "--update-seconds", "0.2"]
     with Emulator(options) as emulator:

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from _bytecode import compile_rtcfg
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,6 +30,7 @@ def median_seconds(argv: list[str], runs: int) -> float:
 
 
 def main() -> None:
+    compile_rtcfg()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     runs = parser.parse_args().runs

@@ -57,10 +57,12 @@ class ApplyOptions:
 
     parallelism: int = 8
     status_timeout: float = 600.0
-    # The setting usually settles within seconds: poll every first_poll seconds for the first
-    # steady_polling seconds (an ok is seen at most first_poll late), then back off to max_poll.
-    first_poll: float = 0.2
-    steady_polling: float = 10.0
+    # How long the setting stays "updating" is unknown (seconds in the emulator; 30-90 s are
+    # reported for the real API). Polls start poll_fraction x the time waited so far apart
+    # (at least first_poll, at most max_poll): an ok is seen at most ~5% late, and a 60 s
+    # wait costs about 90 GETs.
+    first_poll: float = 0.1
+    poll_fraction: float = 0.05
     max_poll: float = 2.0
 
 
@@ -216,9 +218,9 @@ class _Run:
 
     async def _wait_for_setting(self, path: str) -> Body:
         """Poll the setting until its status is ok; fail on a final bad status or the time limit."""
-        started = time.monotonic()
-        delay, last_note = self.options.first_poll, started
+        started = last_note = time.monotonic()
         while True:
+            polled = time.monotonic()
             setting: Body = await self.api.get(path)
             status = setting.get("status")
             if status == SETTING_READY or status is None:
@@ -234,9 +236,17 @@ class _Run:
             if time.monotonic() - last_note >= 10:
                 self.progress(f"Still waiting for setting ({status})… [{elapsed:.0f}s elapsed]")
                 last_note = time.monotonic()
-            await asyncio.sleep(delay)
-            if elapsed > self.options.steady_polling:
-                delay = min(delay * 1.5, self.options.max_poll)
+            await asyncio.sleep(self._next_poll_in(elapsed, polled))
+
+    def _next_poll_in(self, elapsed: float, polled: float) -> float:
+        """Seconds until the next poll, counted from the start of the last one (so a slow GET
+        does not stretch the interval)."""
+        return max(0.0, polled + poll_interval(elapsed, self.options) - time.monotonic())
+
+
+def poll_interval(elapsed: float, options: ApplyOptions) -> float:
+    """Seconds between the starts of two status polls, ``elapsed`` seconds into the wait."""
+    return min(max(options.first_poll, elapsed * options.poll_fraction), options.max_poll)
 
 
 def _verb(step: Step) -> str:

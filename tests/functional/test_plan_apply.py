@@ -233,3 +233,15 @@ def test_a_saved_plan_takes_no_target(emu: EmulatorThread, tmp_path: Path) -> No
     rtcfg(emu, "plan", config, "-o", str(saved))
     code, _, err = rtcfg(emu, "apply", str(saved), "-y", "--target", "setting")
     assert code == 1 and "saved plan" in err and writes(emu) == []
+
+
+def test_apply_waits_for_the_setting_without_hammering_it(tmp_path: Path) -> None:
+    # a 1 s update: polls start 0.1 s apart, so about ten GETs of the setting, not hundreds
+    with EmulatorThread(update_seconds=1.0) as slow:
+        config = example(tmp_path, "product_recommendations.yaml")
+        code, _, err = rtcfg(slow, "apply", config, "-y")
+        assert code == 0, err
+        polls = [
+            r for r in slow.requests() if r["method"] == "GET" and r["path"].endswith("_setting")
+        ]
+        assert 3 <= len(polls) <= 20
