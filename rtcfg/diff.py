@@ -112,20 +112,24 @@ def diff_states(desired: State, live: State) -> list[Change]:
     changes += _key_event_changes(desired, live, matches)
     changes += _attribute_changes(desired, live, forward)
     # copies: a plan must not change when the states it was made from are edited afterwards
-    # (bodies are plain JSON, and a JSON round trip copies them several times faster)
     return [_copied(c) for c in sorted(changes, key=lambda c: address_order(c.address))]
 
 
 def _copied(change: Change) -> Change:
-    def json_copy(value: Any) -> Any:
-        return json.loads(json.dumps(value))
-
+    # one JSON round trip per change: the C encoder and decoder copy a nested value several
+    # times faster than deepcopy, and one call costs less than one per field
+    values = [change.before, change.after, [[f.before, f.after] for f in change.fields]]
+    before, after, field_values = json.loads(json.dumps(values))
+    fields = [
+        FieldChange(f.path, old, new)
+        for f, (old, new) in zip(change.fields, field_values, strict=True)
+    ]
     return Change(
         change.address,
         change.action,
-        json_copy(change.before),
-        json_copy(change.after),
-        [FieldChange(f.path, json_copy(f.before), json_copy(f.after)) for f in change.fields],
+        before,
+        after,
+        fields,
         list(change.reasons),
         change.key_event,
     )
