@@ -244,16 +244,24 @@ async def plan_files(
     excludes: Sequence[str] = (),
 ) -> Any:
     """Read each parent segment's live state (GETs only, concurrently) and plan the changes."""
+    async with _client(connection) as api:
+        return await _plan_with(api, desired, targets, excludes)
+
+
+async def _plan_with(
+    api: Any,
+    desired: Sequence[Desired],
+    targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+) -> Any:
     import asyncio
 
     from rtcfg import __version__
     from rtcfg.live import read_live_state
     from rtcfg.plan import Plan, build_segment_plan
 
-    async with _client(connection) as api:
-        lives = await asyncio.gather(
-            *(read_live_state(api, d.state.parent_segment_id) for d in desired)
-        )
+    reads = (read_live_state(api, d.state.parent_segment_id) for d in desired)
+    lives = await asyncio.gather(*reads)
     segments = [
         build_segment_plan(
             d.state,
@@ -351,24 +359,25 @@ async def apply_planned(
     not its business)."""
     from rtcfg.apply import apply_plan
 
-    # no deadline for the whole apply: each request has its retries, the setting wait its limit
+    # no deadline for the whole apply: each request has its retries, the setting wait its limit;
+    # the check afterwards reuses the client's open connections
     async with _client(connection, deadline=None) as api:
         results = [await apply_plan(api, s, options, progress) for s in plan.segments if s.steps]
-    intended = {(s.parent_segment_id, c.address) for s in plan.segments for c in s.changes}
-    remaining: list[str] = []
-    unverified = None
-    if desired:
-        try:
-            again = await plan_files(connection, desired)
-        except RtcfgError as exc:  # the writes are made: report them, and say what is unknown
-            unverified = f"could not check the result: {exc}"
-        else:
-            remaining = [
-                c.address
-                for s in again.segments
-                for c in s.changes
-                if (s.parent_segment_id, c.address) in intended
-            ]
+        intended = {(s.parent_segment_id, c.address) for s in plan.segments for c in s.changes}
+        remaining: list[str] = []
+        unverified = None
+        if desired:
+            try:
+                again = await _plan_with(api, desired)
+            except RtcfgError as exc:  # the writes are made: report them, say what is unknown
+                unverified = f"could not check the result: {exc}"
+            else:
+                remaining = [
+                    c.address
+                    for s in again.segments
+                    for c in s.changes
+                    if (s.parent_segment_id, c.address) in intended
+                ]
     return ApplyOutcome(results, remaining, unverified)
 
 
