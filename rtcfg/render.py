@@ -147,9 +147,10 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def change_details(change: Change) -> list[str]:
-    """Why (for a replace: what forces it) and which fields, one line each."""
-    return _reason_lines(change) + _field_lines(change)
+def change_details(change: Change, new_key_events: frozenset[str] = frozenset()) -> list[str]:
+    """Why (for a replace: what forces it) and which fields, one line each. ``new_key_events``
+    are created (or replaced) by the same plan: their ids are known only after apply."""
+    return _reason_lines(change) + _field_lines(change, new_key_events)
 
 
 def _reason_lines(change: Change) -> list[str]:
@@ -157,21 +158,34 @@ def _reason_lines(change: Change) -> list[str]:
     return [prefix + reason for reason in change.reasons]
 
 
-def _field_lines(change: Change) -> list[str]:
+def _field_lines(change: Change, new_key_events: frozenset[str]) -> list[str]:
     if change.action == "create":
-        return [f"{f.path} = {_shown(f.path, f.after)}" for f in change.fields]
+        return [f"{f.path} = {_shown(f.path, f.after, new_key_events)}" for f in change.fields]
     if change.action == "delete":
         return []  # "not in the configuration" says it all; the body is in the JSON plan
     return [
-        f"{f.path}: {_shown(f.path, f.before)} → {_shown(f.path, f.after)}" for f in change.fields
+        f"{f.path}: {_shown(f.path, f.before)} → {_shown(f.path, f.after, new_key_events)}"
+        for f in change.fields
     ]
 
 
-def _shown(path: str, value: Any) -> str:
+def _shown(path: str, value: Any, new_key_events: frozenset[str] = frozenset()) -> str:
     # a plan compares key events by name; the id is only known live (or after apply)
     if path.endswith("realtimeKeyEventId") and isinstance(value, str):
+        if value in new_key_events:
+            return f"(known after apply: id of key_event.{value})"
         return f"(id of key_event.{value})"
     return _value(value)
+
+
+def created_key_events(segment: SegmentPlan) -> frozenset[str]:
+    """Key events this segment's plan creates or replaces (their ids are not known yet)."""
+    prefix = "key_event."
+    return frozenset(
+        c.address.removeprefix(prefix)
+        for c in segment.changes
+        if c.address.startswith(prefix) and c.action in ("create", "replace")
+    )
 
 
 def _segment_header(segment: SegmentPlan) -> str:
@@ -185,10 +199,11 @@ def plan_text(plan: Plan, color: bool = False) -> str:
         lines.append(paint(_segment_header(segment), "bold", color))
         if segment.empty:
             lines.append("  no changes")
+        pending = created_key_events(segment)
         for change in segment.changes:
             symbol, style = _SYMBOLS[change.action]
             lines.append(f"  {paint(symbol, style, color)} {change.address}")
-            lines += [f"      {line}" for line in change_details(change)]
+            lines += [f"      {line}" for line in change_details(change, pending)]
         lines.append("")
     summary = plan_summary(plan)
     lines.append(paint(summary, "bold", color) if color else summary)
@@ -229,7 +244,8 @@ def _markdown(plan: Plan, detail_limit: int | None, max_objects: int | None) -> 
     for segment in plan.segments:
         shown = segment.changes if budget is None else segment.changes[: max(budget, 0)]
         budget = None if budget is None else budget - len(shown)
-        views = [_change_view(c, detail_limit) for c in shown]
+        pending = created_key_events(segment)
+        views = [_change_view(c, detail_limit, pending) for c in shown]
         left_out = len(segment.changes) - len(shown)
         header = _segment_header(segment)
         segments.append({"header": header, "changes": views, "left_out": left_out})
@@ -253,8 +269,10 @@ def _markdown(plan: Plan, detail_limit: int | None, max_objects: int | None) -> 
     )
 
 
-def _change_view(change: Change, detail_limit: int | None) -> dict[str, Any]:
-    fields = _field_lines(change)
+def _change_view(
+    change: Change, detail_limit: int | None, new_key_events: frozenset[str]
+) -> dict[str, Any]:
+    fields = _field_lines(change, new_key_events)
     text = "\n".join(fields)
     if detail_limit is not None and len(text) > detail_limit:
         kept = text[:detail_limit].rsplit("\n", 1)[0] if detail_limit else ""

@@ -54,6 +54,15 @@ def test_text_shows_field_changes_and_why_objects_go() -> None:
     assert "      # not in the configuration" in text
 
 
+def test_an_id_the_plan_creates_is_known_after_apply_and_a_live_one_is_named() -> None:
+    text = plan_text(busy_plan(), color=False)
+    assert (
+        "      realtimeKeyEventId: (id of key_event.page_view) → "
+        "(known after apply: id of key_event.cart)"
+    ) in text
+    assert "(known after apply: id of key_event.cart)" in plan_markdown(busy_plan())
+
+
 def test_text_is_coloured_only_when_asked() -> None:
     assert "\033[" not in plan_text(busy_plan(), color=False)
     coloured = plan_text(busy_plan(), color=True)
