@@ -273,7 +273,8 @@ def plan(
     if out:
         workflow.check_output_path(out)
     desired = workflow.load_desired(files)
-    result = _run(workflow.plan_files(_connect(ctx, **conn), desired, targets, excludes))
+    with workflow.ApiSession(_connect(ctx, **conn)) as session:
+        result = session.run(lambda api: workflow.plan_files(api, desired, targets, excludes))
     _print_plan(ctx, result, fmt)
     if out:
         workflow.write_output(out, render.plan_json_text(result))
@@ -327,23 +328,28 @@ def apply(
     connection = _connect(ctx, **conn)
     if workflow.is_saved_plan(files) and (targets or excludes):
         raise UsageError("a saved plan is applied as it is: --target/--exclude go to `rtcfg plan`")
-    if workflow.is_saved_plan(files):
-        result = workflow.read_saved_plan(files[0])
-        desired = workflow.desired_for_saved_plan(result)
-        _run(workflow.refuse_if_stale(connection, result))
-    else:
-        desired = workflow.load_desired(files)
-        result = _run(workflow.plan_files(connection, desired, targets, excludes))
-    _print_plan(ctx, result, "text")
-    if all(s.empty for s in result.segments):
-        return
-    workflow.refuse_destructive(result, allow_destroy)
-    _confirm(auto_approve)
-    progress = (
-        (lambda _: None) if ctx.obj.get("quiet") else (lambda line: render.echo(line, err=True))
-    )
-    options = ApplyOptions(parallelism=parallelism)
-    outcome = _run(workflow.apply_planned(connection, result, desired, options, progress))
+    saved = workflow.read_saved_plan(files[0]) if workflow.is_saved_plan(files) else None
+    desired = workflow.desired_for_saved_plan(saved) if saved else workflow.load_desired(files)
+    # one loop and one client from the plan's reads to the check after the writes; no
+    # deadline for the whole command (each request has its retries)
+    with workflow.ApiSession(connection, deadline=None) as session:
+        if saved is not None:
+            result = saved
+            session.run(lambda api: workflow.refuse_if_stale(api, saved))
+        else:
+            result = session.run(lambda api: workflow.plan_files(api, desired, targets, excludes))
+        _print_plan(ctx, result, "text")
+        if all(s.empty for s in result.segments):
+            return
+        workflow.refuse_destructive(result, allow_destroy)
+        _confirm(auto_approve)
+        progress = (
+            (lambda _: None) if ctx.obj.get("quiet") else (lambda line: render.echo(line, err=True))
+        )
+        options = ApplyOptions(parallelism=parallelism)
+        outcome = session.run(
+            lambda api: workflow.apply_planned(api, result, desired, options, progress)
+        )
     render.echo(render.apply_report(result, outcome))
     if not outcome.ok:
         ctx.exit(ExitCode.ERROR)

@@ -7,15 +7,17 @@ them, so ``rtcfg validate`` and ``rtcfg --version`` stay fast.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rtcfg.errors import Problem, RtcfgError
 
 if TYPE_CHECKING:  # pydantic is imported only by commands that read a config (start-up time)
     from rtcfg.config import Config
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -96,6 +98,57 @@ def _client(connection: Any, deadline: float | None = 600.0) -> Any:
     from rtcfg.client import ApiClient
 
     return ApiClient(connection, deadline=deadline)
+
+
+class ApiSession:
+    """One event loop and one API client for all the API work of a command, so that apply
+    reuses the connections its plan opened, and the check after it those of the writes (over
+    https every new connection costs a TLS handshake). Between two ``run`` calls the loop is
+    idle: a confirmation prompt in between works as usual, and Ctrl-C inside a call cancels
+    it cleanly (``asyncio.Runner``). Python 3.10 has no ``asyncio.Runner``; there each call
+    runs on its own loop with its own client."""
+
+    def __init__(self, connection: Any, deadline: float | None = 600.0) -> None:
+        import asyncio
+
+        self.connection, self.deadline = connection, deadline
+        runner = getattr(asyncio, "Runner", None)
+        self._runner = runner() if runner is not None else None
+        self._api: Any = None
+
+    def run(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """``await work(api)`` and return its result."""
+        if self._runner is None:
+            import asyncio
+
+            return asyncio.run(self._with_own_client(work))
+        if self._api is None:
+            api = _client(self.connection, self.deadline)
+            self._runner.run(api.__aenter__())
+            self._api = api
+        result: T = self._runner.run(work(self._api))
+        return result
+
+    async def _with_own_client(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        async with _client(self.connection, self.deadline) as api:
+            return await work(api)
+
+    def close(self) -> None:
+        """Close the client's connections and the loop (idempotent)."""
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        try:
+            if self._api is not None:
+                runner.run(self._api.aclose())
+        finally:
+            runner.close()
+
+    def __enter__(self) -> ApiSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 async def list_segments(connection: Any, pattern: str | None) -> list[dict[str, Any]]:
@@ -238,22 +291,12 @@ def _one_file_per_segment(loaded: list[Desired], error: type[Exception]) -> None
 
 
 async def plan_files(
-    connection: Any,
-    desired: Sequence[Desired],
-    targets: Sequence[str] = (),
-    excludes: Sequence[str] = (),
-) -> Any:
-    """Read each parent segment's live state (GETs only, concurrently) and plan the changes."""
-    async with _client(connection) as api:
-        return await _plan_with(api, desired, targets, excludes)
-
-
-async def _plan_with(
     api: Any,
     desired: Sequence[Desired],
     targets: Sequence[str] = (),
     excludes: Sequence[str] = (),
 ) -> Any:
+    """Read each parent segment's live state (GETs only, concurrently) and plan the changes."""
     import asyncio
 
     from rtcfg import __version__
@@ -293,7 +336,7 @@ def is_saved_plan(files: Sequence[str]) -> bool:
     return len(files) == 1 and files[0].endswith(".json")
 
 
-async def refuse_if_stale(connection: Any, plan: Any) -> None:
+async def refuse_if_stale(api: Any, plan: Any) -> None:
     """A saved plan is applied only if live state still matches what it was made from."""
     import asyncio
 
@@ -301,10 +344,9 @@ async def refuse_if_stale(connection: Any, plan: Any) -> None:
     from rtcfg.live import read_live_state
     from rtcfg.plan import drifted_addresses
 
-    async with _client(connection) as api:
-        lives = await asyncio.gather(
-            *(read_live_state(api, s.parent_segment_id) for s in plan.segments)
-        )
+    lives = await asyncio.gather(
+        *(read_live_state(api, s.parent_segment_id) for s in plan.segments)
+    )
     drifted = [
         f"{segment.parent_segment_id}: {address}"
         for segment, live in zip(plan.segments, lives, strict=True)
@@ -348,7 +390,7 @@ class ApplyOutcome:
 
 
 async def apply_planned(
-    connection: Any,
+    api: Any,
     plan: Any,
     desired: Sequence[Desired] | None,
     options: Any,
@@ -356,28 +398,26 @@ async def apply_planned(
 ) -> ApplyOutcome:
     """Run each segment's steps, then re-read live state and re-plan: what this plan meant to
     change and is still different failed (objects it left out, by --target / --exclude, are
-    not its business)."""
+    not its business). ``api`` has no deadline: each request has its retries, and the wait
+    for the setting its own limit."""
     from rtcfg.apply import apply_plan
 
-    # no deadline for the whole apply: each request has its retries, the setting wait its limit;
-    # the check afterwards reuses the client's open connections
-    async with _client(connection, deadline=None) as api:
-        results = [await apply_plan(api, s, options, progress) for s in plan.segments if s.steps]
-        intended = {(s.parent_segment_id, c.address) for s in plan.segments for c in s.changes}
-        remaining: list[str] = []
-        unverified = None
-        if desired:
-            try:
-                again = await _plan_with(api, desired)
-            except RtcfgError as exc:  # the writes are made: report them, say what is unknown
-                unverified = f"could not check the result: {exc}"
-            else:
-                remaining = [
-                    c.address
-                    for s in again.segments
-                    for c in s.changes
-                    if (s.parent_segment_id, c.address) in intended
-                ]
+    results = [await apply_plan(api, s, options, progress) for s in plan.segments if s.steps]
+    intended = {(s.parent_segment_id, c.address) for s in plan.segments for c in s.changes}
+    remaining: list[str] = []
+    unverified = None
+    if desired:
+        try:
+            again = await plan_files(api, desired)
+        except RtcfgError as exc:  # the writes are made: report them, and say what is unknown
+            unverified = f"could not check the result: {exc}"
+        else:
+            remaining = [
+                c.address
+                for s in again.segments
+                for c in s.changes
+                if (s.parent_segment_id, c.address) in intended
+            ]
     return ApplyOutcome(results, remaining, unverified)
 
 

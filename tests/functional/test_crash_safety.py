@@ -79,3 +79,25 @@ def test_a_killed_apply_is_finished_by_the_next(
     key_events, attributes = live_names(emu)
     assert not [n for n, c in Counter(key_events).items() if c > 1]
     assert not [i for i, c in Counter(attributes).items() if c > 1]
+
+
+@pytest.mark.parametrize("interrupt_after_writes", [1, 40])
+def test_ctrl_c_stops_apply_with_exit_1_and_the_next_apply_finishes(
+    emu: EmulatorThread, interrupt_after_writes: int, tmp_path: Path
+) -> None:
+    reset(emu)
+    log = tmp_path / "interrupted.log"
+    process = rtcfg(emu, "apply", "examples/large.yaml", "-y", log=log)
+    give_up = time.monotonic() + 30
+    while writes(emu) < interrupt_after_writes and process.poll() is None:
+        assert time.monotonic() < give_up, "apply never reached the interrupt point"
+        time.sleep(0.001)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 1
+    output = log.read_text()
+    assert "Interrupted" in output and "Traceback" not in output, output[-2000:]
+    assert "Apply complete!" not in output
+    finish = rtcfg(emu, "apply", "examples/large.yaml", "-y", log=tmp_path / "finish.log")
+    assert finish.wait(timeout=120) == 0, (tmp_path / "finish.log").read_text()[-2000:]
+    check = rtcfg(emu, "plan", "examples/large.yaml", "--detailed-exitcode", log=tmp_path / "p")
+    assert check.wait(timeout=60) == 0, (tmp_path / "p").read_text()[-2000:]
