@@ -105,7 +105,13 @@ def _connect(
 def _run(coroutine: Any) -> Any:
     import asyncio
 
-    return asyncio.run(coroutine)
+    from rtcfg.client import quiet_cancelled_reads
+
+    async def guarded() -> Any:
+        quiet_cancelled_reads(asyncio.get_running_loop())
+        return await coroutine
+
+    return asyncio.run(guarded())
 
 
 class _Commands(click.Group):

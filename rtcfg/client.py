@@ -442,6 +442,26 @@ def _raise_exhausted(attempt: _Attempt, failure: _Failure, attempts: int) -> NoR
     )
 
 
+def quiet_cancelled_reads(loop: asyncio.AbstractEventLoop) -> None:
+    """Keep one known race of the HTTP stack out of the user's terminal.
+
+    When a request is cancelled (Ctrl-C) while its answer is arriving, anyio's stream protocol
+    sets an event whose waiter was already cancelled, and asyncio prints "Fatal error:
+    protocol.data_received() call failed" with a traceback although nothing is wrong: the
+    request is abandoned anyway. That case goes to the debug log; anything else keeps
+    asyncio's default handling."""
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), asyncio.InvalidStateError) and str(
+            context.get("message", "")
+        ).startswith("Fatal error: protocol.data_received() call failed"):
+            log.debug("answer of a cancelled request dropped")
+            return
+        loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handle)
+
+
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """One verifying TLS context per process: building one loads the CA bundle (~50 ms)."""

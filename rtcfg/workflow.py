@@ -123,6 +123,9 @@ class ApiSession:
 
             return asyncio.run(self._with_own_client(work))
         if self._api is None:
+            from rtcfg.client import quiet_cancelled_reads
+
+            quiet_cancelled_reads(self._runner.get_loop())
             api = _client(self.connection, self.deadline)
             self._runner.run(api.__aenter__())
             self._api = api
@@ -130,6 +133,11 @@ class ApiSession:
         return result
 
     async def _with_own_client(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        import asyncio
+
+        from rtcfg.client import quiet_cancelled_reads
+
+        quiet_cancelled_reads(asyncio.get_running_loop())
         async with _client(self.connection, self.deadline) as api:
             return await work(api)
 
