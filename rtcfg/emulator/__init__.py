@@ -101,7 +101,8 @@ Strict choices (where TD's behaviour is unknown, the strictest plausible one)
 
 Faults (never on ``/_emulator``): ``POST /_emulator/faults`` merges ``{"rate", "kinds", "seed",
 "latency_ms", "jitter_ms", "rate_limit", "retry_after": seconds|http-date|none, "hang_seconds",
-"script": [{"method", "path" (fnmatch), "fault", "times"}]}``. Kinds: 500, 502, 503, 429, drop
+"script": [{"method", "path" (fnmatch), "fault", "times"}]}``. Kinds: 408, 500, 501, 502, 503,
+504 (that status, nothing done), 429, drop
 (close, no answer), lost_response (commit, then close), reset (headers + half the body, close),
 truncated (Content-Length larger than the body, close), non_json (200 with an HTML body),
 hang_before_commit (sleep ``hang_seconds``, close), hang_after_commit (commit, sleep, close).

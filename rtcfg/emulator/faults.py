@@ -17,10 +17,10 @@ from typing import Any
 
 from .errors import bad_request
 
+# answered with this status before anything is done (501 is final for a client, the rest not)
+STATUS_KINDS = ("408", "500", "501", "502", "503", "504")
 KINDS = (
-    "500",
-    "502",
-    "503",
+    *STATUS_KINDS,
     "429",
     "drop",
     "lost_response",

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .app import Emulator, SeedArg
-from .faults import Decision
+from .faults import STATUS_KINDS, Decision
 from .routes import WRITE_METHODS, Auth, Request
 
 MAX_HEADER = 64 * 1024
@@ -176,7 +176,7 @@ class Server:
     ) -> None:
         """Answer or fail per ``d.fault``; sets outcome = [status, keep connection]."""
         emu, fault = self.emulator, d.fault
-        if fault in ("500", "502", "503"):
+        if fault in STATUS_KINDS:
             code = int(fault)
             body = {"status": code, "error": HTTPStatus(code).phrase, "details": "injected fault"}
             outcome[0] = code

@@ -4,8 +4,8 @@ Each case scripts one fault (``times: 1``, then the emulator answers normally) f
 request and checks the outcome and, from the emulator's request log, how many attempts were
 made. Every request goes over a real socket to the emulator.
 
-Not covered because the emulator cannot produce them: 504, 501 and 408 answers, a real TCP RST
-("reset" closes after half the body, the same as "truncated" on the wire), and a nextPage loop.
+Not covered because the emulator cannot produce them: a real TCP RST ("reset" closes after half
+the body, the same as "truncated" on the wire), and a nextPage loop.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ PAGE_VIEW = f"{KE}/810"  # used by attributes: cannot be deleted (409)
 SETTING = f"/audiences/{POPULATED}/realtime_setting"
 PAGE_VIEW_BODY = {**key_event_body("page_view"), "description": "Every page view"}
 NEW = "fresh_event"
-BEFORE_COMMIT = ("500", "502", "503", "drop", "reset", "truncated", "non_json")
+BEFORE_COMMIT = ("408", "500", "502", "503", "504", "drop", "reset", "truncated", "non_json")
 AFTER_COMMIT = ("lost_response", "hang_after_commit")
 HANG = 0.4  # seconds the emulator hangs; it logs the request only when that ends
 HANG_TIMEOUT = 0.2  # client timeout for the hang faults
@@ -188,6 +188,18 @@ def test_error_answers_raise_at_once_with_method_path_status_and_message(
     assert str(err.value).startswith(f"{method} {bare} failed: HTTP {status} ")
     assert err.value.info.message and "bogus=1" not in str(err.value)
     assert attempts(emu, method, bare) == 1
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "POST", "DELETE"])
+def test_a_501_is_final_for_every_method(emu: EmulatorThread, method: str) -> None:
+    # 501 Not Implemented will not change on a retry, so it is raised at once, also for a POST
+    # (which the server refused, so no lookup is needed)
+    path, action = request_for(emu, method)
+    emu.set_faults(script=[{"method": method, "path": path, "fault": "501", "times": 1}])
+    with pytest.raises(ApiError) as err:
+        call(emu.url, action)
+    assert err.value.status == 501 and not isinstance(err.value, WriteOutcomeUnknown)
+    assert attempts(emu, method, path) == 1
 
 
 def test_patch_of_the_setting_while_updating_is_a_conflict(emu: EmulatorThread) -> None:
