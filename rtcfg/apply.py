@@ -105,9 +105,19 @@ class _Run:
         self.finished: dict[int, asyncio.Event] = {s.id: asyncio.Event() for s in plan.steps}
         self.slots = asyncio.Semaphore(max(1, options.parallelism))
         self.done_count = 0
+        self.running: set[int] = set()  # steps sent and not finished
 
     async def run(self) -> ApplyResult:
-        await asyncio.gather(*(self._run_step(step) for step in self.plan.steps))
+        try:
+            await asyncio.gather(*(self._run_step(step) for step in self.plan.steps))
+        except asyncio.CancelledError:  # Ctrl-C: say where it stopped, then stop
+            done = sum(1 for r in self.results.values() if r.status == "done")
+            self.progress(
+                f"Stopped with {done} of {len(self.plan.steps)} steps done and "
+                f"{len(self.running)} under way (those may or may not have been applied; the "
+                "next apply reads live state first and finishes the rest)."
+            )
+            raise
         return ApplyResult([self.results[s.id] for s in self.plan.steps])
 
     async def _run_step(self, step: Step) -> None:
@@ -119,6 +129,7 @@ class _Run:
             self._finish(step, StepResult(step, "skipped", error=reason))
             return
         async with self.slots:
+            self.running.add(step.id)
             started = time.monotonic()
             if step.path.endswith("/realtime_setting"):  # the one step that takes seconds
                 self.progress(f"{_verb(step)} {step.address}… (then waiting for status ok)")
@@ -134,6 +145,7 @@ class _Run:
         return next(s.address for s in self.plan.steps if s.id == step_id)
 
     def _finish(self, step: Step, result: StepResult) -> None:
+        self.running.discard(step.id)
         self.results[step.id] = result
         if result.status == "done" and result.object_id and step.method == "POST":
             self.ids[step.address] = result.object_id

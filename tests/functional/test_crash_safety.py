@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -97,6 +98,8 @@ def test_ctrl_c_stops_apply_with_exit_1_and_the_next_apply_finishes(
     output = log.read_text()
     assert "Interrupted" in output and "Traceback" not in output, output[-2000:]
     assert "Apply complete!" not in output
+    stopped = re.search(r"Stopped with \d+ of 217 steps done and \d+ under way", output)
+    assert stopped, output[-2000:]
     finish = rtcfg(emu, "apply", "examples/large.yaml", "-y", log=tmp_path / "finish.log")
     assert finish.wait(timeout=120) == 0, (tmp_path / "finish.log").read_text()[-2000:]
     check = rtcfg(emu, "plan", "examples/large.yaml", "--detailed-exitcode", log=tmp_path / "p")
