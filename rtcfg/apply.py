@@ -110,7 +110,9 @@ class _Run:
     async def run(self) -> ApplyResult:
         try:
             await asyncio.gather(*(self._run_step(step) for step in self.plan.steps))
-        except asyncio.CancelledError:  # Ctrl-C: say where it stopped, then stop
+        # Ctrl-C: say where it stopped, then stop. Python 3.11+ cancels this task; 3.10 raises
+        # KeyboardInterrupt in whichever step is running, and gather passes it on.
+        except (asyncio.CancelledError, KeyboardInterrupt):
             done = sum(1 for r in self.results.values() if r.status == "done")
             self.progress(
                 f"Stopped with {done} of {len(self.plan.steps)} steps done and "
@@ -252,8 +254,10 @@ class _Run:
 
     def _next_poll_in(self, elapsed: float, polled: float) -> float:
         """Seconds until the next poll, counted from the start of the last one (so a slow GET
-        does not stretch the interval)."""
-        return max(0.0, polled + poll_interval(elapsed, self.options) - time.monotonic())
+        does not stretch the interval), but at least half an interval after a GET that took
+        longer than one (it may have waited out a 429)."""
+        interval = poll_interval(elapsed, self.options)
+        return max(interval / 2, polled + interval - time.monotonic())
 
 
 def poll_interval(elapsed: float, options: ApplyOptions) -> float:

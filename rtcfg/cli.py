@@ -6,6 +6,7 @@ Options are defined once; every command calls one workflow function. Expected fa
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
@@ -14,6 +15,8 @@ import click
 
 from rtcfg import __version__
 from rtcfg.errors import ConfigError, ExitCode, RtcfgError, UsageError
+
+_GC_DEFAULTS = gc.get_threshold()  # main() tunes the collector for short commands
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -336,9 +339,8 @@ def apply(
         raise UsageError("a saved plan is applied as it is: --target/--exclude go to `rtcfg plan`")
     saved = workflow.read_saved_plan(files[0]) if workflow.is_saved_plan(files) else None
     desired = workflow.desired_for_saved_plan(saved) if saved else workflow.load_desired(files)
-    # one loop and one client from the plan's reads to the check after the writes; no
-    # deadline for the whole command (each request has its retries)
-    with workflow.ApiSession(connection, deadline=None) as session:
+    # one loop and one client from the plan's reads to the check after the writes
+    with workflow.ApiSession(connection) as session:
         if saved is not None:
             result = saved
             session.run(lambda api: workflow.refuse_if_stale(api, saved))
@@ -353,8 +355,10 @@ def apply(
             (lambda _: None) if ctx.obj.get("quiet") else (lambda line: render.echo(line, err=True))
         )
         options = ApplyOptions(parallelism=parallelism)
+        # no deadline for the writes: each request has its retries, the setting wait its limit
         outcome = session.run(
-            lambda api: workflow.apply_planned(api, result, desired, options, progress)
+            lambda api: workflow.apply_planned(api, result, desired, options, progress),
+            deadline=None,
         )
     render.echo(render.apply_report(result, outcome))
     if not outcome.ok:
@@ -419,7 +423,11 @@ def import_(
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def emulator(args: tuple[str, ...]) -> None:
     """Run the local API emulator (see `rtcfg emulator --help`)."""
+    import gc
+
     from rtcfg.emulator import main as emulator_main
+
+    gc.set_threshold(*_GC_DEFAULTS)  # a server runs for hours: the short-command tuning is wrong
 
     sys.exit(emulator_main(list(args)))
 
@@ -432,10 +440,8 @@ def main() -> None:
     collector walks those long-lived objects again and again (about 50 ms of a ``plan``), and
     at exit it walks them all once more (0.1-0.25 s after an ``apply``). So collections run
     less often, and everything is frozen (left to reference counting) before the interpreter
-    shuts down. The library's own callers keep Python's defaults.
+    shuts down. The library's own callers keep Python's defaults, and so does the emulator.
     """
-    import gc
-
     gc.set_threshold(100_000, 50, 100)
     try:
         _run_cli()

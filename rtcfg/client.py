@@ -78,15 +78,15 @@ TEXT_LIMIT = 300  # characters of a non-JSON error body kept in a message
 MAX_PAGE_SIZE = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RetryPolicy:
     """How often and how long to retry transient failures (see the module docstring)."""
 
     max_attempts: int = 6
-    max_throttled_attempts: int = 30
     base_delay: float = 0.25
     max_delay: float = 8.0
     max_retry_after: float = 30.0
+    max_throttled_attempts: int = 30
 
 
 # --- one attempt and its outcome ----------------------------------------------------------------
@@ -193,9 +193,14 @@ class ApiClient:
             follow_redirects=False,
             verify=self._tls(),
         )
-        if self.deadline is not None:
-            self._deadline_at = time.monotonic() + self.deadline
+        self.set_deadline(self.deadline)
         return self
+
+    def set_deadline(self, seconds: float | None) -> None:
+        """From now, give up on requests (and their retries) after ``seconds``; None: never.
+        A client kept open across several phases of a command gets one deadline per phase."""
+        self.deadline = seconds
+        self._deadline_at = None if seconds is None else time.monotonic() + seconds
 
     async def __aexit__(
         self,
@@ -291,8 +296,9 @@ class ApiClient:
         if delay is None:
             ceiling = min(self.retry.max_delay, self.retry.base_delay * 2 ** (number - 1))
             delay = self._random.uniform(0, ceiling)
-        else:
-            delay += self._random.uniform(0, self.retry.base_delay)
+        else:  # at least what the server asked for, never over the cap
+            jitter = self._random.uniform(0, self.retry.base_delay)
+            delay = min(delay + jitter, self.retry.max_retry_after)
         if self._deadline_at is not None and time.monotonic() + delay > self._deadline_at:
             raise self._deadline_error(attempt, failure)
         log.info(

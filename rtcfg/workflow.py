@@ -105,40 +105,42 @@ class ApiSession:
     reuses the connections its plan opened, and the check after it those of the writes (over
     https every new connection costs a TLS handshake). Between two ``run`` calls the loop is
     idle: a confirmation prompt in between works as usual, and Ctrl-C inside a call cancels
-    it cleanly (``asyncio.Runner``). Python 3.10 has no ``asyncio.Runner``; there each call
-    runs on its own loop with its own client."""
+    it cleanly (``asyncio.Runner``). Each call has its own deadline. Python 3.10 has no
+    ``asyncio.Runner``; there each call runs on its own loop with its own client."""
 
-    def __init__(self, connection: Any, deadline: float | None = 600.0) -> None:
+    def __init__(self, connection: Any) -> None:
         import asyncio
 
-        self.connection, self.deadline = connection, deadline
+        self.connection = connection
         runner = getattr(asyncio, "Runner", None)
         self._runner = runner() if runner is not None else None
         self._api: Any = None
 
-    def run(self, work: Callable[[Any], Awaitable[T]]) -> T:
-        """``await work(api)`` and return its result."""
+    def run(self, work: Callable[[Any], Awaitable[T]], deadline: float | None = 600.0) -> T:
+        """``await work(api)`` and return its result; requests give up after ``deadline``."""
         if self._runner is None:
             import asyncio
 
-            return asyncio.run(self._with_own_client(work))
+            return asyncio.run(self._with_own_client(work, deadline))
         if self._api is None:
             from rtcfg.client import quiet_cancelled_reads
 
             quiet_cancelled_reads(self._runner.get_loop())
-            api = _client(self.connection, self.deadline)
-            self._runner.run(api.__aenter__())
-            self._api = api
+            self._api = _client(self.connection, deadline)  # set first: close() closes it
+            self._runner.run(self._api.__aenter__())
+        self._api.set_deadline(deadline)
         result: T = self._runner.run(work(self._api))
         return result
 
-    async def _with_own_client(self, work: Callable[[Any], Awaitable[T]]) -> T:
+    async def _with_own_client(
+        self, work: Callable[[Any], Awaitable[T]], deadline: float | None
+    ) -> T:
         import asyncio
 
         from rtcfg.client import quiet_cancelled_reads
 
         quiet_cancelled_reads(asyncio.get_running_loop())
-        async with _client(self.connection, self.deadline) as api:
+        async with _client(self.connection, deadline) as api:
             return await work(api)
 
     def close(self) -> None:

@@ -89,3 +89,18 @@ def test_large_example_is_what_the_generator_writes() -> None:
         [sys.executable, "bench/make_large_example.py", "--check"], cwd=ROOT, check=False
     )
     assert check.returncode == 0, "run: python bench/make_large_example.py"
+
+
+def test_the_emulator_runs_with_the_default_garbage_collector() -> None:
+    # main() tunes the collector for short commands; a server that runs for hours must not keep it
+    import gc
+
+    from rtcfg import cli as cli_module
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(100_000, 50, 100)
+        CliRunner().invoke(cli_module.cli, ["emulator", "--help"])
+        assert gc.get_threshold() == cli_module._GC_DEFAULTS
+    finally:
+        gc.set_threshold(*before)

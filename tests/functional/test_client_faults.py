@@ -252,7 +252,11 @@ def test_a_persistent_bad_body_gives_up_with_a_transport_error(emu: EmulatorThre
     with pytest.raises(
         TransportError, match="after 3 attempts; last failure: HTTP 200 with a body"
     ):
-        call(emu.url, lambda api: api.get(PAGE_VIEW), retry=RetryPolicy(3, 0.001, 0.001))
+        call(
+            emu.url,
+            lambda api: api.get(PAGE_VIEW),
+            retry=RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.001),
+        )
     assert attempts(emu, "GET", PAGE_VIEW, 3) == 3
 
 
@@ -276,6 +280,21 @@ def test_retry_after_is_honoured(
     call(emu.url, lambda api: api.get(PAGE_VIEW), retry=patient)
     waits = [float(m[1]) for m in re.finditer(r"retry in ([\d.]+)s \(HTTP 429\)", caplog.text)]
     assert len(waits) == 1 and low <= waits[0] <= high
+
+
+@pytest.mark.parametrize(("cap", "jitter"), [(30.0, True), (1.0, False)])
+def test_retry_after_gets_jitter_but_stays_at_least_the_wait_and_within_the_cap(
+    emu: EmulatorThread, caplog: pytest.LogCaptureFixture, cap: float, jitter: bool
+) -> None:
+    # three 429s with Retry-After: 1, and up to 0.3 s of jitter on each wait (none under a cap
+    # of 1 s); all three waits without any jitter would happen once in about 200,000 runs
+    caplog.set_level(logging.INFO, logger="rtcfg.http")
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429", "times": 3}])
+    jittery = RetryPolicy(base_delay=0.3, max_delay=0.3, max_retry_after=cap)
+    call(emu.url, lambda api: api.get(PAGE_VIEW), retry=jittery)
+    waits = [float(m[1]) for m in re.finditer(r"retry in ([\d.]+)s \(HTTP 429\)", caplog.text)]
+    assert len(waits) == 3 and all(1.0 <= w <= min(cap, 1.3) for w in waits)
+    assert (max(waits) > 1.0) == jitter
 
 
 def test_retry_after_is_capped(emu: EmulatorThread, caplog: pytest.LogCaptureFixture) -> None:
@@ -321,7 +340,7 @@ def test_the_key_appears_in_no_log_record_exception_or_repr(
             attempt(server.url, lambda api, n=n: api.get(f"{KE}/{n}"))
             attempt(server.url, lambda api, n=n: api.post(KE, key_event_body(f"leak_{n}")))
             attempt(server.url, lambda api: api.delete(PAGE_VIEW))
-        attempt(server.url, lambda api: api.get(PAGE_VIEW), retry=RetryPolicy(1))
+        attempt(server.url, lambda api: api.get(PAGE_VIEW), retry=RetryPolicy(max_attempts=1))
     with EmulatorThread(api_key=KEY) as other:  # the secret is the wrong key here: 401s
         attempt(other.url, lambda api: api.get(PAGE_VIEW))
         attempt(other.url, lambda api: api.post(KE, {}))

@@ -245,3 +245,17 @@ def test_apply_waits_for_the_setting_without_hammering_it(tmp_path: Path) -> Non
             r for r in slow.requests() if r["method"] == "GET" and r["path"].endswith("_setting")
         ]
         assert 3 <= len(polls) <= 20
+
+
+def test_plan_and_apply_work_without_asyncio_runner(
+    emu: EmulatorThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python 3.10 has no asyncio.Runner: each phase then gets its own loop and client
+    import asyncio
+
+    monkeypatch.delattr(asyncio, "Runner", raising=False)
+    config = example(tmp_path, "cart_abandonment.yaml")
+    code, _, err = rtcfg(emu, "apply", config, "-y")
+    assert code == 0, err
+    code, out, _ = rtcfg(emu, "plan", config, "--detailed-exitcode")
+    assert code == 0 and "No changes." in out
