@@ -104,7 +104,6 @@ class _Run:
         self.results: dict[int, StepResult] = {}
         self.finished: dict[int, asyncio.Event] = {s.id: asyncio.Event() for s in plan.steps}
         self.slots = asyncio.Semaphore(max(1, options.parallelism))
-        self.done_count = 0
         self.running: set[int] = set()  # steps sent and not finished
 
     async def run(self) -> ApplyResult:
@@ -151,10 +150,9 @@ class _Run:
         self.results[step.id] = result
         if result.status == "done" and result.object_id and step.method == "POST":
             self.ids[step.address] = result.object_id
-        self.done_count += 1
         total = len(self.plan.steps)
         outcome = f"done in {result.seconds:.1f}s" if result.status == "done" else result.status
-        self.progress(f"[{self.done_count}/{total}] {_verb(step)} {step.address}… {outcome}")
+        self.progress(f"[{len(self.results)}/{total}] {_verb(step)} {step.address}… {outcome}")
         self.finished[step.id].set()
 
     async def _execute(self, step: Step) -> str | None:
