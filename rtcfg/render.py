@@ -73,8 +73,16 @@ def segments_table(rows: Sequence[dict[str, object]]) -> str:
 
     if not rows:
         return "No parent segments match."
-    table = [[r["id"], r["name"], "yes" if r["rt_enabled"] else "no"] for r in rows]
+    table = [[r["id"], r["name"], _rt_cell(r)] for r in rows]
     return tabulate(table, headers=["ID", "NAME", "RT 2.0"], tablefmt="plain")
+
+
+def _rt_cell(row: dict[str, object]) -> str:
+    if not row["rt_enabled"]:
+        return "no"
+    if row.get("rt_status") in ("not_initialized", "initialized"):
+        return "yes, not configured yet"
+    return "yes" if row.get("rt_status") in ("ok", None) else f"yes ({row.get('rt_status')})"
 
 
 def status_text(report: dict[str, object]) -> str:
@@ -99,6 +107,8 @@ def status_text(report: dict[str, object]) -> str:
         + ")",
         f"  imported (batch): {report['imported_batch_attributes']}",
     ]
+    if report.get("message"):
+        lines.append(f"  {report['message']}")
     return "\n".join(lines)
 
 
