@@ -349,7 +349,22 @@ async def plan_files(
         )
         for d, live in zip(desired, lives, strict=True)
     ]
+    await asyncio.gather(
+        *(_add_references(api, s, live) for s, live in zip(segments, lives, strict=True))
+    )
     return Plan(segments, __version__)
+
+
+async def _add_references(api: Any, segment: Any, live: Any) -> None:
+    """Name what each replace/delete breaks; read only when the plan has one."""
+    from rtcfg.references import find_references
+
+    addresses = [c.address for c in segment.destructive]
+    if not addresses:
+        return
+    found = await find_references(api, live, addresses)
+    segment.breaks = found.breaks
+    segment.references_unchecked = found.unchecked
 
 
 def read_saved_plan(path: str) -> Any:
@@ -397,12 +412,16 @@ def refuse_destructive(plan: Any, allow_destroy: bool) -> None:
     """Replace and delete need ``--allow-destroy``; the message names each and says why."""
     from rtcfg.errors import RefusedError
 
-    destructive = [c for s in plan.segments for c in s.destructive]
+    destructive = [(s, c) for s in plan.segments for c in s.destructive]
     if destructive and not allow_destroy:
-        lines = [f"  {c.action} {c.address}: {'; '.join(c.reasons)}" for c in destructive]
+        lines = []
+        for segment, c in destructive:
+            lines.append(f"  {c.action} {c.address}: {'; '.join(c.reasons)}")
+            lines += [f"    breaks {used}" for used in segment.breaks.get(c.address, [])]
+        unchecked = {s.references_unchecked for s, _ in destructive if s.references_unchecked}
         raise RefusedError(
             f"{len(destructive)} destructive change(s) need --allow-destroy:\n"
-            + "\n".join(lines)
+            + "\n".join([*lines, *(f"  {note}" for note in sorted(unchecked))])
             + "\nA replaced object gets a new id and a deleted one is gone: personalizations and "
             "journeys that use it break, and a counter starts again from zero. Review, then run "
             "apply again with --allow-destroy."

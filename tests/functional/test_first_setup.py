@@ -1,0 +1,121 @@
+"""First-time setup and RT 2.0 detection against the emulator over a real socket.
+
+The Audience has no RT flag (cdp-openapi.yml l.7608): rtcfg reads each segment's
+realtime_setting. A segment whose setting answers ``not_initialized`` / ``initialized`` is
+RT-enabled with nothing deployed: plan creates everything, apply waits through to ``ok``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rtcfg.cli import cli
+from rtcfg.emulator import EmulatorThread
+from rtcfg.emulator.app import load_seed
+
+KEY = "1/first-setup-SECRET"
+FRESH = "1070001"  # the seed's RT-enabled segment that was never configured
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+@pytest.fixture()
+def emu() -> Iterator[EmulatorThread]:
+    with EmulatorThread(update_seconds=0.05) as thread:
+        yield thread
+
+
+def rtcfg(emu: EmulatorThread, *args: str, ps_id: str = FRESH) -> tuple[int, str, str]:
+    env = {
+        "RTCFG_ENDPOINT": emu.url,
+        "TDX_API_KEY": KEY,
+        "TD_API_KEY": "",
+        "TDX_PROFILE": "",
+        "RTCFG_PS_ID": ps_id,
+    }
+    result = CliRunner().invoke(cli, list(args), env=env)
+    output = result.stdout + result.stderr
+    assert KEY not in output and "Traceback" not in output, output
+    return result.exit_code, result.stdout, result.stderr
+
+
+def example(tmp_path: Path, name: str = "cart_abandonment.yaml") -> str:
+    target = tmp_path / name
+    shutil.copy(EXAMPLES / name, target)
+    return str(target)
+
+
+def test_segments_marks_exactly_the_segments_whose_setting_answers(emu: EmulatorThread) -> None:
+    code, out, _ = rtcfg(emu, "segments", "--json")
+    assert code == 0
+    rows = {r["id"]: (r["rt_enabled"], r["rt_status"]) for r in json.loads(out)}
+    assert rows == {
+        "1069944": (True, "ok"),
+        "1069935": (True, "ok"),
+        "1070001": (True, "not_initialized"),
+        "1053580": (False, None),  # its realtime_setting answers 404
+    }
+    code, out, _ = rtcfg(emu, "segments", "First")
+    assert code == 0 and "yes, not configured yet" in out
+
+
+def test_status_says_enabled_not_configured_yet(emu: EmulatorThread) -> None:
+    code, out, _ = rtcfg(emu, "status", FRESH)
+    assert code == 0
+    assert "RT 2.0 enabled:   yes" in out and "setting status:   not_initialized" in out
+    assert "RT 2.0 is enabled, not configured yet (status not_initialized)" in out
+
+
+def test_a_not_initialized_segment_is_configured_from_scratch(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    config = example(tmp_path)
+    code, out, _ = rtcfg(emu, "plan", config, "--detailed-exitcode")
+    assert code == 2 and "~ setting" in out and "+ key_event.add_to_cart" in out
+    code, out, err = rtcfg(emu, "apply", config, "-y")
+    assert code == 0 and "Apply complete!" in out, out + err
+    code, out, _ = rtcfg(emu, "plan", config, "--detailed-exitcode")
+    assert code == 0 and "No changes." in out
+    code, out, _ = rtcfg(emu, "status", FRESH, "--json")
+    assert json.loads(out)["status"] == "ok"
+
+
+def test_an_initialized_segment_is_configured_from_scratch(tmp_path: Path) -> None:
+    with EmulatorThread(update_seconds=0.05, behaviours={"fresh_status": "initialized"}) as emu:
+        config = example(tmp_path)
+        code, out, _ = rtcfg(emu, "segments", "--json")
+        assert {r["id"]: r["rt_status"] for r in json.loads(out)}[FRESH] == "initialized"
+        code, out, err = rtcfg(emu, "apply", config, "-y")
+        assert code == 0 and "Apply complete!" in out, out + err
+        code, out, _ = rtcfg(emu, "plan", config, "--detailed-exitcode")
+        assert code == 0 and "No changes." in out
+
+
+def _inconsistent_seed() -> dict[str, object]:
+    seed = copy.deepcopy(load_seed(None))
+    for ps in seed["parentSegments"]:
+        if ps["id"] == "1069944":
+            ps["realtime"]["status"] = "inconsistent"
+            ps["realtime"]["statusDetailed"] = {"reason": "event table events_db.gone missing"}
+    return seed
+
+
+def test_inconsistent_says_what_happened_and_what_to_do(tmp_path: Path) -> None:
+    with EmulatorThread(_inconsistent_seed(), update_seconds=0.0) as emu:
+        code, out, _ = rtcfg(emu, "status", "1069944")
+        assert code == 0
+        assert "the realtime setting is inconsistent" in out
+        assert "event table events_db.gone missing" in out and "run `rtcfg apply` again" in out
+
+
+def test_a_disabled_segment_stops_plan_with_what_to_do(emu: EmulatorThread, tmp_path: Path) -> None:
+    config = example(tmp_path)
+    code, _, err = rtcfg(emu, "plan", config, ps_id="1053580")
+    assert code == 1 and "RT 2.0 is not enabled for parent segment 1053580" in err
+    assert "--csm-request" in err
