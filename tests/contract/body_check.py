@@ -74,7 +74,7 @@ def _problems(name: str, text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(name: str) -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(REQUESTS[name])
 
