@@ -67,16 +67,23 @@ def _problems(name: str, text: str) -> tuple[str, ...]:
     schema = REQUESTS[name]
     found = [
         f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}"
-        for e in _validator(name).iter_errors(body)
+        for e in _validator(name, _kind(schema, body)).iter_errors(body)
     ]
     allowed = EXCEPTIONS.get(name, ())
     found += [f"{p}: not documented" for p in _undocumented(schema, body, "") if p not in allowed]
     return tuple(found)
 
 
+def _kind(schema: dict[str, Any], body: Any) -> str | None:
+    """The discriminator of a oneOf body (an attribute's ``type``), to validate against its
+    own branch: clearer messages than "not valid under any of the given schemas"."""
+    return body.get("type") if "oneOf" in schema and isinstance(body, dict) else None
+
+
 @functools.cache
-def _validator(name: str) -> jsonschema.Draft7Validator:
-    return jsonschema.Draft7Validator(REQUESTS[name])
+def _validator(name: str, kind: str | None) -> jsonschema.Draft7Validator:
+    schema = REQUESTS[name]
+    return jsonschema.Draft7Validator(_branch(schema, {"type": kind}) if kind else schema)
 
 
 def _branch(schema: dict[str, Any], value: Any) -> dict[str, Any]:

@@ -184,3 +184,21 @@ def test_core_flows_converge_under_every_behaviour(tmp_path: Path, name: str, va
     assert seg.plan(second).empty, [c.address for c in seg.plan(second).changes]
     assert seg.duplicates() == []
     assert sum(1 for r in seg.emulator.requests() if r["fault"]) >= 3  # the faults did happen
+
+
+def test_a_config_without_sensitive_sends_no_sensitive(
+    tmp_path: Path, bodies_hold_to_the_contract: list[tuple[str, str, Any]]
+) -> None:
+    seg = Segment({"sensitive_field": "refuse"})  # a server that refuses the field
+    assert seg.apply(write(tmp_path, "first.yaml", FIRST)) == []
+    sent = bodies_hold_to_the_contract
+    assert sent and not any("sensitive" in body for _, _, body in sent)
+    asked = FIRST.replace("    source_field: td_url\n  - name: browsed", _SENSITIVE, 1)
+    seg = Segment({})
+    sent.clear()
+    assert seg.apply(write(tmp_path, "sensitive.yaml", asked)) == []
+    flagged = [body["identifier"] for _, _, body in sent if "sensitive" in body]
+    assert flagged == ["last_url"]
+
+
+_SENSITIVE = "    source_field: td_url\n    sensitivity: sensitive\n  - name: browsed"
