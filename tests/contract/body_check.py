@@ -9,7 +9,8 @@ Two checks per body, against the vendored ``openapi_subset.json`` (see README.md
 
 Exceptions, each a reading rtcfg makes on purpose (line numbers: cdp-openapi.yml):
 
-* ``filterRule`` contents: the OAS grammar is a placeholder (``properties: {todo}``, l.15923);
+* ``filterRule`` / ``keyEventFilters`` contents: the OAS grammar is a placeholder
+  (``properties: {todo}``, l.15923, l.17341);
 * a key event's ``description``: not in RealtimeKeyEventAttributes (l.15923), sent by TD's own
   guide (api/NOTES.md §1.4); plan compares it only when the server returns it;
 * ``subDurations[].name`` / ``.identifier`` in an attribute PATCH: the PATCH body lists
@@ -39,7 +40,7 @@ OPERATIONS = (
     ("POST", re.compile(_PS + r"/realtime_attributes"), "attribute_create"),
     ("PATCH", re.compile(_PS + r"/realtime_attributes/[0-9]+"), "attribute_patch"),
 )
-OPAQUE = ("filterRule",)
+OPAQUE = ("filterRule", "keyEventFilters")
 EXCEPTIONS: dict[str, tuple[str, ...]] = {
     "key_event_create": ("description",),
     "key_event_patch": ("description",),
@@ -100,6 +101,11 @@ def _branch(schema: dict[str, Any], value: Any) -> dict[str, Any]:
         if jsonschema.Draft7Validator(option).is_valid(value):  # rare: no type to go by
             return dict(option)
     return dict(options[0])
+
+
+def undocumented(schema: dict[str, Any], value: Any) -> list[str]:
+    """Paths in ``value`` (``a.b[].c``) of properties that ``schema`` does not document."""
+    return _undocumented(schema, value, "")
 
 
 def _undocumented(schema: dict[str, Any], value: Any, path: str) -> list[str]:

@@ -23,9 +23,11 @@ FRESH = "/audiences/1070001"
 
 @contextlib.contextmanager
 def client_for(**behaviours: str) -> Iterator[httpx.Client]:
-    with EmulatorThread(update_seconds=0.0, behaviours=behaviours) as emu:
-        with httpx.Client(base_url=emu.url, headers=AUTH, timeout=10.0) as c:
-            yield c
+    with (
+        EmulatorThread(update_seconds=0.0, behaviours=behaviours) as emu,
+        httpx.Client(base_url=emu.url, headers=AUTH, timeout=10.0) as c,
+    ):
+        yield c
 
 
 @pytest.fixture()
@@ -100,11 +102,14 @@ def test_nested_notation_is_added_to_aggregations_and_sub_durations() -> None:
 
 def test_patch_while_updating_is_refused_or_accepted() -> None:
     for mode, expected in (("refuse", 409), ("accept", 200)):
-        with EmulatorThread(update_seconds=5.0, behaviours={"patch_while_updating": mode}) as emu:
-            with httpx.Client(base_url=emu.url, headers=AUTH) as c:
-                body = setting_body(c, EMPTY)
-                assert c.patch(f"{EMPTY}/realtime_setting", json=body).status_code == 200
-                assert c.patch(f"{EMPTY}/realtime_setting", json=body).status_code == expected
+        behaviours = {"patch_while_updating": mode}
+        with (
+            EmulatorThread(update_seconds=5.0, behaviours=behaviours) as emu,
+            httpx.Client(base_url=emu.url, headers=AUTH) as c,
+        ):
+            body = setting_body(c, EMPTY)
+            assert c.patch(f"{EMPTY}/realtime_setting", json=body).status_code == 200
+            assert c.patch(f"{EMPTY}/realtime_setting", json=body).status_code == expected
 
 
 def test_partial_setting_patch_is_refused_or_keeps_omitted_keys(default: httpx.Client) -> None:
