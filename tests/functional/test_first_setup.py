@@ -119,3 +119,51 @@ def test_a_disabled_segment_stops_plan_with_what_to_do(emu: EmulatorThread, tmp_
     code, _, err = rtcfg(emu, "plan", config, ps_id="1053580")
     assert code == 1 and "RT 2.0 is not enabled for parent segment 1053580" in err
     assert "--csm-request" in err
+
+
+def _many_segments(count: int) -> dict[str, object]:
+    seed = copy.deepcopy(load_seed(None))
+    template = next(ps for ps in seed["parentSegments"] if ps["id"] == "1069944")
+    for i in range(count):
+        ps = copy.deepcopy(template)
+        ps["id"], ps["name"] = str(2_000_000 + i), f"Bulk_{i:03d}"
+        ps["realtimeEnabled"] = i % 3 != 0
+        if not ps["realtimeEnabled"]:
+            del ps["realtime"]
+        else:
+            ps["realtime"]["id"] = str(9000 + i)
+        seed["parentSegments"].append(ps)
+    return seed
+
+
+def test_segments_reads_the_settings_concurrently_and_bounded() -> None:
+    with EmulatorThread(_many_segments(300), update_seconds=0.0, latency_ms=5.0) as emu:
+        code, out, _ = rtcfg(emu, "segments", "Bulk_", "--json")
+        rows = json.loads(out)
+        stats = emu.emulator.stats()
+    assert code == 0 and len(rows) == 300
+    assert sum(r["rt_enabled"] for r in rows) == 200  # every third one answers 404
+    # one GET /audiences, then one setting read per segment, 16 at a time at most
+    assert stats["requests"] == 301
+    assert 1 < stats["max_in_flight"] <= 16
+
+
+def test_online_check_says_when_it_cannot_check_the_profile_key(tmp_path: Path) -> None:
+    seed = copy.deepcopy(load_seed(None))
+    for ps in seed["parentSegments"]:
+        if ps["id"] == FRESH:
+            ps["attributes"] = []  # no attribute table: nothing names the master's join key
+    config = tmp_path / "rt_config.yaml"
+    config.write_text(
+        f'parent_segment_id: "{FRESH}"\n'
+        "events:\n"
+        "  - {name: pv, database: events_db, table: pageviews,"
+        ' filter: {field: td_url, pattern: "^/"}}\n'
+        "id_stitching:\n"
+        "  stitching_keys: [{name: td_client_id}]\n"
+        "  ext_lookup_key: customer_id\n"
+    )
+    with EmulatorThread(seed, update_seconds=0.0) as emu:
+        code, out, _ = rtcfg(emu, "validate", "--online", str(config))
+    assert code == 0, out
+    assert "warning: could not check that ext_lookup_key 'customer_id' is the profile key" in out
