@@ -61,7 +61,8 @@ class SegmentNotFoundError(RtcfgError):
 
 
 class RtNotEnabledError(RtcfgError):
-    """The parent segment exists but RT 2.0 is not enabled (or not initialized) for it."""
+    """The parent segment exists but RT 2.0 is not enabled for it (its realtime paths answer
+    404 or 403)."""
 
 
 def _without_read_only(item: Body) -> Body:
@@ -122,23 +123,25 @@ async def read_live_state(api: ApiClient, ps_id: str) -> LiveState:
             api.list_all(f"{base}/realtime_key_events"),
             api.list_all(f"{base}/realtime_attributes", {"types": MANAGED_ATTRIBUTE_TYPES}),
         )
-    except NotFoundError:
-        raise await _explain_missing(api, ps_id) from None
+    except ApiError as exc:
+        if exc.info.status not in RT_REFUSED_STATUSES:
+            raise
+        raise await _explain_missing(api, ps_id, exc.info.status) from None
     # not_initialized / initialized: enabled, nothing deployed yet; the lists are empty and a
     # plan creates everything (a first setup)
     return build_live_state(ps_id, setting, key_events, attributes)
 
 
-async def _explain_missing(api: ApiClient, ps_id: str) -> RtcfgError:
-    """A 404 on a realtime path: unknown parent segment, or RT 2.0 not enabled for it (the
-    parent segment exists, so the realtime paths' 404 is read as "not enabled")."""
+async def _explain_missing(api: ApiClient, ps_id: str, status: int) -> RtcfgError:
+    """A 404/403 on a realtime path: unknown parent segment, or RT 2.0 not enabled for it
+    (the parent segment exists, so the realtime paths' refusal is read as "not enabled")."""
     try:
         audience = await api.get(f"/audiences/{ps_id}")
     except NotFoundError:
         return _segment_not_found(ps_id)
     return RtNotEnabledError(
         f"RT 2.0 is not enabled for parent segment {ps_id} ({audience.get('name')}): its "
-        f"realtime_setting answers 404; `rtcfg status {ps_id} --csm-request FILE` writes the "
+        f"realtime_setting answers {status}; `rtcfg status {ps_id} --csm-request FILE` writes the "
         "enablement request"
     )
 

@@ -52,13 +52,17 @@ Strict choices (where TD's behaviour is unknown, the strictest plausible one)
     S1  Auth: only ``Authorization: TD1 <key>`` (no Bearer); missing/other → 401. Any non-empty
         key is valid unless ``--api-key``; ``--read-only-key`` gets 403 on POST/PATCH/DELETE.
     S2  A parent segment with RT disabled answers 404 "RT 2.0 is not enabled for parent segment
-        N" on every ``realtime_*`` path.
+        N" on every ``realtime_*`` path (behaviour ``rt_disabled=403``: 403).
     S3  PATCH realtime_setting needs all four writable keys (keyColumns, eventTables,
-        batchAttributes, extLookupKey); no partial PATCH.
-    S4  Unknown fields are 400 in every body (key event ``description`` is accepted and stored);
+        batchAttributes, extLookupKey); no partial PATCH (``partial_setting_patch=keep``:
+        accepted, omitted keys kept).
+    S4  Unknown fields are 400 in every body (key event ``description`` is accepted and stored,
+        ``key_event_description=dropped``: accepted and dropped; ``sensitive_field=refuse``:
+        ``sensitive`` is an unknown field);
         unknown or repeated query parameters are 400 as well.
     S5  After a PATCH the status is ``updating`` for ``update_seconds`` (2 s CLI, 0.2 s thread),
-        then ``ok``; a PATCH while ``updating`` → 409.
+        then ``ok``; a PATCH while ``updating`` → 409 (``patch_while_updating=accept``: taken,
+        and the wait starts again).
     S6  A key event's (databaseName, tableName) must be in ``eventTables`` (400); removing an
         event table a key event uses → 409; deleting a key event used by an attribute
         (``realtimeKeyEventId`` or list ``actions[].realtimeKeyEventId``) → 409; removing a batch

@@ -76,6 +76,12 @@ BEHAVIOURS: tuple[Behaviour, ...] = (
         "view (l.16594)",
     ),
     Behaviour(
+        "rt_disabled",
+        ("404", "403"),
+        "what realtime_* paths answer for a segment without RT 2.0: no answer is declared "
+        "(l.5161); 404 or 403",
+    ),
+    Behaviour(
         "entities",
         ("on", "forbidden", "missing"),
         "personalization/journey lists (l.6480, l.6058) when the feature is off: 403 or 404",

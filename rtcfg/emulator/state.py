@@ -9,7 +9,7 @@ from typing import Any
 
 from .attributes import check_attribute_create, check_attribute_patch
 from .behaviours import parse_behaviours
-from .errors import conflict, invalid, not_found
+from .errors import ApiError, conflict, invalid, not_found
 from .validation import (
     MAX_FILTER_CHARS,
     SETTING_KEYS,
@@ -90,7 +90,10 @@ class Store:
     def _rt(self, ps_id: str) -> Json:
         ps = self.parent_segment(ps_id)
         if not ps.get("realtimeEnabled") or ps.get("realtime") is None:
-            raise not_found(f"RT 2.0 is not enabled for parent segment {ps_id}")
+            message = f"RT 2.0 is not enabled for parent segment {ps_id}"
+            if self.behaviours["rt_disabled"] == "403":
+                raise ApiError(403, "forbidden", message)
+            raise not_found(message)
         rt: Json = ps["realtime"]
         until = self._until.get(ps_id)
         if rt["status"] == "updating" and (until is None or self.clock() >= until):

@@ -167,3 +167,13 @@ def test_online_check_says_when_it_cannot_check_the_profile_key(tmp_path: Path) 
         code, out, _ = rtcfg(emu, "validate", "--online", str(config))
     assert code == 0, out
     assert "warning: could not check that ext_lookup_key 'customer_id' is the profile key" in out
+
+
+def test_a_403_on_the_setting_also_means_not_enabled(tmp_path: Path) -> None:
+    with EmulatorThread(update_seconds=0.0, behaviours={"rt_disabled": "403"}) as emu:
+        code, out, _ = rtcfg(emu, "segments", "--json")
+        assert {r["id"]: r["rt_enabled"] for r in json.loads(out)}["1053580"] is False
+        code, out, _ = rtcfg(emu, "status", "1053580")
+        assert code == 0 and "RT 2.0 enabled:   no" in out
+        code, _, err = rtcfg(emu, "plan", example(tmp_path), ps_id="1053580")
+        assert code == 1 and "realtime_setting answers 403" in err
