@@ -70,8 +70,8 @@ from rtcfg.errors import (
 log = logging.getLogger("rtcfg.http")
 
 # The /entities/... endpoints speak JSON:API, whose media type TD names
-# application/vnd.treasuredata.v1+json (cdp-openapi.yml, e.g. l.6530); their list answers are
-# declared application/json (l.6519), so both are accepted.
+# application/vnd.treasuredata.v1+json (cdp-openapi.yml, e.g. l.3266); their list answers are
+# declared application/json (l.6505 personalizations, l.6083 journeys), so both are accepted.
 JSON_API_ACCEPT = "application/vnd.treasuredata.v1+json, application/json"
 MAX_PAGES = 10_000  # a guard: 10 million objects at the largest page size
 TEXT_LIMIT = 300  # characters of a non-JSON error body kept in a message

@@ -213,6 +213,14 @@ def _status_message(status: Any, detailed: Any, ps_id: str) -> str | None:
     return None
 
 
+DISABLED_REPORT = {
+    "config_exists": False,
+    "status": "disabled",
+    "message": "RT 2.0 is not enabled; ask your CSM to enable it "
+    "(--csm-request FILE writes the request)",
+}
+
+
 async def segment_status(connection: Any, ps_id: str) -> dict[str, Any]:
     """RT enabled? config exists? the setting's status and the counts of what is configured.
     The parent segment and its RT configuration are read at the same time (one round trip);
@@ -233,13 +241,7 @@ async def segment_status(connection: Any, ps_id: str) -> dict[str, Any]:
         "rt_enabled": not isinstance(live, RtNotEnabledError),
     }
     if isinstance(live, RtNotEnabledError):
-        return {
-            **report,
-            "config_exists": False,
-            "status": "disabled",
-            "message": "RT 2.0 is not enabled; ask your CSM to enable it "
-            "(--csm-request FILE writes the request)",
-        }
+        return {**report, **DISABLED_REPORT}
     if isinstance(live, BaseException):
         raise live
     counts = summarize(live)
