@@ -121,6 +121,8 @@ def test_refused_reads_say_could_not_check_and_plan_goes_on(
         assert code == 0 and "- attribute.last_product_viewed" in out
         assert "could not check which personalizations and journeys" in out
         assert "answered 403" in out if mode == "forbidden" else "answered 404" in out
+        code, out, _ = rtcfg(emu, "plan", str(config), "--format", "markdown")
+        assert "> [!CAUTION]\n> could not check which personalizations" in out
         code, _, err = rtcfg(emu, "apply", str(config), "-y")
         assert code == 3 and "could not check" in err
         code, out, err = rtcfg(emu, "apply", str(config), "-y", "--allow-destroy")
