@@ -7,18 +7,29 @@ RT-enabled with nothing deployed: plan creates everything, apply waits through t
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from rtcfg.apply import ApplyOptions, apply_plan
 from rtcfg.cli import cli
+from rtcfg.client import ApiClient
+from rtcfg.config import load_config_or_raise
 from rtcfg.emulator import EmulatorThread
-from rtcfg.emulator.app import load_seed
+from rtcfg.emulator.app import Emulator, load_seed
+from rtcfg.emulator.routes import Request
+from rtcfg.live import read_live_state
+from rtcfg.plan import build_segment_plan
+from rtcfg.translate import desired_state
+from tests.emulator_transport import EmulatorTransport
+from tests.functional.emulator_support import connection
 
 KEY = "1/first-setup-SECRET"
 FRESH = "1070001"  # the seed's RT-enabled segment that was never configured
@@ -177,3 +188,35 @@ def test_a_403_on_the_setting_also_means_not_enabled(tmp_path: Path) -> None:
         assert code == 0 and "RT 2.0 enabled:   no" in out
         code, _, err = rtcfg(emu, "plan", example(tmp_path), ps_id="1053580")
         assert code == 1 and "realtime_setting answers 403" in err
+
+
+class _TurnsInconsistent(Emulator):
+    """The emulator, with TD's deployment failing after the first setting PATCH."""
+
+    def api(self, req: Request) -> tuple[int, Any]:
+        status, body = super().api(req)
+        if req.method == "PATCH" and req.path.endswith("/realtime_setting") and status == 200:
+            rt = next(p for p in self.store.data["parentSegments"] if p["id"] == FRESH)
+            rt["realtime"]["status"] = "inconsistent"
+            rt["realtime"]["statusDetailed"] = {"reason": "table events_db.pageviews unreadable"}
+        return status, body
+
+
+def test_apply_stops_on_inconsistent_with_the_detail_and_what_to_do(tmp_path: Path) -> None:
+    emulator = _TurnsInconsistent(update_seconds=0.0)
+    desired = desired_state(load_config_or_raise(example(tmp_path), {"RTCFG_PS_ID": FRESH}))
+
+    async def run() -> Any:
+        conn = connection("http://127.0.0.1:9")
+        async with ApiClient(conn, transport=EmulatorTransport(emulator)) as api:
+            live = await read_live_state(api, FRESH)
+            plan = build_segment_plan(desired, live, config_file="f", config_sha256="-")
+            return await apply_plan(api, plan, ApplyOptions(first_poll=0.0, max_poll=0.0))
+
+    result = asyncio.run(run())
+    setting = next(r for r in result.results if r.step.address == "setting")
+    assert setting.status == "failed" and setting.error is not None
+    assert "the realtime setting is inconsistent" in setting.error
+    assert "table events_db.pageviews unreadable" in setting.error
+    assert "run `rtcfg apply` again" in setting.error
+    assert all(r.status == "skipped" for r in result.results if r.step.address != "setting")
