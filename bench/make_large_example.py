@@ -100,7 +100,7 @@ def render() -> str:
         "  primary_key: td_client_id",
         "  stitching_keys:",
         "    - name: td_client_id",
-        '      exclude_regex: "^test_.*"',
+        '      valid_regexp: "^[0-9a-fA-F-]{36}$"',
         "    - name: email",
         "    - name: user_id",
         "  ext_lookup_key: customer_id",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's demo, against the local emulator (no TD credentials needed): start the emulator
 # with the demo parent segments, then validate → plan → apply → plan (no changes) → import one
-# example against the empty demo segment, and stop the emulator whatever happens.
+# example against the empty demo segment, configure the never-configured one from scratch, and
+# stop the emulator whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
@@ -54,4 +55,9 @@ rtcfg plan "$workdir/imported.yaml" --detailed-exitcode
 
 echo; echo "== rtcfg status 1069944"
 rtcfg status 1069944
+
+echo; echo "== first-time setup: 1070001 is RT-enabled and was never configured (not_initialized)"
+rtcfg status 1070001
+RTCFG_PS_ID=1070001 rtcfg apply examples/cart_abandonment.yaml -y
+RTCFG_PS_ID=1070001 rtcfg plan examples/cart_abandonment.yaml --detailed-exitcode
 echo; echo "demo done; the emulator is stopped on exit"

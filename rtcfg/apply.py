@@ -11,8 +11,9 @@ Safety rules, each in one function below:
 * A POST whose outcome is unknown (lost response, 5xx after the request went out) is never
   blindly re-sent: the object is looked up by name / identifier first, and only when it is not
   there is the POST sent again, once. So no duplicate is ever made.
-* A PATCH of the setting is followed by polling its ``status`` until ``ok`` (``inconsistent`` and
-  ``not_initialized`` fail at once; a time limit gives a clear message), and when the PATCH's own
+* A PATCH of the setting is followed by polling its ``status`` until ``ok`` (``inconsistent``
+  fails at once with what to do; ``not_initialized`` / ``initialized`` / ``updating`` are waited
+  through; a time limit gives a clear message), and when the PATCH's own
   outcome is unknown the setting is re-read and compared before anything is re-sent.
 * A DELETE that finds the object already gone counts as done (the client returns None).
 """
@@ -29,14 +30,18 @@ from typing import Any, Literal
 
 from rtcfg.client import ApiClient
 from rtcfg.errors import ConflictError, RtcfgError, WriteOutcomeUnknown
+from rtcfg.live import SETTING_NOT_CONFIGURED, inconsistent_message
 from rtcfg.plan import SegmentPlan, Step
 from rtcfg.state import Body, comparable_setting
 
 StepStatus = Literal["done", "failed", "skipped"]
 Progress = Callable[[str], None]
-# How the realtime_setting says that its last PATCH has been applied, or never will be.
+# How the realtime_setting says that its last PATCH has been applied, or never will be (status
+# enum, cdp-openapi.yml l.17050). ``not_initialized`` and ``initialized`` are waited through like
+# ``updating``: a first PATCH goes not_initialized → updating → ok, and a server that is slow to
+# start may still answer the old status right after it.
 SETTING_READY = "ok"
-SETTING_FAILED = ("inconsistent", "not_initialized")
+SETTING_FAILED = ("inconsistent",)
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -238,12 +243,17 @@ class _Run:
             if status == SETTING_READY or status is None:
                 return setting
             if status in SETTING_FAILED:
-                raise StepFailed(f"the setting is {status}: {setting.get('statusDetailed')}")
+                raise StepFailed(inconsistent_message(setting.get("statusDetailed")))
             elapsed = time.monotonic() - started
             if elapsed > self.options.status_timeout:
+                never = (
+                    " (the first setup was never picked up)"
+                    if status in SETTING_NOT_CONFIGURED
+                    else ""
+                )
                 raise StepFailed(
-                    f"the setting is still {status} after {elapsed:.0f}s; check `rtcfg status` "
-                    "and run apply again once it is ok"
+                    f"the setting is still {status} after {elapsed:.0f}s{never}; check "
+                    "`rtcfg status` and run apply again once it is ok"
                 )
             if time.monotonic() - last_note >= 10:
                 self.progress(f"Still waiting for setting ({status})… [{elapsed:.0f}s elapsed]")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from rtcfg.attribute_checks import check_attributes, duplicate_problems
 from rtcfg.config import Config
+from rtcfg.contract_checks import check_contract
 from rtcfg.errors import Problem
 from rtcfg.yamlio import LoadedDocument, Path
 
@@ -211,6 +212,7 @@ CHECKS: tuple[Check, ...] = (
     check_event_tables,
     check_attributes,
     check_stitching,
+    check_contract,
 )
 
 

@@ -69,6 +69,10 @@ from rtcfg.errors import (
 
 log = logging.getLogger("rtcfg.http")
 
+# The /entities/... endpoints speak JSON:API, whose media type TD names
+# application/vnd.treasuredata.v1+json (cdp-openapi.yml, e.g. l.3266); their list answers are
+# declared application/json (l.6505 personalizations, l.6083 journeys), so both are accepted.
+JSON_API_ACCEPT = "application/vnd.treasuredata.v1+json, application/json"
 MAX_PAGES = 10_000  # a guard: 10 million objects at the largest page size
 TEXT_LIMIT = 300  # characters of a non-JSON error body kept in a message
 
@@ -331,7 +335,9 @@ class ApiClient:
         """One attempt: the decoded JSON body, or a :class:`_Failure`."""
         if self._http is None:
             raise RuntimeError("use ApiClient as 'async with ApiClient(...) as api'")
-        headers = {"Content-Type": "application/json"} if attempt.content is not None else None
+        headers = {"Content-Type": "application/json"} if attempt.content is not None else {}
+        if attempt.path.startswith("/entities/"):
+            headers["Accept"] = JSON_API_ACCEPT
         started = time.monotonic()
         try:
             response = await self._http.request(

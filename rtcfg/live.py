@@ -9,16 +9,24 @@ of its key event, the identity the diff compares.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from rtcfg.client import ApiClient
-from rtcfg.errors import NotFoundError, RtcfgError
+from rtcfg.errors import ApiError, NotFoundError, RtcfgError
 from rtcfg.state import SETTING_KEYS, AttributeState, Body, KeyEventState, LiveState
 
-# Assumed (no field in TD's published Audience schema): how a parent segment says that RT 2.0 is
-# enabled and which column is its profile key. Kept here so it changes in one place.
-RT_ENABLED_FIELD = "realtimeEnabled"
-PROFILE_KEY_FIELD = "masterKeyColumn"
+# How rtcfg tells that RT 2.0 is enabled for a parent segment. TD's published Audience schema
+# (cdp-openapi.yml l.7608) has no RT flag, so the realtime_setting answer decides (l.5161): a
+# setting with a status means enabled; 404 or 403 means not enabled. The status enum (l.17050)
+# has two values that mean "enabled, nothing deployed yet", where a first setup starts.
+RT_REFUSED_STATUSES = (403, 404)
+SETTING_NOT_CONFIGURED = ("not_initialized", "initialized")
+# Assumed (no field names the profile key in the Audience schema): the parent segment's
+# attribute tables join the master table on ``attributes[].foreignKey`` ("Foreign key of the
+# master table", l.7279); when they all use one column, that column is most likely the
+# profile key. Anything else: rtcfg says it cannot check.
+AUDIENCE_JOIN_FIELD = "foreignKey"
 READ_ONLY_FIELDS = frozenset(
     {
         "id",
@@ -31,8 +39,21 @@ READ_ONLY_FIELDS = frozenset(
         "realtimeKeyEventId",
     }
 )
+# Lists inside an attribute whose entries may carry a read-only ``notation`` (the entities view
+# has it on aggregations and subDurations, l.16466 and l.16352).
+NESTED_READ_ONLY = ("aggregations", "subDurations")
 MANAGED_ATTRIBUTE_TYPES = "single,list,counter"
 SETTING_META = ("id", "status", "statusDetailed")
+
+
+def inconsistent_message(detailed: Any) -> str:
+    """The setting says what TD deployed differs from the configuration (status l.17050)."""
+    return (
+        f"the realtime setting is inconsistent (statusDetailed: {json.dumps(detailed)}): what "
+        "is deployed differs from the configuration. Read statusDetailed for the cause, fix it "
+        "in rt_config.yaml if it names a table, column or key, then run `rtcfg apply` again "
+        "(it sends the whole setting); if it stays inconsistent, contact Treasure Data support"
+    )
 
 
 class SegmentNotFoundError(RtcfgError):
@@ -40,11 +61,42 @@ class SegmentNotFoundError(RtcfgError):
 
 
 class RtNotEnabledError(RtcfgError):
-    """The parent segment exists but RT 2.0 is not enabled (or not initialized) for it."""
+    """The parent segment exists but RT 2.0 is not enabled for it (its realtime paths answer
+    404 or 403)."""
 
 
 def _without_read_only(item: Body) -> Body:
-    return {k: v for k, v in item.items() if k not in READ_ONLY_FIELDS}
+    out = {k: v for k, v in item.items() if k not in READ_ONLY_FIELDS}
+    for key in NESTED_READ_ONLY:
+        if isinstance(out.get(key), list):
+            out[key] = [
+                {k: v for k, v in e.items() if k != "notation"} if isinstance(e, dict) else e
+                for e in out[key]
+            ]
+    return out
+
+
+async def read_rt_setting(api: ApiClient, ps_id: str) -> Body | None:
+    """The realtime_setting of ``ps_id``, or None when it answers 404/403 (RT 2.0 is not
+    enabled for it). Other failures are raised."""
+    try:
+        setting = await api.get(f"/audiences/{ps_id}/realtime_setting")
+    except ApiError as exc:
+        if exc.info.status in RT_REFUSED_STATUSES:
+            return None
+        raise
+    return setting if isinstance(setting, dict) else {}
+
+
+def profile_key_guess(audience: Body) -> str | None:
+    """The master-table column every attribute table joins on, if there is exactly one."""
+    attributes = audience.get("attributes")
+    keys = {
+        a.get(AUDIENCE_JOIN_FIELD)
+        for a in attributes or []
+        if isinstance(a, dict) and isinstance(a.get(AUDIENCE_JOIN_FIELD), str)
+    }
+    return keys.pop() if len(keys) == 1 else None
 
 
 async def read_audience(api: ApiClient, ps_id: str) -> Body:
@@ -71,28 +123,27 @@ async def read_live_state(api: ApiClient, ps_id: str) -> LiveState:
             api.list_all(f"{base}/realtime_key_events"),
             api.list_all(f"{base}/realtime_attributes", {"types": MANAGED_ATTRIBUTE_TYPES}),
         )
-    except NotFoundError as exc:
-        raise await _explain_missing(api, ps_id, exc) from None
-    if setting.get("status") == "not_initialized":
-        raise RtNotEnabledError(
-            f"RT 2.0 is not initialized for parent segment {ps_id} "
-            f"(status not_initialized: {setting.get('statusDetailed')})"
-        )
+    except ApiError as exc:
+        if exc.info.status not in RT_REFUSED_STATUSES:
+            raise
+        raise await _explain_missing(api, ps_id, exc.info.status) from None
+    # not_initialized / initialized: enabled, nothing deployed yet; the lists are empty and a
+    # plan creates everything (a first setup)
     return build_live_state(ps_id, setting, key_events, attributes)
 
 
-async def _explain_missing(api: ApiClient, ps_id: str, exc: NotFoundError) -> RtcfgError:
-    """A 404 on a realtime path: unknown parent segment, or RT 2.0 not enabled for it?"""
+async def _explain_missing(api: ApiClient, ps_id: str, status: int) -> RtcfgError:
+    """A 404/403 on a realtime path: unknown parent segment, or RT 2.0 not enabled for it
+    (the parent segment exists, so the realtime paths' refusal is read as "not enabled")."""
     try:
         audience = await api.get(f"/audiences/{ps_id}")
     except NotFoundError:
         return _segment_not_found(ps_id)
-    if not audience.get(RT_ENABLED_FIELD, True):
-        return RtNotEnabledError(
-            f"RT 2.0 is not enabled for parent segment {ps_id} ({audience.get('name')}); "
-            f"`rtcfg status {ps_id} --csm-request FILE` writes the enablement request"
-        )
-    return exc
+    return RtNotEnabledError(
+        f"RT 2.0 is not enabled for parent segment {ps_id} ({audience.get('name')}): its "
+        f"realtime_setting answers {status}; `rtcfg status {ps_id} --csm-request FILE` writes the "
+        "enablement request"
+    )
 
 
 def build_live_state(

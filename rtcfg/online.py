@@ -43,7 +43,7 @@ from urllib.parse import quote
 from rtcfg.client import ApiClient
 from rtcfg.config import Attribute, Config, Event
 from rtcfg.errors import ApiError, NotFoundError, Problem
-from rtcfg.live import PROFILE_KEY_FIELD, RT_ENABLED_FIELD, SegmentNotFoundError, read_audience
+from rtcfg.live import SegmentNotFoundError, profile_key_guess, read_audience, read_rt_setting
 from rtcfg.yamlio import LoadedDocument, Path
 
 # Assumed shapes of the TD API v3 (api/td-api-v3-openapi.yml): table/list answers
@@ -78,6 +78,7 @@ class _Catalog:
 
     audience: dict[str, Any]
     databases: dict[str, Tables | None]  # None: the database does not exist
+    rt_enabled: bool = True  # the realtime_setting answered (cdp-openapi.yml l.5161)
     all_databases: list[str] = field(default_factory=list)  # read only if one is missing
 
     def columns(self, database: str, table: str) -> Columns | None:
@@ -131,16 +132,18 @@ async def _read_catalog(api: ApiClient, config: Config) -> _Catalog | None:
     # every read runs to its end before the first failure is raised, so none is left behind
     results = await asyncio.gather(
         _audience_or_none(api, config.parent_segment_id),
+        read_rt_setting(api, config.parent_segment_id),
         *(_tables_or_none(api, name) for name in names),
         return_exceptions=True,
     )
+    audience, setting, *tables = results
+    if audience is None:
+        return None
     for result in results:
         if isinstance(result, BaseException):
             raise result
-    audience, *tables = results
-    if audience is None:
-        return None
-    catalog = _Catalog(audience, dict(zip(names, tables, strict=True)))
+    assert isinstance(audience, dict)
+    catalog = _Catalog(audience, dict(zip(names, tables, strict=True)), setting is not None)
     if None in catalog.databases.values():
         catalog.all_databases = await _database_names(api)
     return catalog
@@ -223,7 +226,7 @@ def _suggest(name: str, options: Iterable[str], what: str) -> str:
 def _segment_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> Iterator[Problem]:
     ps_id = config.parent_segment_id
     live_name = cat.audience.get(AUDIENCE_NAME_FIELD)
-    if not cat.audience.get(RT_ENABLED_FIELD, True):
+    if not cat.rt_enabled:
         yield doc.problem(
             ("parent_segment_id",),
             f"RT 2.0 is not enabled for parent segment {ps_id} ({live_name})",
@@ -413,14 +416,29 @@ def _imported_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> It
 
 
 def _lookup_key_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> Iterator[Problem]:
+    """The Audience schema names no profile key (l.7608); the one column every attribute table
+    joins the master table on (``foreignKey``, l.7279) stands in for it. Without that, say
+    plainly that the check could not be made."""
     wanted = config.id_stitching.ext_lookup_key
-    profile_key = cat.audience.get(PROFILE_KEY_FIELD)
-    if wanted is None or not isinstance(profile_key, str) or wanted == profile_key:
+    if wanted is None:
         return
-    yield doc.problem(
-        ("id_stitching", "ext_lookup_key"),
-        f"ext_lookup_key '{wanted}' is not the profile key of parent segment "
-        f"{config.parent_segment_id}",
-        f"write ext_lookup_key: {profile_key} (the profile key is fixed when the parent "
-        "segment is created)",
-    )
+    profile_key = profile_key_guess(cat.audience)
+    where = ("id_stitching", "ext_lookup_key")
+    if profile_key is None:
+        yield doc.problem(
+            where,
+            f"could not check that ext_lookup_key '{wanted}' is the profile key: the API does "
+            f"not publish the profile key of parent segment {config.parent_segment_id}",
+            "check it yourself: `tdx ps desc ID --json` shows it under master",
+            severity="warning",
+        )
+    elif wanted != profile_key:
+        yield doc.problem(
+            where,
+            f"ext_lookup_key '{wanted}' is not '{profile_key}', the master-table column that "
+            f"every attribute table of parent segment {config.parent_segment_id} joins on "
+            "(most likely its profile key)",
+            f"write ext_lookup_key: {profile_key} unless `tdx ps desc ID --json` names another "
+            "profile key under master (it is fixed when the parent segment is created)",
+            severity="warning",
+        )

@@ -70,6 +70,10 @@ class SegmentPlan:
     live_objects: dict[str, str]
     changes: list[Change]
     steps: list[Step]
+    # address of a replace/delete → the personalizations and journeys it breaks
+    # (rtcfg.references); ``references_unchecked`` says why that could not be checked
+    breaks: dict[str, list[str]] = field(default_factory=dict)
+    references_unchecked: str | None = None
 
     @property
     def summary(self) -> dict[str, int]:

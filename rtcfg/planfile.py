@@ -43,6 +43,8 @@ _SEGMENT = _spec(
     "parent_segment_id:str config_file:str config_sha256:str live_fingerprint:str "
     "live_objects:dict changes:list steps:list"
 )
+# What a destructive change breaks (rtcfg.references); plans saved before it have neither key.
+_SEGMENT_OPTIONAL = _spec("breaks:dict references_unchecked:str?")
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
 
 def _segment_to_json(segment: SegmentPlan) -> dict[str, Any]:
     out = {key: getattr(segment, key) for key in _SEGMENT if key not in ("changes", "steps")}
+    out.update({key: getattr(segment, key) for key in _SEGMENT_OPTIONAL})
     out["summary"] = segment.summary
     out["changes"] = [_change_to_json(c) for c in segment.changes]
     out["steps"] = [{key: getattr(s, key) for key in _STEP} for s in segment.steps]
@@ -88,6 +91,8 @@ def plan_from_json(data: Any, source: str) -> Plan:
 
 def _segment_from_json(source: str, data: Any, where: str) -> SegmentPlan:
     values = _read(source, data, _SEGMENT, where)
+    present = {k: v for k, v in _SEGMENT_OPTIONAL.items() if isinstance(data, dict) and k in data}
+    values.update(_read(source, data, present, where))  # absent in plans of older versions
     changes = enumerate(values["changes"])
     values["changes"] = [_change_from_json(source, c, f"{where}.changes[{i}]") for i, c in changes]
     steps = enumerate(values["steps"])

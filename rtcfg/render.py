@@ -73,8 +73,16 @@ def segments_table(rows: Sequence[dict[str, object]]) -> str:
 
     if not rows:
         return "No parent segments match."
-    table = [[r["id"], r["name"], "yes" if r["rt_enabled"] else "no"] for r in rows]
+    table = [[r["id"], r["name"], _rt_cell(r)] for r in rows]
     return tabulate(table, headers=["ID", "NAME", "RT 2.0"], tablefmt="plain")
+
+
+def _rt_cell(row: dict[str, object]) -> str:
+    if not row["rt_enabled"]:
+        return "no"
+    if row.get("rt_status") in ("not_initialized", "initialized"):
+        return "yes, not configured yet"
+    return "yes" if row.get("rt_status") in ("ok", None) else f"yes ({row.get('rt_status')})"
 
 
 def status_text(report: dict[str, object]) -> str:
@@ -99,6 +107,8 @@ def status_text(report: dict[str, object]) -> str:
         + ")",
         f"  imported (batch): {report['imported_batch_attributes']}",
     ]
+    if report.get("message"):
+        lines.append(f"  {report['message']}")
     return "\n".join(lines)
 
 
@@ -188,6 +198,11 @@ def created_key_events(segment: SegmentPlan) -> frozenset[str]:
     )
 
 
+def breaks_lines(segment: SegmentPlan, change: Change) -> list[str]:
+    """``# breaks personalization 'X' (id 1)``: what a replace or delete leaves broken."""
+    return [f"# breaks {used}" for used in segment.breaks.get(change.address, [])]
+
+
 def _segment_header(segment: SegmentPlan) -> str:
     return f"Parent segment {segment.parent_segment_id} ({segment.config_file})"
 
@@ -204,6 +219,9 @@ def plan_text(plan: Plan, color: bool = False) -> str:
             symbol, style = _SYMBOLS[change.action]
             lines.append(f"  {paint(symbol, style, color)} {change.address}")
             lines += [f"      {line}" for line in change_details(change, pending)]
+            lines += [f"      {line}" for line in breaks_lines(segment, change)]
+        if segment.references_unchecked and segment.destructive:
+            lines.append(f"  {paint('!', 'warning', color)} {segment.references_unchecked}")
         lines.append("")
     summary = plan_summary(plan)
     lines.append(paint(summary, "bold", color) if color else summary)
@@ -245,10 +263,13 @@ def _markdown(plan: Plan, detail_limit: int | None, max_objects: int | None) -> 
         shown = segment.changes if budget is None else segment.changes[: max(budget, 0)]
         budget = None if budget is None else budget - len(shown)
         pending = created_key_events(segment)
-        views = [_change_view(c, detail_limit, pending) for c in shown]
+        views = [_change_view(c, detail_limit, pending, breaks_lines(segment, c)) for c in shown]
         left_out = len(segment.changes) - len(shown)
         header = _segment_header(segment)
-        segments.append({"header": header, "changes": views, "left_out": left_out})
+        unchecked = segment.references_unchecked if segment.destructive else None
+        segments.append(
+            {"header": header, "changes": views, "left_out": left_out, "unchecked": unchecked}
+        )
     destructive = [c.address for s in plan.segments for c in s.destructive]
     listed = destructive[:_LISTED_DESTRUCTIVE]
     if len(destructive) > len(listed):
@@ -270,7 +291,10 @@ def _markdown(plan: Plan, detail_limit: int | None, max_objects: int | None) -> 
 
 
 def _change_view(
-    change: Change, detail_limit: int | None, new_key_events: frozenset[str]
+    change: Change,
+    detail_limit: int | None,
+    new_key_events: frozenset[str],
+    breaks: Sequence[str] = (),
 ) -> dict[str, Any]:
     fields = _field_lines(change, new_key_events)
     text = "\n".join(fields)
@@ -279,7 +303,7 @@ def _change_view(
         hidden = len(fields) - (kept.count("\n") + 1 if kept else 0)
         note = f"… {hidden} field change(s) not shown: run `rtcfg plan` to see them"
         fields = [*kept.splitlines(), note]
-    detail = "\n".join(_reason_lines(change) + fields)
+    detail = "\n".join(_reason_lines(change) + list(breaks) + fields)
     return {
         "symbol": _SYMBOLS[change.action][0],
         "address": change.address,

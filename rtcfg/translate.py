@@ -11,7 +11,14 @@ can change in one place:
   the read schemas require it;
 * the 1000-character filter limit counts the compact JSON of every non-empty filterRule (key
   events and attributes), the strictest reading of "the aggregate length of all the filters";
-* ``sensitive`` exists on single attributes only (the list and counter schemas forbid it);
+* ``sensitive`` is sent only when the file asks for a sensitive single attribute
+  (``sensitivity: sensitive``): it is in no REST attribute schema (cdp-openapi.yml
+  RealtimeSingleAttributes l.17061, RealtimeAttributesBase l.17260), only in the entities read
+  view (l.16594), so a body without it is what the contract documents; list and counter
+  attributes never carry it (their entities view has ``additionalProperties: false`` without
+  it, l.16466, l.16352);
+* a key event's ``description`` is sent although RealtimeKeyEventAttributes (l.15923) lacks
+  it, as TD's own guide does; plan compares it only when the server returns it;
 * ``imported_batch`` attributes become ``realtime_setting.batchAttributes``, never a POST.
 """
 
@@ -91,8 +98,8 @@ def _common_attribute_body(attr: Attribute) -> Body:
     body: Body = {"name": attr.name, "identifier": attr.effective_identifier, "type": attr.kind}
     if attr.description is not None:
         body["description"] = attr.description
-    if attr.kind == "single":
-        body["sensitive"] = attr.sensitivity == "sensitive"
+    if attr.kind == "single" and attr.sensitivity == "sensitive":
+        body["sensitive"] = True  # the one undocumented field, only when asked (see above)
     body["filterRule"] = (
         copy.deepcopy(attr.filter_rule) if attr.filter_rule else (empty_filter_rule())
     )

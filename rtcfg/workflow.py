@@ -161,45 +161,73 @@ class ApiSession:
         self.close()
 
 
-async def list_segments(connection: Any, pattern: str | None) -> list[dict[str, Any]]:
-    """Parent segments (id, name, RT enabled) whose name or id matches ``pattern`` (a glob)."""
-    import fnmatch
+# How many realtime_setting reads ``rtcfg segments`` keeps in flight at once: enough that a few
+# hundred parent segments take a handful of round trips, few enough not to be rate limited.
+SEGMENT_READS_IN_FLIGHT = 16
 
-    from rtcfg.live import RT_ENABLED_FIELD
+
+async def list_segments(connection: Any, pattern: str | None) -> list[dict[str, Any]]:
+    """Parent segments (id, name, RT enabled, setting status) whose name or id matches
+    ``pattern`` (a glob). The Audience has no RT flag (cdp-openapi.yml l.7608), so each
+    matching segment's realtime_setting is read, concurrently and at most
+    SEGMENT_READS_IN_FLIGHT at a time: a setting answer means RT 2.0 is enabled."""
+    import asyncio
+    import fnmatch
 
     async with _client(connection) as api:
         audiences = await api.get("/audiences")
-    rows = [
-        {
-            "id": str(a.get("id")),
-            "name": a.get("name"),
-            "rt_enabled": bool(a.get(RT_ENABLED_FIELD, False)),
-        }
-        for a in audiences
-    ]
-    if pattern:
-        glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
-        rows = [
-            r
-            for r in rows
-            if fnmatch.fnmatch(str(r["name"]).lower(), glob.lower())
-            or fnmatch.fnmatch(r["id"], glob)
-        ]
+        rows = [{"id": str(a.get("id")), "name": a.get("name")} for a in audiences]
+        if pattern:
+            glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
+            rows = [
+                r
+                for r in rows
+                if fnmatch.fnmatch(str(r["name"]).lower(), glob.lower())
+                or fnmatch.fnmatch(r["id"], glob)
+            ]
+        slots = asyncio.Semaphore(SEGMENT_READS_IN_FLIGHT)
+        await asyncio.gather(*(_add_rt_status(api, row, slots) for row in rows))
     return sorted(rows, key=lambda r: (str(r["name"]).lower(), r["id"]))
+
+
+async def _add_rt_status(api: Any, row: dict[str, Any], slots: Any) -> None:
+    from rtcfg.live import read_rt_setting
+
+    async with slots:
+        setting = await read_rt_setting(api, row["id"])
+    row["rt_enabled"] = setting is not None
+    row["rt_status"] = None if setting is None else setting.get("status")
+
+
+def _status_message(status: Any, detailed: Any, ps_id: str) -> str | None:
+    """What a person should know about the setting's status, or None when all is well."""
+    from rtcfg.live import SETTING_NOT_CONFIGURED, inconsistent_message
+
+    if status in SETTING_NOT_CONFIGURED:
+        return (
+            f"RT 2.0 is enabled, not configured yet (status {status}): write rt_config.yaml "
+            f"(or `rtcfg import {ps_id} -o rt_config.yaml`), then `rtcfg plan` and `rtcfg apply`"
+        )
+    if status == "inconsistent":
+        return inconsistent_message(detailed)
+    return None
+
+
+DISABLED_REPORT = {
+    "config_exists": False,
+    "status": "disabled",
+    "message": "RT 2.0 is not enabled; ask your CSM to enable it "
+    "(--csm-request FILE writes the request)",
+}
 
 
 async def segment_status(connection: Any, ps_id: str) -> dict[str, Any]:
     """RT enabled? config exists? the setting's status and the counts of what is configured.
-    The parent segment and its RT configuration are read at the same time (one round trip)."""
+    The parent segment and its RT configuration are read at the same time (one round trip);
+    RT 2.0 counts as enabled when the realtime_setting answers (the Audience has no flag)."""
     import asyncio
 
-    from rtcfg.live import (
-        RT_ENABLED_FIELD,
-        RtNotEnabledError,
-        read_audience,
-        read_live_state,
-        summarize,
-    )
+    from rtcfg.live import RtNotEnabledError, read_audience, read_live_state, summarize
 
     async with _client(connection) as api:
         audience, live = await asyncio.gather(
@@ -210,26 +238,23 @@ async def segment_status(connection: Any, ps_id: str) -> dict[str, Any]:
     report: dict[str, Any] = {
         "parent_segment_id": ps_id,
         "parent_segment_name": audience.get("name"),
-        "rt_enabled": bool(audience.get(RT_ENABLED_FIELD, False)),
+        "rt_enabled": not isinstance(live, RtNotEnabledError),
     }
-    if not report["rt_enabled"] or isinstance(live, RtNotEnabledError):
-        return {
-            **report,
-            "rt_enabled": False,
-            "config_exists": False,
-            "status": "disabled",
-            "message": "RT 2.0 is not enabled; ask your CSM to enable it "
-            "(--csm-request FILE writes the request)",
-        }
+    if isinstance(live, RtNotEnabledError):
+        return {**report, **DISABLED_REPORT}
     if isinstance(live, BaseException):
         raise live
     counts = summarize(live)
     exists = bool(counts["event_tables"] or counts["key_events"] or counts["stitching_keys"])
+    status = live.setting_meta.get("status")
+    detailed = live.setting_meta.get("statusDetailed")
+    message = _status_message(status, detailed, ps_id)
     return {
         **report,
         "config_exists": exists,
-        "status": live.setting_meta.get("status"),
-        "status_detailed": live.setting_meta.get("statusDetailed"),
+        "status": status,
+        "status_detailed": detailed,
+        **({"message": message} if message else {}),
         **counts,
     }
 
@@ -326,7 +351,22 @@ async def plan_files(
         )
         for d, live in zip(desired, lives, strict=True)
     ]
+    await asyncio.gather(
+        *(_add_references(api, s, live) for s, live in zip(segments, lives, strict=True))
+    )
     return Plan(segments, __version__)
+
+
+async def _add_references(api: Any, segment: Any, live: Any) -> None:
+    """Name what each replace/delete breaks; read only when the plan has one."""
+    from rtcfg.references import find_references
+
+    addresses = [c.address for c in segment.destructive]
+    if not addresses:
+        return
+    found = await find_references(api, live, addresses)
+    segment.breaks = found.breaks
+    segment.references_unchecked = found.unchecked
 
 
 def read_saved_plan(path: str) -> Any:
@@ -374,12 +414,16 @@ def refuse_destructive(plan: Any, allow_destroy: bool) -> None:
     """Replace and delete need ``--allow-destroy``; the message names each and says why."""
     from rtcfg.errors import RefusedError
 
-    destructive = [c for s in plan.segments for c in s.destructive]
+    destructive = [(s, c) for s in plan.segments for c in s.destructive]
     if destructive and not allow_destroy:
-        lines = [f"  {c.action} {c.address}: {'; '.join(c.reasons)}" for c in destructive]
+        lines = []
+        for segment, c in destructive:
+            lines.append(f"  {c.action} {c.address}: {'; '.join(c.reasons)}")
+            lines += [f"    breaks {used}" for used in segment.breaks.get(c.address, [])]
+        unchecked = {s.references_unchecked for s, _ in destructive if s.references_unchecked}
         raise RefusedError(
             f"{len(destructive)} destructive change(s) need --allow-destroy:\n"
-            + "\n".join(lines)
+            + "\n".join([*lines, *(f"  {note}" for note in sorted(unchecked))])
             + "\nA replaced object gets a new id and a deleted one is gone: personalizations and "
             "journeys that use it break, and a counter starts again from zero. Review, then run "
             "apply again with --allow-destroy."

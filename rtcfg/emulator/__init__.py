@@ -10,8 +10,11 @@ Surface (CDP and ``/v3`` on the same port)
     GET|POST /audiences/{id}/realtime_key_events, GET|PATCH|DELETE .../realtime_key_events/{keId}
     GET .../realtime_key_events/{keId}/columns, GET .../realtime_event_tables/{db}/{table}/columns
     GET|POST /audiences/{id}/realtime_attributes, GET|PATCH|DELETE .../realtime_attributes/{aId}
+    GET /entities/parent_segments/{id}/realtime_personalizations | .../realtime_journeys
+        (JSON:API resources, OAS l.6480 / l.6058; answered as application/json, which is the
+        response content type the OAS declares for both)
     GET /v3/database/list, /v3/table/list/{db}, /v3/table/show/{db}/{table}
-    GET /_emulator/requests | /_emulator/stats | /_emulator/faults,
+    GET /_emulator/requests | /_emulator/stats | /_emulator/faults | /_emulator/behaviours,
     POST /_emulator/reset | /_emulator/faults  (no auth, never faulted, not logged)
 
 Response shapes (from the OAS)
@@ -22,9 +25,13 @@ Response shapes (from the OAS)
       plus query, e.g. ``/audiences/1/realtime_attributes?page%5Bafter%5D=<c>&page%5Bsize%5D=2``
       (other filters carried over). ``page[after]`` is an opaque cursor.
     * ``GET /audiences`` → a plain JSON array (the OAS: ``type: array`` of Audience, no paging).
-    * ``GET /audiences/{id}`` → Audience: ``{id, name, description, scheduleType, scheduleOption,
-      timezone, population, master: {parentDatabaseName, parentTableName}, masterKeyColumn,
-      realtimeEnabled, attributes: [AudienceAttribute], behaviors: [], createdAt, updatedAt}``.
+    * ``GET /audiences/{id}`` → Audience (OAS l.7608), documented fields only: ``{id, name,
+      description, scheduleType, scheduleOption, timezone, population, master:
+      {parentDatabaseName, parentTableName}, attributes: [AudienceAttribute], behaviors: [],
+      createdAt, updatedAt}`` (``--behaviour audience_fields=legacy`` adds the undocumented
+      ``masterKeyColumn`` and ``realtimeEnabled`` of older emulators).
+    * A never-configured RT segment's setting answers ``status: not_initialized`` (or
+      ``initialized``, behaviour ``fresh_status``); its first PATCH goes → updating → ok.
     * Ids are strings of digits from one counter per emulator, monotonic, never reused.
     * Imported attributes appear in GET realtime_attributes as ``{id, name, identifier (= column),
       type: "imported", description: null, realtimeAttributeKind: "batch", column, dataType,
@@ -45,13 +52,17 @@ Strict choices (where TD's behaviour is unknown, the strictest plausible one)
     S1  Auth: only ``Authorization: TD1 <key>`` (no Bearer); missing/other → 401. Any non-empty
         key is valid unless ``--api-key``; ``--read-only-key`` gets 403 on POST/PATCH/DELETE.
     S2  A parent segment with RT disabled answers 404 "RT 2.0 is not enabled for parent segment
-        N" on every ``realtime_*`` path.
+        N" on every ``realtime_*`` path (behaviour ``rt_disabled=403``: 403).
     S3  PATCH realtime_setting needs all four writable keys (keyColumns, eventTables,
-        batchAttributes, extLookupKey); no partial PATCH.
-    S4  Unknown fields are 400 in every body (key event ``description`` is accepted and stored);
+        batchAttributes, extLookupKey); no partial PATCH (``partial_setting_patch=keep``:
+        accepted, omitted keys kept).
+    S4  Unknown fields are 400 in every body (key event ``description`` is accepted and stored,
+        ``key_event_description=dropped``: accepted and dropped; ``sensitive_field=refuse``:
+        ``sensitive`` is an unknown field);
         unknown or repeated query parameters are 400 as well.
     S5  After a PATCH the status is ``updating`` for ``update_seconds`` (2 s CLI, 0.2 s thread),
-        then ``ok``; a PATCH while ``updating`` → 409.
+        then ``ok``; a PATCH while ``updating`` → 409 (``patch_while_updating=accept``: taken,
+        and the wait starts again).
     S6  A key event's (databaseName, tableName) must be in ``eventTables`` (400); removing an
         event table a key event uses → 409; deleting a key event used by an attribute
         (``realtimeKeyEventId`` or list ``actions[].realtimeKeyEventId``) → 409; removing a batch
@@ -84,7 +95,7 @@ Strict choices (where TD's behaviour is unknown, the strictest plausible one)
         ``{"type": "And"|"Or", "conditions": [object, ...]}`` (conditions are not checked
         further). Attributes default it to the empty And.
     S13 ``extLookupKey`` cannot return to null once set (400), and when set it must be the
-        parent segment's profile key (``masterKeyColumn``), not a stitching key (400).
+        parent segment's profile key (the seed's ``profileKey``), not a stitching key (400).
     S14 Every ``keyColumns[].name`` must be a string column of at least one of the new
         ``eventTables``; ``validRegexp`` must compile (Python ``re``); event tables must exist
         in the TD databases; batchAttributes columns must be attributes of the parent segment.
@@ -96,8 +107,11 @@ Strict choices (where TD's behaviour is unknown, the strictest plausible one)
         (else 400); ``Transfer-Encoding`` (chunked) is not supported (connection closed).
     S18 ``page[size]`` must be an integer 1..1000 (default 100); ``sorted_by`` among id:asc,
         id:desc, name:asc, name:desc; ``types`` values among the five attribute types.
-    S19 Assumed (no OAS field): the RT flag on an Audience is ``realtimeEnabled`` (boolean) and
-        the profile key is ``masterKeyColumn`` (borrowed from ComposableAudience).
+    S19 The Audience carries no RT flag and no profile key (OAS l.7608): RT 2.0 shows only in
+        the realtime_setting answer (S2), the profile key only in ``attributes[].foreignKey``.
+
+Behaviours (``--behaviour NAME=VALUE``, ``--list-behaviours``; :mod:`.behaviours`): switches for
+each reading the contract leaves open; the defaults are the strict choices above.
 
 Faults (never on ``/_emulator``): ``POST /_emulator/faults`` merges ``{"rate", "kinds", "seed",
 "latency_ms", "jitter_ms", "rate_limit", "retry_after": seconds|http-date|none, "hang_seconds",

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .behaviours import parse_behaviours
 from .errors import ApiError, bad_request
 from .faults import Faults
 from .routes import WRITE_METHODS, Auth, Request, handle
@@ -53,8 +54,11 @@ class Emulator:
         auth: Auth | None = None,
         faults: dict[str, Any] | None = None,
         state_file: str | Path | None = None,
+        behaviours: dict[str, str] | list[str] | None = None,
     ) -> None:
-        self.store = Store(load_seed(seed), update_seconds=update_seconds)
+        self.store = Store(
+            load_seed(seed), update_seconds=update_seconds, behaviours=parse_behaviours(behaviours)
+        )
         self.auth = auth or Auth()
         self._fault_cfg = dict(faults or {})
         self.faults = Faults(**self._fault_cfg)
@@ -128,6 +132,8 @@ class Emulator:
             if route == ("POST", "/_emulator/reset"):
                 self.reset()
                 return 200, {}
+            if route == ("GET", "/_emulator/behaviours"):
+                return 200, dict(self.store.behaviours)
             if route == ("GET", "/_emulator/faults"):
                 return 200, self.faults.snapshot()
             if route == ("POST", "/_emulator/faults"):

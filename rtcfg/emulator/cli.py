@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from .app import Emulator
+from .behaviours import list_lines
 from .faults import KINDS
 from .routes import Auth
 from .server import Server
@@ -36,6 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--api-key", default=None, help="only this TD1 key (and --read-only-key)")
     p.add_argument("--read-only-key", default=None, help="a key that gets 403 on writes")
     p.add_argument("--update-seconds", type=float, default=2.0, help="time spent 'updating'")
+    p.add_argument(
+        "--behaviour",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="play one reading the API contract leaves open (repeatable; see --list-behaviours)",
+    )
+    p.add_argument(
+        "--list-behaviours", action="store_true", help="print every behaviour and its values"
+    )
     return p
 
 
@@ -54,6 +65,9 @@ async def _serve(server: Server) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.list_behaviours:
+        print("\n".join(list_lines()))
+        return 0
     faults: dict[str, Any] = {
         "latency_ms": args.latency_ms,
         "jitter_ms": args.jitter_ms,
@@ -70,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             auth=Auth(args.api_key, args.read_only_key),
             faults=faults,
             state_file=args.state,
+            behaviours=args.behaviour,
         )
     except Exception as exc:  # bad seed/state/fault options: one line, no traceback
         print(f"rtcfg emulator: {getattr(exc, 'message', exc)}", file=sys.stderr)

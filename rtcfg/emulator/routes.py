@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from .behaviours import error_body
 from .errors import ApiError, bad_request
 from .state import Store
 from .tdapi import V3_ROUTES, v3_error
@@ -164,6 +165,13 @@ def _attribute(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any
     return s.delete_attribute(m["ps"], m["id"])
 
 
+def _entities(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
+    """JSON:API lists of personalizations (OAS l.6480) and journeys (l.6058)."""
+    if "permissions" in q and q["permissions"] not in ("edit", "view"):
+        raise bad_request("permissions must be edit or view")
+    return paginate(s.entities(m["ps"], m["kind"]), q, r.path, ("permissions",))
+
+
 _PS = r"/audiences/(?P<ps>[0-9]+)"
 _NAME = r"[^/]+"
 # (regex, methods, handler, allowed query parameters)
@@ -182,6 +190,13 @@ CDP_ROUTES: list[tuple[str, tuple[str, ...], Handler, tuple[str, ...]]] = [
     ),
     (_PS + r"/realtime_attributes", ("GET", "POST"), _attributes, (*PAGE_QUERY, "types")),
     (_PS + r"/realtime_attributes/(?P<id>[0-9]+)", ("GET", "PATCH", "DELETE"), _attribute, ()),
+    (
+        r"/entities/parent_segments/(?P<ps>[0-9]+)/(?P<kind>realtime_personalizations|"
+        r"realtime_journeys)",
+        ("GET",),
+        _entities,
+        ("page[size]", "page[after]", "permissions"),
+    ),
 ]
 ROUTES = [
     (re.compile(p + "$"), methods, h, allowed) for p, methods, h, allowed in CDP_ROUTES + V3_ROUTES
@@ -230,4 +245,6 @@ def handle(store: Store, req: Request, auth: Auth) -> tuple[int, Any]:
             return 200, handler(store, req, parse_query(req.query, allowed), match)
         raise ApiError(404, "not_found", f"no route for {req.path}")
     except ApiError as err:
-        return err.status, (v3_error(err) if is_v3 else err.body())
+        if is_v3:
+            return err.status, v3_error(err)
+        return err.status, error_body(err, store.behaviours["error_envelope"])

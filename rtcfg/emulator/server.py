@@ -231,6 +231,7 @@ class EmulatorThread:
         state_file: str | Path | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        behaviours: dict[str, str] | None = None,
     ) -> None:
         faults: dict[str, Any] = {"latency_ms": latency_ms, "rate": fault_rate, "seed": fault_seed}
         if rate_limit:
@@ -241,6 +242,7 @@ class EmulatorThread:
             auth=Auth(api_key, read_only_key),
             faults=faults,
             state_file=state_file,
+            behaviours=behaviours,
         )
         self._server = Server(self.emulator, host, port)
         self._loop: asyncio.AbstractEventLoop | None = None

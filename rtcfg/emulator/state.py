@@ -8,9 +8,25 @@ from collections.abc import Callable
 from typing import Any
 
 from .attributes import check_attribute_create, check_attribute_patch
-from .errors import conflict, invalid, not_found
-from .validation import MAX_FILTER_CHARS, Json, check_key_event, check_setting, rule_chars
-from .views import audience_view, column_type, imported_view, now_iso
+from .behaviours import parse_behaviours
+from .errors import ApiError, conflict, invalid, not_found
+from .validation import (
+    MAX_FILTER_CHARS,
+    SETTING_KEYS,
+    Json,
+    check_key_event,
+    check_setting,
+    rule_chars,
+)
+from .views import (
+    audience_view,
+    column_type,
+    entity_list,
+    imported_view,
+    now_iso,
+    setting_status,
+    with_notation,
+)
 
 
 class Store:
@@ -21,8 +37,10 @@ class Store:
         seed: Json,
         update_seconds: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        behaviours: dict[str, str] | None = None,
     ) -> None:
         self._seed = copy.deepcopy(seed)
+        self.behaviours = parse_behaviours(behaviours)
         self.update_seconds = update_seconds
         self.clock = clock
         self.data: Json = {}
@@ -72,7 +90,10 @@ class Store:
     def _rt(self, ps_id: str) -> Json:
         ps = self.parent_segment(ps_id)
         if not ps.get("realtimeEnabled") or ps.get("realtime") is None:
-            raise not_found(f"RT 2.0 is not enabled for parent segment {ps_id}")
+            message = f"RT 2.0 is not enabled for parent segment {ps_id}"
+            if self.behaviours["rt_disabled"] == "403":
+                raise ApiError(403, "forbidden", message)
+            raise not_found(message)
         rt: Json = ps["realtime"]
         until = self._until.get(ps_id)
         if rt["status"] == "updating" and (until is None or self.clock() >= until):
@@ -103,27 +124,36 @@ class Store:
         return [self.audience(ps["id"]) for ps in self.data["parentSegments"]]
 
     def audience(self, ps_id: str) -> Json:
-        return audience_view(self.parent_segment(ps_id))
+        legacy = self.behaviours["audience_fields"] == "legacy"
+        return audience_view(self.parent_segment(ps_id), legacy=legacy)
+
+    def entities(self, ps_id: str, kind: str) -> list[Json]:
+        """The seeded personalizations or journeys of a parent segment (JSON:API resources);
+        the ``entities`` behaviour plays the feature being off (403 or 404)."""
+        return entity_list(self.parent_segment(ps_id), kind, self.behaviours["entities"])
 
     # --- realtime_setting -----------------------------------------------------------------------
 
     def get_setting(self, ps_id: str) -> Json:
         rt = self._rt(ps_id)
+        status, detailed = setting_status(rt, self.behaviours)
         return {
             "id": rt["id"],
             "keyColumns": copy.deepcopy(rt["keyColumns"]),
             "eventTables": copy.deepcopy(rt["eventTables"]),
             "batchAttributes": copy.deepcopy(rt["batchAttributes"]),
             "extLookupKey": rt["extLookupKey"],
-            "status": rt["status"],
-            "statusDetailed": rt.get("statusDetailed"),
+            "status": status,
+            "statusDetailed": detailed,
         }
 
     def patch_setting(self, ps_id: str, body: Any) -> Json:
         rt = self._rt(ps_id)
         ps = self.parent_segment(ps_id)
-        if rt["status"] == "updating":
+        if rt["status"] == "updating" and self.behaviours["patch_while_updating"] == "refuse":
             raise conflict(f"realtime setting of parent segment {ps_id} is updating; retry later")
+        if isinstance(body, dict) and self.behaviours["partial_setting_patch"] == "keep":
+            body = {**{k: copy.deepcopy(rt[k]) for k in SETTING_KEYS}, **body}
         new = check_setting(body)
         self._check_setting_refs(ps, rt, new)
         rt.update(new)
@@ -227,7 +257,7 @@ class Store:
 
     def create_key_event(self, ps_id: str, body: Any) -> Json:
         rt = self._rt(ps_id)
-        ke = check_key_event(body)
+        ke = self._stored_key_event(body)
         self._check_key_event(rt, ke, None)
         ke = {"id": self._new_id(), **ke}
         rt["keyEvents"].append(ke)
@@ -236,10 +266,16 @@ class Store:
     def update_key_event(self, ps_id: str, ke_id: str, body: Any) -> Json:
         rt = self._rt(ps_id)
         self._key_event(rt, ps_id, ke_id)
-        ke = {"id": ke_id, **check_key_event(body)}
+        ke = {"id": ke_id, **self._stored_key_event(body)}
         self._check_key_event(rt, ke, ke_id)
         rt["keyEvents"] = [ke if k["id"] == ke_id else k for k in rt["keyEvents"]]
         return copy.deepcopy(ke)
+
+    def _stored_key_event(self, body: Any) -> Json:
+        ke = check_key_event(body)
+        if self.behaviours["key_event_description"] == "dropped":
+            del ke["description"]  # the server keeps only what RealtimeKeyEventAttributes has
+        return ke
 
     def delete_key_event(self, ps_id: str, ke_id: str) -> Json:
         rt = self._rt(ps_id)
@@ -299,8 +335,13 @@ class Store:
 
     def attributes(self, ps_id: str) -> list[Json]:
         rt = self._rt(ps_id)
-        own: list[Json] = copy.deepcopy(rt["attributes"])
+        own = [self._attribute_view(a) for a in rt["attributes"]]
         return own + self._imported(ps_id, rt)
+
+    def _attribute_view(self, attr: Json) -> Json:
+        """An attribute as answered: nested read-only ``notation`` when that behaviour is on."""
+        view: Json = copy.deepcopy(attr)
+        return with_notation(view) if self.behaviours["nested_notation"] == "present" else view
 
     def _attribute(self, ps_id: str, attr_id: str) -> Json:
         rt = self._rt(ps_id)
@@ -313,16 +354,20 @@ class Store:
         raise not_found(f"Realtime attribute {attr_id} not found in parent segment {ps_id}")
 
     def get_attribute(self, ps_id: str, attr_id: str) -> Json:
-        return self._attribute(ps_id, attr_id)
+        attr = self._attribute(ps_id, attr_id)
+        return attr if attr["type"] == "imported" else self._attribute_view(attr)
 
     def create_attribute(self, ps_id: str, body: Any) -> Json:
         rt = self._rt(ps_id)
+        refuse_sensitive = self.behaviours["sensitive_field"] == "refuse"
+        if refuse_sensitive and isinstance(body, dict) and "sensitive" in body:
+            raise invalid("body: unknown field 'sensitive'")
         attr = check_attribute_create(body)
         self._check_attribute(ps_id, rt, attr, None)
         stamp = now_iso()
         attr = {"id": self._new_id(), **attr, "createdAt": stamp, "updatedAt": stamp}
         rt["attributes"].append(attr)
-        return copy.deepcopy(attr)
+        return self._attribute_view(attr)
 
     def update_attribute(self, ps_id: str, attr_id: str, body: Any) -> Json:
         rt = self._rt(ps_id)
@@ -331,7 +376,7 @@ class Store:
         new = {**current, **changes, "updatedAt": now_iso()}
         self._check_attribute(ps_id, rt, new, attr_id)
         rt["attributes"] = [new if a["id"] == attr_id else a for a in rt["attributes"]]
-        return copy.deepcopy(new)
+        return self._attribute_view(new)
 
     def delete_attribute(self, ps_id: str, attr_id: str) -> Json:
         rt = self._rt(ps_id)

@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 
 from rtcfg.emulator import EmulatorThread
+from tests.contract.body_check import undocumented
 
 SUBSET = json.loads((Path(__file__).with_name("openapi_subset.json")).read_text())
 RESP: dict[str, Any] = SUBSET["responses"]
@@ -280,3 +281,22 @@ PATCH_CASES = [
 def test_invalid_attribute_patch_400(c: httpx.Client, name: str, body: dict[str, Any]) -> None:
     assert request_is_invalid("attribute_patch", body), name
     assert c.patch(f"{AT}/2331", json=body).status_code == 400
+
+
+def test_audiences_hold_only_documented_fields(c: httpx.Client) -> None:
+    """Beyond validating (the Audience schema is open), no field outside it (OAS l.7608)."""
+    for ps in ok(c.get("/audiences")):
+        assert undocumented(RESP["audience_show"], ps) == [], ps["id"]
+        assert undocumented(RESP["audience_show"], ok(c.get(f"/audiences/{ps['id']}"))) == []
+
+
+def test_personalization_and_journey_lists(c: httpx.Client) -> None:
+    base = "/entities/parent_segments/1069935"
+    personalizations = ok(c.get(f"{base}/realtime_personalizations"))
+    journeys = ok(c.get(f"{base}/realtime_journeys"))
+    valid("personalizations_list", personalizations)
+    valid("journeys_list", journeys)
+    assert personalizations["data"] and journeys["data"]
+    for name, body in (("personalizations_list", personalizations), ("journeys_list", journeys)):
+        assert undocumented(RESP[name], body) == []
+    valid("personalizations_list", ok(c.get("/entities/parent_segments/1069944/realtime_journeys")))

@@ -188,3 +188,14 @@ def test_cli_help_lists_options() -> None:
         "--update-seconds",
     ):
         assert flag in out
+
+
+def test_cli_behaviour_options_reach_the_server() -> None:
+    proc, url = _start("--behaviour", "audience_fields=legacy", "--behaviour", "entities=missing")
+    try:
+        chosen = httpx.get(url + "/_emulator/behaviours").json()
+        assert chosen["audience_fields"] == "legacy" and chosen["entities"] == "missing"
+        assert chosen["error_envelope"] == "rest"  # the others keep their defaults
+        assert httpx.get(url + POP, headers=AUTH).json()["masterKeyColumn"] == "customer_id"
+    finally:
+        _stop(proc)

@@ -55,17 +55,19 @@ def test_rt_disabled_is_404_on_every_realtime_path(client: httpx.Client) -> None
     for sub in ("realtime_setting", "realtime_key_events", "realtime_attributes"):
         msg = error_of(client.get(f"{LEGACY}/{sub}"), 404)
         assert msg == "RT 2.0 is not enabled for parent segment 1053580"
-    assert client.get(LEGACY).json()["realtimeEnabled"] is False
+    assert "realtimeEnabled" not in client.get(LEGACY).json()  # not in the OAS Audience
 
 
-def test_audiences_show_profile_key_flag_and_batch_attributes(client: httpx.Client) -> None:
+def test_audiences_carry_only_documented_fields_and_the_attributes(
+    client: httpx.Client,
+) -> None:
     ps = client.get(POP).json()
-    assert ps["masterKeyColumn"] == "customer_id"
-    assert ps["realtimeEnabled"] is True
+    assert "masterKeyColumn" not in ps and "realtimeEnabled" not in ps
+    assert {a["foreignKey"] for a in ps["attributes"]} == {"customer_id"}
     names = {a["name"] for a in ps["attributes"]}
     assert names == {"loyalty_tier", "email", "total_purchase_value", "city", "first_name"}
     listed = client.get("/audiences").json()
-    assert [p["id"] for p in listed] == ["1069944", "1069935", "1053580"]
+    assert [p["id"] for p in listed] == ["1069944", "1069935", "1053580", "1070001"]
 
 
 def test_empty_setting(client: httpx.Client) -> None:

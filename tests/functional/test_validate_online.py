@@ -361,9 +361,10 @@ def test_ext_lookup_key_must_be_the_profile_key(emu: EmulatorThread, tmp_path: P
         "  ext_lookup_key: user_id\n"  # line 18
     )
     problem = only(check(emu, tmp_path, text))
-    assert (problem.line, problem.col) == (18, 19)
+    assert (problem.line, problem.col, problem.severity) == (18, 19, "warning")
     assert problem.message == (
-        "ext_lookup_key 'user_id' is not the profile key of parent segment 1069944"
+        "ext_lookup_key 'user_id' is not 'customer_id', the master-table column that every "
+        "attribute table of parent segment 1069944 joins on (most likely its profile key)"
     )
     assert problem.hint is not None and problem.hint.startswith("write ext_lookup_key: customer_id")
 
@@ -371,14 +372,19 @@ def test_ext_lookup_key_must_be_the_profile_key(emu: EmulatorThread, tmp_path: P
 # --- round trips and failures --------------------------------------------------------------------
 
 
-def test_one_request_for_the_segment_and_one_per_database(
+def test_one_request_each_for_the_segment_its_setting_and_each_database(
     emu: EmulatorThread, tmp_path: Path
 ) -> None:
     reset(emu)
     text = HEAD + "event_tables:\n  - {database: master_db, table: customers}\n"
     assert check(emu, tmp_path, text) == []
-    expected = ("/audiences/1069944", "/v3/table/list/events_db", "/v3/table/list/master_db")
-    assert [attempts(emu, "GET", path) for path in expected] == [1, 1, 1]
+    expected = (
+        "/audiences/1069944",
+        "/audiences/1069944/realtime_setting",  # RT 2.0 enabled? (the Audience has no flag)
+        "/v3/table/list/events_db",
+        "/v3/table/list/master_db",
+    )
+    assert [attempts(emu, "GET", path) for path in expected] == [1, 1, 1, 1]
     assert len(emu.requests()) == len(expected)
 
 

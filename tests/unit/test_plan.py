@@ -527,3 +527,16 @@ def test_a_saved_plan_whose_steps_wait_on_each_other_is_refused() -> None:
     steps[-1]["depends_on"] = [steps[0]["id"]]
     with pytest.raises(PlanError, match=r"circle|unknown step"):
         plan_from_json(doc, "p.json")
+
+
+def test_a_plan_saved_before_references_were_checked_still_loads() -> None:
+    original = busy_plan()
+    original.segments[0].breaks = {"attribute.x": ["journey 'J' (id 1)"]}
+    doc = json.loads(json.dumps(plan_to_json(original)))
+    assert plan_from_json(doc, "p.json").segments[0].breaks == {
+        "attribute.x": ["journey 'J' (id 1)"]
+    }
+    for segment in doc["segments"]:
+        del segment["breaks"], segment["references_unchecked"]
+    old = plan_from_json(doc, "old.json").segments[0]
+    assert old.breaks == {} and old.references_unchecked is None

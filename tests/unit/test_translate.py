@@ -96,7 +96,11 @@ def test_identifier_defaults_to_name_and_sensitivity_maps_to_boolean() -> None:
         "d",
     )
     assert attr(name="x", identifier="y", type="single", source_field="p")["identifier"] == "y"
-    assert attr(name="x", type="single", source_field="p")["sensitive"] is False
+    # sensitive is in no REST attribute schema: a file that does not ask for it sends none
+    assert "sensitive" not in attr(name="x", type="single", source_field="p")
+    assert "sensitive" not in attr(
+        name="x", type="single", source_field="p", sensitivity="non-sensitive"
+    )
 
 
 def test_only_single_attributes_carry_sensitive() -> None:
@@ -110,7 +114,6 @@ def test_single_maps_value_column_data_type_and_default_duration() -> None:
         "name": "last_pv",
         "identifier": "last_pv",
         "type": "single",
-        "sensitive": False,
         "filterRule": EMPTY_AND,
         "valueColumn": "product_id",
         "dataType": "string",
