@@ -103,7 +103,8 @@ def status_text(report: dict[str, object]) -> str:
 
 
 def csm_request(report: dict[str, object], site: str, use_case: str | None = None) -> str:
-    """The RT 2.0 enablement request of the seed guide's Phase 2, from a jinja2 template."""
+    """The RT 2.0 enablement request of the seed guide's Phase 2, from a jinja2 template;
+    ``site`` names the site and endpoint actually in use."""
     import jinja2
 
     env = jinja2.Environment(
@@ -112,6 +113,32 @@ def csm_request(report: dict[str, object], site: str, use_case: str | None = Non
         autoescape=False,
     )
     return env.get_template("csm_request.md.j2").render(**report, site=site, use_case=use_case)
+
+
+def render_template(name: str, **context: Any) -> str:
+    """A text or Markdown template of templates/ (blocks trimmed, no HTML escaping); the
+    filters ``rows``, ``age``, ``columns`` and ``cell`` format discovery and report values."""
+    import jinja2
+
+    from rtcfg.catalog import age_text, rows_text
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("rtcfg", "templates"),
+        keep_trailing_newline=True,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env.globals.update(rows=rows_text, age=age_text, columns=_column_lines)
+    return env.get_template(name).render(**context)
+
+
+def _column_lines(table: Any, width: int = 88) -> list[str]:
+    import textwrap
+
+    text = ", ".join(f"{c.name} ({c.td_type})" for c in table.columns)
+    return textwrap.wrap(text, width) or ["(no columns listed)"]
 
 
 # --- plans ---------------------------------------------------------------------------------------
