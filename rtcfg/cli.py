@@ -309,16 +309,16 @@ def plan(
         ctx.exit(ExitCode.CHANGES)
 
 
-def _print_plan(ctx: click.Context, result: Any, fmt: str) -> None:
+def _print_plan(ctx: click.Context, result: Any, fmt: str, *, err: bool = False) -> None:
     from rtcfg import render
 
     if fmt == "json":
-        render.echo(render.plan_json_text(result).rstrip("\n"))
+        render.echo(render.plan_json_text(result).rstrip("\n"), err=err)
     elif fmt == "markdown":
-        render.echo(render.plan_markdown(result).rstrip("\n"))
+        render.echo(render.plan_markdown(result).rstrip("\n"), err=err)
     else:
-        color = render.use_color(sys.stdout, ctx.obj.get("no_color"))
-        render.echo(render.plan_text(result, color).rstrip("\n"))
+        color = render.use_color(sys.stderr if err else sys.stdout, ctx.obj.get("no_color"))
+        render.echo(render.plan_text(result, color).rstrip("\n"), err=err)
 
 
 @cli.command()
@@ -333,6 +333,14 @@ def _print_plan(ctx: click.Context, result: Any, fmt: str) -> None:
     show_default=True,
     help="Steps of one stage run at once.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the result and each segment's summary as fields (the plan text goes to stderr).",
+)
 @target_options
 @connection_options
 @click.pass_context
@@ -343,11 +351,13 @@ def apply(
     auto_approve: bool,
     allow_destroy: bool,
     parallelism: int,
+    fmt: str,
     targets: tuple[str, ...],
     excludes: tuple[str, ...],
     **conn: Any,
 ) -> None:
-    """Apply rt_config.yaml files, or exactly a plan saved by `rtcfg plan -o`."""
+    """Apply rt_config.yaml files, or exactly a plan saved by `rtcfg plan -o`; then show
+    what is configured, the console URL and the next steps (-q: only the result line)."""
     from rtcfg import render, workflow
     from rtcfg.apply import ApplyOptions
 
@@ -363,8 +373,10 @@ def apply(
             session.run(lambda api: workflow.refuse_if_stale(api, saved))
         else:
             result = session.run(lambda api: workflow.plan_files(api, desired, targets, excludes))
-        _print_plan(ctx, result, "text")
+        _print_plan(ctx, result, "text", err=fmt == "json")
         if all(s.empty for s in result.segments):
+            if fmt == "json":
+                _print_apply_json(session, connection, result, desired, None)
             return
         workflow.refuse_destructive(result, allow_destroy)
         _confirm(auto_approve)
@@ -377,9 +389,72 @@ def apply(
             lambda api: workflow.apply_planned(api, result, desired, options, progress),
             deadline=None,
         )
-    render.echo(render.apply_report(result, outcome))
+        _show_outcome(ctx, fmt, session, result, desired, outcome)
     if not outcome.ok:
         ctx.exit(ExitCode.ERROR)
+
+
+def _show_outcome(
+    ctx: click.Context, fmt: str, session: Any, plan: Any, desired: Any, outcome: Any
+) -> None:
+    from rtcfg import render
+
+    if fmt == "json":
+        _print_apply_json(session, session.connection, plan, desired, outcome)
+        return
+    render.echo(render.apply_report(plan, outcome))
+    if outcome.ok and not ctx.obj.get("quiet"):
+        _print_summaries(session, session.connection, plan, desired)
+
+
+def _summaries(session: Any, connection: Any, plan: Any, desired: Any) -> list[Any]:
+    """Each applied segment as it is now (the guide's 7.5), read from live state."""
+    from rtcfg import guided
+
+    files = [(d.file, d.state.parent_segment_id) for d in desired] or [
+        (None, s.parent_segment_id) for s in plan.segments
+    ]
+    result: list[Any] = session.run(lambda api: guided.summaries(api, files, connection.site))
+    return result
+
+
+def _print_summaries(session: Any, connection: Any, plan: Any, desired: Any) -> None:
+    from rtcfg import render
+
+    try:
+        summaries = _summaries(session, connection, plan, desired)
+    except RtcfgError as exc:  # the apply is done and checked: only the summary is missing
+        render.echo(f"Warning: no summary: {exc}", err=True)
+        return
+    text = render.render_template("summary.txt.j2", summaries=summaries)
+    render.echo(text.rstrip("\n"))
+
+
+def _print_apply_json(session: Any, connection: Any, plan: Any, desired: Any, outcome: Any) -> None:
+    import json
+
+    from rtcfg import render
+
+    counts = dict.fromkeys(("create", "update", "replace", "delete"), 0)
+    for segment in plan.segments:
+        for action, count in segment.summary.items():
+            counts[action] += count
+    ok = outcome is None or outcome.ok
+    document: dict[str, Any] = {
+        "ok": ok,
+        "applied": counts if outcome else dict.fromkeys(counts, 0),
+    }
+    if outcome is not None and not ok:
+        document["remaining"] = outcome.remaining
+        document["failed"] = [
+            {"address": r.step.address, "error": r.error}
+            for result in outcome.results
+            for r in result.results
+            if r.error
+        ]
+    if ok:
+        document["segments"] = [s.as_json() for s in _summaries(session, connection, plan, desired)]
+    render.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def _confirm(auto_approve: bool) -> None:

@@ -39,8 +39,8 @@ ROLES: dict[str, ColumnRole] = {
     ),
     "category": ColumnRole(
         "string",
-        (r"^(?:product_)?categor(?:y|ies)$", r"categor", r"department|section|(?:^|_)cat$"),
-        "category, product_category, category_name, department",
+        (r"^(?:product_)?categor(?:y|ies)$", r"categor", r"department|section|genre|(?:^|_)cat$"),
+        "category, product_category, category_name, genre, department",
     ),
     "price": ColumnRole(
         "number",
