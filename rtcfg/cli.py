@@ -644,7 +644,7 @@ def init(
     flags = Choices(database=database, tables=_split(tables))
     choices = flags if yes else _ask(found.discovery, use_case, flags)
     rec = recommend(found.discovery, use_case, choices)
-    made_by = Choices(database=rec.database, tables=flags.tables)
+    made_by = Choices(database=rec.database, tables=choices.tables)  # answers included
     workflow.write_output(target, render_config(rec, command_line(ps_id, use_case, made_by)))
     if not ctx.obj.get("quiet"):
         render.echo(

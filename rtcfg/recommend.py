@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtcfg.catalog import Column, Table
+from rtcfg.checks import MAX_FILTER_CHARS
 from rtcfg.discover import (
     EVENT_KINDS,
     Discovery,
@@ -129,6 +130,7 @@ def recommend(discovery: Discovery, use_case: str, choices: Choices = Choices())
         if e.table.database == database and e.table not in tables
     ]
     events = _plan_events(tables, use_case, rec)
+    _fit_filters(rec)
     _plan_attributes(events, use_case, choices.attributes, rec)
     _plan_batch(discovery, use_case, choices.attributes, rec)
     _plan_keys(list({e.table.address: e.table for e in rec.events}.values()), choices, rec)
@@ -168,6 +170,8 @@ def _chosen_tables(
         best = _best_of_kind(discovery.stitchable, database, kind)
         if best is not None:
             chosen.append(best)
+    if not chosen:  # none of the kinds the use case reads: every event table, as key events
+        chosen = [e.table for e in discovery.stitchable if e.table.database == database]
     return sorted(chosen, key=lambda t: t.name)
 
 
@@ -234,6 +238,28 @@ def _plan_events(tables: list[Table], use_case: str, rec: Recommendation) -> dic
         if table.address not in used:
             _add_other_event(table, rec)
     return by_role
+
+
+def _fit_filters(rec: Recommendation) -> None:
+    """All filters together may hold MAX_FILTER_CHARS characters (the API's limit): the
+    filters of the events no recipe reads go first, then the others, last event first."""
+    from rtcfg.translate import filter_rule_from_sugar, filter_rule_length
+
+    def total() -> int:
+        return sum(
+            filter_rule_length(filter_rule_from_sugar(e.filter_field, ".+"))
+            for e in rec.events
+            if e.filter_field
+        )
+
+    others = [e for e in rec.events if e.name not in EVENT_ROLES]
+    read = [e for e in rec.events if e.name in EVENT_ROLES]
+    for event in [*reversed(others), *reversed(read)]:
+        if total() <= MAX_FILTER_CHARS:
+            return
+        if event.filter_field:
+            event.filter_field = None
+            event.why += "; no filter: all filters together may hold 1000 characters"
 
 
 def _filter_field(table: Table, column_role: str | None) -> str | None:

@@ -130,15 +130,19 @@ def render_template(name: str, **context: Any) -> str:
         lstrip_blocks=True,
     )
     env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
-    env.globals.update(rows=rows_text, age=age_text, columns=_column_lines)
+    env.globals.update(rows=rows_text, age=age_text, columns=_column_lines, wrap=_wrap)
     return env.get_template(name).render(**context)
 
 
-def _column_lines(table: Any, width: int = 88) -> list[str]:
+def _column_lines(table: Any) -> list[str]:
+    text = ", ".join(f"{c.name} ({c.td_type})" for c in table.columns)
+    return _wrap(text) or ["(no columns listed)"]
+
+
+def _wrap(text: str, width: int = 88) -> list[str]:
     import textwrap
 
-    text = ", ".join(f"{c.name} ({c.td_type})" for c in table.columns)
-    return textwrap.wrap(text, width) or ["(no columns listed)"]
+    return textwrap.wrap(text, width, break_on_hyphens=False)
 
 
 # --- plans ---------------------------------------------------------------------------------------

@@ -119,3 +119,13 @@ def test_the_graph_links_tables_to_key_events_to_attributes() -> None:
     assert '  t0 --> e0(["pv#quot;x"])' in graph
     assert '  e0 --> a0["last_a<br/>single"]' in graph
     assert '  ps --> b0["tier<br/>batch"]' in graph
+
+
+def test_many_tables_still_make_a_valid_file(tmp_path: Path) -> None:
+    from tests.unit.test_recommend import table
+
+    many = [table(f"events_{i:02d}", "td_client_id", "x") for i in range(12)]
+    rec = recommend(discovery(*many), "both", Choices(tables=tuple(t.name for t in many)))
+    (tmp_path / "many.yaml").write_text(render_config(rec, "rtcfg init 42 --use-case both"))
+    config, _, problems = load_config(str(tmp_path / "many.yaml"))
+    assert config is not None and all(p.severity == "warning" for p in problems)

@@ -200,3 +200,18 @@ def test_the_database_with_the_most_event_tables_is_chosen() -> None:
     assert rec.database == "shop"
     with pytest.raises(UsageError, match="no event tables found"):
         recommend(discovery(STOCK), "cart")
+
+
+def test_filters_stay_within_the_apis_1000_characters() -> None:
+    many = [table(f"events_{i:02d}", "td_client_id", "x") for i in range(12)]
+    rec = recommend(discovery(*many), "both", Choices(tables=tuple(t.name for t in many)))
+    assert len(rec.events) == 12
+    kept = [e for e in rec.events if e.filter_field]
+    assert 0 < len(kept) < 12
+    assert all("1000 characters" in e.why for e in rec.events if not e.filter_field)
+
+
+def test_a_use_case_without_its_tables_still_gets_key_events() -> None:
+    rec = recommend(discovery(table("user_activity", "td_client_id")), "recommendations")
+    assert [e.name for e in rec.events] == ["activity"]
+    assert "no website page views table" in left_out(rec)["event page_view"]
