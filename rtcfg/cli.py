@@ -647,13 +647,21 @@ def init(
     made_by = Choices(database=rec.database, tables=choices.tables)  # answers included
     workflow.write_output(target, render_config(rec, command_line(ps_id, use_case, made_by)))
     if not ctx.obj.get("quiet"):
+        left_out = (
+            f"; {len(rec.left_out)} recommendation(s) left out, see the comments"
+            if rec.left_out
+            else ""
+        )
         render.echo(
-            f"Wrote {target}: {len(rec.events)} events, {len(rec.attributes)} real-time and "
-            f"{len(rec.batch)} batch attributes, {len(rec.keys)} stitching keys "
-            f"({len(rec.left_out)} recommendation(s) left out: see the comments).\n"
-            f"Next: rtcfg validate --online {target} && rtcfg plan {target}",
+            f"Wrote {target}: {_count(rec.events, 'event')}, {len(rec.attributes)} real-time "
+            f"and {len(rec.batch)} batch attributes, {_count(rec.keys, 'stitching key')}"
+            f"{left_out}.\nNext: rtcfg validate --online {target} && rtcfg plan {target}",
             err=True,
         )
+
+
+def _count(items: Sequence[Any], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def _split(tables: str | None) -> tuple[str, ...] | None:

@@ -40,19 +40,19 @@ EVENT_KINDS: tuple[EventKind, ...] = (
     EventKind(
         "purchase",
         "Purchase / order events",
-        r"purchase|order|transaction|checkout",
+        r"purchase|order|transaction|checkout|(?:^|_)sales?(?:_|$)",
         "purchase, orders, transactions",
     ),
     EventKind(
         "form_fill",
         "Form submissions",
-        r"form_?fill|form_?submi|(?:^|_)forms?(?:_|$)",
+        r"form_?fill|form_?submi|(?:^|_)forms?(?:_|$)|sign_?ups?|registration",
         "formfills, form_submissions",
     ),
     EventKind(
         "page_view",
         "Website page views",
-        r"page_?views?|(?:^|_)pvs?(?:_|$)|(?:^|_)visits?(?:_|$)|screen_?views?",
+        r"page_?views?|(?:^|_)pvs?(?:_|$)|(?:^|_)visits?(?:_|$)|(?:screen|product)_?views?",
         "pageviews, web_page_views, pv",
     ),
     EventKind("click", "Click tracking", r"click", "clicks, click_events"),

@@ -107,6 +107,15 @@ def test_discover_json_lists_event_tables_id_candidates_and_batch_attributes(
     assert {"name": "lifetime_spend", "type": "number"} in data["batch_attributes"]
 
 
+def test_discover_text_reads_like_the_guide(own: EmulatorThread) -> None:
+    reset(own)
+    code, out, _ = rtcfg(own, "discover", "7700001", "--database", "bookshop_stream")
+    assert code == 0 and "Found 4 potential event tables" in out
+    assert "SiteVisitsPV - Website page views (2.3M rows, updated " in out
+    assert "✓ visitor_cookie" in out and "⚠ login_id" in out
+    assert "bookshop_stream.warehouse_events" in out and "crm" not in out
+
+
 def test_init_refuses_a_configured_segment_and_points_to_import(
     emu: EmulatorThread, tmp_path: Path
 ) -> None:

@@ -58,6 +58,9 @@ def left_out(rec: Recommendation) -> dict[str, str]:
         ("click_stream", "click"),
         ("user_activity", "activity"),
         ("tracking_events", "event"),
+        ("product_views", "page_view"),
+        ("daily_sales", "purchase"),
+        ("newsletter_signups", "form_fill"),
         ("product_catalog", None),
         ("platform_users", None),
     ],
@@ -80,6 +83,8 @@ def test_event_tables_are_matched_by_pattern(name: str, kind: str | None) -> Non
         ("product_id", None),
         ("order_id", None),
         ("product_sku", None),
+        ("tdClientId", "cookie"),
+        ("userId", "user"),
     ],
 )
 def test_identity_columns_are_people_not_objects(column: str, kind: str | None) -> None:
