@@ -31,7 +31,7 @@ MAX_CONCURRENT_READS = 16
 # tables, not event streams, so discovery without --database leaves them out.
 OUTPUT_DATABASE_PREFIX = "cdp_audience_"
 
-Progress = Callable[[int, int], None]  # (databases read, databases to read)
+Progress = Callable[[int, int, int], None]  # (databases read, databases to read, tables read)
 
 
 @dataclass(frozen=True)
@@ -89,15 +89,16 @@ async def read_catalog(
         every = tuple(await database_names(api))
         names = [n for n in every if not n.startswith(OUTPUT_DATABASE_PREFIX)]
     limit = asyncio.Semaphore(MAX_CONCURRENT_READS)
-    done = 0
+    done = read = 0
 
     async def one(name: str) -> tuple[Table, ...] | None:
-        nonlocal done
+        nonlocal done, read
         async with limit:
             tables = await _tables_or_none(api, name)
         done += 1
+        read += len(tables or ())
         if progress is not None:
-            progress(done, len(names))
+            progress(done, len(names), read)
         return tables
 
     # every read runs to its end before the first failure is raised, so none is left behind

@@ -519,21 +519,18 @@ def _epilog(exit_codes: str, example: str) -> str:
     return f"{_ENVIRONMENT}\n\n\b\nExit codes:\n{exit_codes}\n\n\b\nExample:\n  {example}"
 
 
-def _progress(ctx: click.Context) -> Callable[[int, int], None] | None:
+def _progress(ctx: click.Context) -> Callable[[int, int, int], None] | None:
     """A progress line on stderr while table lists are read (one line at the end off a tty)."""
     if ctx.obj.get("quiet"):
         return None
     tty = sys.stderr.isatty()
 
-    def show(done: int, total: int) -> None:
-        if total < 2:
-            return
+    def show(done: int, total: int, tables: int) -> None:
+        line = f"{tables} tables in {done}/{total} databases"
         if tty:
-            click.echo(f"\rReading table lists: {done}/{total} databases", err=True, nl=False)
-            if done == total:
-                click.echo("", err=True)
+            click.echo(f"\rReading {line}", err=True, nl=done == total)
         elif done == total:
-            click.echo(f"Read the table lists of {total} databases.", err=True)
+            click.echo(f"Read {line}.", err=True)
 
     return show
 

@@ -26,6 +26,7 @@ from rtcfg.live import (
     read_audience,
     read_live_state,
 )
+from rtcfg.recommend import did_you_mean
 from rtcfg.report import FromFile, SegmentSummary, segment_summary
 from rtcfg.state import LiveState
 
@@ -56,6 +57,11 @@ async def discover_segment(
     audience, rt, catalog = results
     assert isinstance(audience, dict) and isinstance(rt, tuple) and isinstance(catalog, Catalog)
     configured, setting_missing = rt
+    if catalog.missing:
+        raise UsageError(
+            f"database {', '.join(catalog.missing)} not found: "
+            + did_you_mean(catalog.missing[0], catalog.all_databases, "databases")
+        )
     notices = []
     disabled = audience.get(RT_ENABLED_FIELD) is False
     if disabled:

@@ -162,7 +162,7 @@ def _chosen_tables(
     if database not in discovery.catalog.databases:
         raise UsageError(
             f"database '{database}' was not read: "
-            + _did_you_mean(database, discovery.catalog.databases, "databases")
+            + did_you_mean(database, discovery.catalog.databases, "databases")
         )
     wanted = {EVENT_ROLES[r].table_kind for r in _event_roles(use_case)}
     chosen: list[Table] = []
@@ -187,10 +187,11 @@ def _resolve_table(discovery: Discovery, database: str, name: str) -> Table:
         if candidate.database == db and candidate.name == table:
             return candidate
     known = [t.name for t in discovery.catalog.tables if t.database == db]
-    raise UsageError(f"table '{db}.{table}' not found: " + _did_you_mean(table, known, "tables"))
+    raise UsageError(f"table '{db}.{table}' not found: " + did_you_mean(table, known, "tables"))
 
 
-def _did_you_mean(name: str, options: Sequence[str], what: str) -> str:
+def did_you_mean(name: str, options: Sequence[str], what: str) -> str:
+    """A "did you mean" when ``name`` is close to one of ``options``, else a short list."""
     close = difflib.get_close_matches(name, list(options), n=1)
     if close:
         return f"did you mean '{close[0]}'?"
@@ -414,7 +415,7 @@ def _chosen_keys(
             if name not in strings:
                 raise UsageError(
                     f"stitching key '{name}' is not a string column of the chosen event tables: "
-                    + _did_you_mean(name, sorted(strings), "string columns")
+                    + did_you_mean(name, sorted(strings), "string columns")
                 )
         return list(dict.fromkeys(wanted))
     for tier in (True, False):

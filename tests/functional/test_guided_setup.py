@@ -186,3 +186,13 @@ def test_csm_request_names_the_use_case_and_the_site_in_use(
     code, _, _ = rtcfg(own, *args, "--site", "eu01")
     text = request.read_text()
     assert code == 0 and "Cart reminders" in text and "Region: eu01" in text
+
+
+def test_an_unknown_database_is_a_clear_error(own: EmulatorThread) -> None:
+    code, _, err = rtcfg(own, "discover", "7700001", "--database", "bookshop_steam")
+    assert code == 1 and "did you mean 'bookshop_stream'?" in err
+
+
+def test_discover_says_how_many_tables_it_read(own: EmulatorThread) -> None:
+    code, _, err = rtcfg(own, "discover", "7700001", "--json")
+    assert code == 0 and "Read 7 tables in 2/2 databases." in err
