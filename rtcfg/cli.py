@@ -376,7 +376,7 @@ def apply(
         _print_plan(ctx, result, "text", err=fmt == "json")
         if all(s.empty for s in result.segments):
             if fmt == "json":
-                _print_apply_json(session, connection, result, desired, None)
+                _show_outcome(ctx, fmt, session, result, desired, None)
             return
         workflow.refuse_destructive(result, allow_destroy)
         _confirm(auto_approve)
@@ -397,64 +397,29 @@ def apply(
 def _show_outcome(
     ctx: click.Context, fmt: str, session: Any, plan: Any, desired: Any, outcome: Any
 ) -> None:
-    from rtcfg import render
-
-    if fmt == "json":
-        _print_apply_json(session, session.connection, plan, desired, outcome)
-        return
-    render.echo(render.apply_report(plan, outcome))
-    if outcome.ok and not ctx.obj.get("quiet"):
-        _print_summaries(session, session.connection, plan, desired)
-
-
-def _summaries(session: Any, connection: Any, plan: Any, desired: Any) -> list[Any]:
-    """Each applied segment as it is now (the guide's 7.5), read from live state."""
-    from rtcfg import guided
-
-    files = [(d.file, d.state.parent_segment_id) for d in desired] or [
-        (None, s.parent_segment_id) for s in plan.segments
-    ]
-    result: list[Any] = session.run(lambda api: guided.summaries(api, files, connection.site))
-    return result
-
-
-def _print_summaries(session: Any, connection: Any, plan: Any, desired: Any) -> None:
-    from rtcfg import render
-
-    try:
-        summaries = _summaries(session, connection, plan, desired)
-    except RtcfgError as exc:  # the apply is done and checked: only the summary is missing
-        render.echo(f"Warning: no summary: {exc}", err=True)
-        return
-    text = render.render_template("summary.txt.j2", summaries=summaries)
-    render.echo(text.rstrip("\n"))
-
-
-def _print_apply_json(session: Any, connection: Any, plan: Any, desired: Any, outcome: Any) -> None:
+    """The apply result, then the summary of each segment (text), or all of it as JSON."""
     import json
 
-    from rtcfg import render
+    from rtcfg import guided, render
 
-    counts = dict.fromkeys(("create", "update", "replace", "delete"), 0)
-    for segment in plan.segments:
-        for action, count in segment.summary.items():
-            counts[action] += count
     ok = outcome is None or outcome.ok
-    document: dict[str, Any] = {
-        "ok": ok,
-        "applied": counts if outcome else dict.fromkeys(counts, 0),
-    }
-    if outcome is not None and not ok:
-        document["remaining"] = outcome.remaining
-        document["failed"] = [
-            {"address": r.step.address, "error": r.error}
-            for result in outcome.results
-            for r in result.results
-            if r.error
-        ]
-    if ok:
-        document["segments"] = [s.as_json() for s in _summaries(session, connection, plan, desired)]
-    render.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    summaries: list[Any] = []
+    if ok and (fmt == "json" or not ctx.obj.get("quiet")):
+        try:
+            targets = guided.summary_targets(plan, desired)
+            summaries = session.run(
+                lambda api: guided.summaries(api, targets, session.connection.site)
+            )
+        except RtcfgError as exc:  # the apply is done and checked: only the summary is missing
+            render.echo(f"Warning: no summary: {exc}", err=True)
+    if fmt == "json":
+        document = guided.apply_document(plan, outcome, summaries)
+        render.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    render.echo(render.apply_report(plan, outcome))
+    if summaries:
+        text = render.render_template("summary.txt.j2", summaries=summaries)
+        render.echo(text.rstrip("\n"))
 
 
 def _confirm(auto_approve: bool) -> None:
@@ -644,21 +609,20 @@ def init(
     made_by = Choices(database=rec.database, tables=choices.tables)  # answers included
     workflow.write_output(target, render_config(rec, command_line(ps_id, use_case, made_by)))
     if not ctx.obj.get("quiet"):
-        left_out = (
-            f"; {len(rec.left_out)} recommendation(s) left out, see the comments"
-            if rec.left_out
-            else ""
-        )
-        render.echo(
-            f"Wrote {target}: {_count(rec.events, 'event')}, {len(rec.attributes)} real-time "
-            f"and {len(rec.batch)} batch attributes, {_count(rec.keys, 'stitching key')}"
-            f"{left_out}.\nNext: rtcfg validate --online {target} && rtcfg plan {target}",
-            err=True,
-        )
+        render.echo(_written(target, rec), err=True)
 
 
-def _count(items: Sequence[Any], noun: str) -> str:
-    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+def _written(target: str, rec: Any) -> str:
+    def count(items: Sequence[Any], noun: str) -> str:
+        return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+    left = f"; {len(rec.left_out)} recommendation(s) left out, see the comments"
+    return (
+        f"Wrote {target}: {count(rec.events, 'event')}, {len(rec.attributes)} real-time "
+        f"and {len(rec.batch)} batch attributes, {count(rec.keys, 'stitching key')}"
+        f"{left if rec.left_out else ''}.\n"
+        f"Next: rtcfg validate --online {target} && rtcfg plan {target}"
+    )
 
 
 def _split(tables: str | None) -> tuple[str, ...] | None:

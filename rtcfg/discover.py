@@ -16,7 +16,9 @@ event|activity|interaction|behavior``, 4.2) widened with the synonyms its list n
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -273,3 +275,11 @@ def _event_table_json(event: EventTable) -> dict[str, Any]:
         "description": event.kind.description,
         "id_columns": list(event.id_columns),
     }
+
+
+def did_you_mean(name: str, options: Sequence[str], what: str) -> str:
+    """A "did you mean" when ``name`` is close to one of ``options``, else a short list."""
+    close = difflib.get_close_matches(name, list(options), n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"{what}: {', '.join(sorted(options)[:12]) or 'none'}"

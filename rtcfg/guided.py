@@ -14,10 +14,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rtcfg.catalog import Catalog, Progress, read_catalog
 from rtcfg.client import ApiClient
-from rtcfg.discover import Discovery, classify
+from rtcfg.discover import Discovery, classify, did_you_mean
 from rtcfg.errors import NotFoundError, RefusedError, UsageError
 from rtcfg.live import (
     MANAGED_ATTRIBUTE_TYPES,
@@ -26,7 +27,6 @@ from rtcfg.live import (
     read_audience,
     read_live_state,
 )
-from rtcfg.recommend import did_you_mean
 from rtcfg.report import FromFile, SegmentSummary, segment_summary
 from rtcfg.state import LiveState
 
@@ -170,3 +170,35 @@ async def report_target(api: ApiClient, target: str, site: str) -> SegmentSummar
     if target.endswith((".yaml", ".yml")) or "/" in target:
         raise UsageError(f"{target}: no such file (give a config file or a parent segment id)")
     return await _summary(api, None, target, site)
+
+
+def summary_targets(plan: Any, desired: Sequence[Any]) -> list[tuple[str | None, str]]:
+    """(config file, parent segment) of each applied segment; no file for a saved plan whose
+    config files changed since."""
+    if desired:
+        return [(d.file, d.state.parent_segment_id) for d in desired]
+    return [(None, s.parent_segment_id) for s in plan.segments]
+
+
+def apply_document(plan: Any, outcome: Any, summaries: Sequence[SegmentSummary]) -> dict[str, Any]:
+    """``apply --format json``: the result counts, what failed, and each segment's summary
+    (``outcome`` None: there was nothing to apply)."""
+    counts = dict.fromkeys(("create", "update", "replace", "delete"), 0)
+    for segment in plan.segments:
+        for action, count in segment.summary.items():
+            counts[action] += count
+    ok = outcome is None or outcome.ok
+    document: dict[str, Any] = {
+        "ok": ok,
+        "applied": counts if outcome is not None else dict.fromkeys(counts, 0),
+    }
+    if not ok:
+        document["remaining"] = outcome.remaining
+        document["failed"] = [
+            {"address": r.step.address, "error": r.error}
+            for result in outcome.results
+            for r in result.results
+            if r.error
+        ]
+    document["segments"] = [s.as_json() for s in summaries]
+    return document

@@ -28,7 +28,6 @@ The rules, in short:
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,15 +35,7 @@ from typing import Any
 
 from rtcfg.catalog import Column, Table
 from rtcfg.checks import MAX_FILTER_CHARS
-from rtcfg.discover import (
-    EVENT_KINDS,
-    Discovery,
-    EventTable,
-    IdCandidate,
-    event_kind,
-    id_candidates,
-    id_kind,
-)
+from rtcfg.discover import EVENT_KINDS, Discovery, EventTable, did_you_mean, event_kind, id_kind
 from rtcfg.errors import UsageError
 from rtcfg.recipes import (
     BATCH_RECIPES,
@@ -56,6 +47,7 @@ from rtcfg.recipes import (
     EventRole,
     Recipe,
 )
+from rtcfg.stitching import PlannedKey, plan_stitching
 
 
 @dataclass(frozen=True)
@@ -88,13 +80,6 @@ class PlannedAttribute:
 class LeftOut:
     what: str
     why: str
-
-
-@dataclass
-class PlannedKey:
-    name: str
-    advice: str
-    tables: list[str]
 
 
 @dataclass
@@ -188,14 +173,6 @@ def _resolve_table(discovery: Discovery, database: str, name: str) -> Table:
             return candidate
     known = [t.name for t in discovery.catalog.tables if t.database == db]
     raise UsageError(f"table '{db}.{table}' not found: " + did_you_mean(table, known, "tables"))
-
-
-def did_you_mean(name: str, options: Sequence[str], what: str) -> str:
-    """A "did you mean" when ``name`` is close to one of ``options``, else a short list."""
-    close = difflib.get_close_matches(name, list(options), n=1)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return f"{what}: {', '.join(sorted(options)[:12]) or 'none'}"
 
 
 def _event_roles(use_case: str) -> list[str]:
@@ -391,52 +368,7 @@ def _first_match(pattern: str, names: Sequence[str]) -> str | None:
 
 
 def _plan_keys(tables: list[Table], choices: Choices, rec: Recommendation) -> None:
-    candidates = [c for c in id_candidates(tables) if c.tables]
-    chosen = _chosen_keys(candidates, choices.keys, tables)
-    by_name = {c.column: c for c in candidates}
-    for name in chosen:
-        candidate = by_name.get(name)
-        advice = candidate.kind.advice if candidate else "chosen on the command line"
-        rec.keys.append(PlannedKey(name, advice, candidate.tables if candidate else []))
-    rec.skipped_keys = [
-        LeftOut(c.column, f"{c.kind.advice}; found in {', '.join(c.tables)}")
-        for c in candidates
-        if c.column not in chosen
-    ]
-    rec.primary_key, rec.primary_why = _primary(rec.keys, candidates, choices.primary_key)
-
-
-def _chosen_keys(
-    candidates: list[IdCandidate], wanted: Sequence[str] | None, tables: list[Table]
-) -> list[str]:
-    if wanted is not None:
-        strings = {c.name for t in tables for c in t.columns if c.kind == "string"}
-        for name in wanted:
-            if name not in strings:
-                raise UsageError(
-                    f"stitching key '{name}' is not a string column of the chosen event tables: "
-                    + did_you_mean(name, sorted(strings), "string columns")
-                )
-        return list(dict.fromkeys(wanted))
-    for tier in (True, False):
-        picked = [c.column for c in candidates if c.kind.recommended is tier]
-        if picked:
-            return picked
-    return []
-
-
-def _primary(
-    keys: list[PlannedKey], candidates: list[IdCandidate], wanted: str | None
-) -> tuple[str | None, str]:
-    names = [k.name for k in keys]
-    if wanted is not None:
-        if wanted not in names:
-            raise UsageError(f"primary key '{wanted}' is not among the stitching keys: {names}")
-        return wanted, "chosen"
-    canonical = [c.column for c in candidates if c.kind.name == "canonical" and c.column in names]
-    if canonical:
-        return canonical[0], "the master (canonical) customer id"
-    if not keys:
-        return None, ""
-    best = max(keys, key=lambda k: len(k.tables))
-    return best.name, f"the key found in the most event tables ({len(best.tables)})"
+    plan = plan_stitching(tables, choices.keys, choices.primary_key)
+    rec.keys = plan.keys
+    rec.skipped_keys = [LeftOut(name, why) for name, why in plan.skipped]
+    rec.primary_key, rec.primary_why = plan.primary_key, plan.primary_why
