@@ -175,9 +175,9 @@ def parse_columns(schema: object) -> tuple[Column, ...]:
 
 
 def age_text(last_update: int | None, now: float | None = None) -> str:
-    """ "2 minutes ago", "3 days ago", or "never" (for a person; JSON keeps the timestamp)."""
+    """How long ago, for a person ("2 minutes ago"); JSON keeps the timestamp."""
     if last_update is None:
-        return "never"
+        return "at an unknown time"
     seconds = max(0, int((now if now is not None else _now()) - last_update))
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:

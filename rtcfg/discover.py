@@ -54,7 +54,8 @@ EVENT_KINDS: tuple[EventKind, ...] = (
     EventKind(
         "page_view",
         "Website page views",
-        r"page_?views?|(?:^|_)pvs?(?:_|$)|(?:^|_)visits?(?:_|$)|(?:screen|product)_?views?",
+        r"page_?views?|(?:^|_)pvs?(?:_|$)|(?:^|_)visits?(?:_|$)|(?:screen|product)_?views?"
+        r"|(?:^|_)hits?(?:_|$)|access_?logs?",
         "pageviews, web_page_views, pv",
     ),
     EventKind("click", "Click tracking", r"click", "clicks, click_events"),
@@ -67,7 +68,7 @@ EVENT_KINDS: tuple[EventKind, ...] = (
     EventKind(
         "event",
         "Generic event tracking",
-        r"(?:^|_)events?(?:_|$)|tracking|(?:^|_)track",
+        r"(?:^|_)events?(?:_|$)|tracking|(?:^|_)track|(?:^|_)(?:click)?stream(?:_|$)",
         "events, tracking_events",
     ),
 )

@@ -61,6 +61,7 @@ def left_out(rec: Recommendation) -> dict[str, str]:
         ("product_views", "page_view"),
         ("daily_sales", "purchase"),
         ("newsletter_signups", "form_fill"),
+        ("web_hits", "page_view"),
         ("product_catalog", None),
         ("platform_users", None),
     ],
@@ -220,3 +221,12 @@ def test_a_use_case_without_its_tables_still_gets_key_events() -> None:
     rec = recommend(discovery(table("user_activity", "td_client_id")), "recommendations")
     assert [e.name for e in rec.events] == ["activity"]
     assert "no website page views table" in left_out(rec)["event page_view"]
+
+
+def test_rows_and_age_read_like_the_guide() -> None:
+    from rtcfg.catalog import age_text, rows_text
+
+    assert rows_text(12_500_000) == "12.5M rows" and rows_text(340_000) == "340K rows"
+    assert rows_text(1) == "1 row" and rows_text(None) == "? rows"
+    assert age_text(1000, now=1120) == "2 minutes ago" and age_text(1000, now=1000) == "just now"
+    assert age_text(None) == "at an unknown time"
