@@ -16,10 +16,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from rtcfg.catalog import age_text, rows_text
 from rtcfg.discover import Discovery
 from rtcfg.errors import UsageError
 from rtcfg.importer import SCHEMA_LINE, escape_dollars
-from rtcfg.recommend import Choices, LeftOut, PlannedAttribute, Recommendation, recommend
+from rtcfg.recommend import (
+    Choices,
+    LeftOut,
+    PlannedAttribute,
+    Recommendation,
+    pick_database,
+    recommend,
+)
 from rtcfg.yamlio import dump_yaml
 
 _USE_CASE_MARK = re.compile(r"^#.*--use-case[ =]([a-z]+)", re.MULTILINE)
@@ -76,16 +84,12 @@ def _ask_database(discovery: Discovery, asker: Asker) -> str | None:
     if len(counts) < 2:
         return None  # one candidate (or none: recommend says why)
     options = [Option(f"{db} ({n} event tables)", db) for db, n in sorted(counts.items())]
-    from rtcfg.recommend import pick_database
-
     return asker.choose_one(
         "Which database contains your streaming event data?", options, pick_database(discovery)
     )
 
 
 def _ask_tables(discovery: Discovery, rec: Recommendation, asker: Asker) -> tuple[str, ...]:
-    from rtcfg.catalog import age_text, rows_text
-
     chosen = {e.table.address for e in rec.events}
     options = [
         Option(

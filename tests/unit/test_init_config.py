@@ -129,3 +129,15 @@ def test_many_tables_still_make_a_valid_file(tmp_path: Path) -> None:
     (tmp_path / "many.yaml").write_text(render_config(rec, "rtcfg init 42 --use-case both"))
     config, _, problems = load_config(str(tmp_path / "many.yaml"))
     assert config is not None and all(p.severity == "warning" for p in problems)
+
+
+def test_with_two_event_databases_the_first_question_is_which() -> None:
+    from tests.unit.test_recommend import table
+
+    other = table("clicks", "td_client_id", db="archive")
+    script = Script("archive", ["archive.clicks"], ["td_client_id"], [])
+    choices = ask_choices(discovery(PAGES, ORDERS, other), "triggers", Choices(), script)
+    assert script.asked[0][0] == "Which database contains your streaming event data?"
+    assert choices.database == "archive" and choices.tables == ("archive.clicks",)
+    rec = recommend(discovery(PAGES, ORDERS, other), "triggers", choices)
+    assert [e.table.address for e in rec.events] == ["archive.clicks"]
