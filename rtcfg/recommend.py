@@ -20,10 +20,10 @@ The rules, in short:
 * each event keeps only rows that can be tied to a profile: a filter ``.+`` on the column the
   event is about (the product of a product view) or on its first identity column. That keeps
   ``rtcfg validate`` free of "no filter" warnings for a reason a user can read;
-* stitching keys (4.6): the cookie id, the master (canonical) id and email when present; a user
-  id only when nothing better exists (it is empty for anonymous visitors); the primary key is
-  the canonical id, else the key found in the most tables; ``ext_lookup_key`` is the parent
-  segment's profile key when the API names it.
+* stitching keys (4.6, :mod:`rtcfg.stitching`): the cookie id, the master (canonical) id and
+  email when present; a user id only when nothing better exists (it is empty for anonymous
+  visitors); the primary key is the canonical id, else the key found in the most tables;
+  ``ext_lookup_key`` is the parent segment's profile key when the API names it.
 """
 
 from __future__ import annotations
@@ -205,8 +205,16 @@ def _plan_events(tables: list[Table], use_case: str, rec: Recommendation) -> dic
             )
             continue
         field_name = _filter_field(table, role.column_role)
-        if field_name is None:
-            continue  # a product view without a product column: its recipes say why
+        if field_name is None:  # a product view without a product column
+            looks = ROLES[role.column_role].looks_like if role.column_role else "an identity"
+            rec.left_out.append(
+                LeftOut(
+                    f"event {role_name}",
+                    f"no {role.column_role or 'identity'} column in {table.address} "
+                    f"(looked for {looks})",
+                )
+            )
+            continue
         by_role[role_name] = table
         used.add(table.address)
         rec.events.append(

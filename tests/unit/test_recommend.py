@@ -230,3 +230,10 @@ def test_rows_and_age_read_like_the_guide() -> None:
     assert rows_text(1) == "1 row" and rows_text(None) == "? rows"
     assert age_text(1000, now=1120) == "2 minutes ago" and age_text(1000, now=1000) == "just now"
     assert age_text(None) == "at an unknown time"
+
+
+def test_page_views_without_a_product_column_still_count_but_recommend_no_products() -> None:
+    rec = recommend(discovery(table("pageviews", "td_client_id", "td_url")), "recommendations")
+    assert [e.name for e in rec.events] == ["page_view"]
+    assert "no product column in shop.pageviews" in left_out(rec)["event product_view"]
+    assert list(attributes(rec)) == ["page_views_24h"]
