@@ -130,8 +130,17 @@ def render_template(name: str, **context: Any) -> str:
         lstrip_blocks=True,
     )
     env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env.filters["code"] = _code_span
     env.globals.update(rows=rows_text, age=age_text, columns=_column_lines, wrap=_wrap)
     return env.get_template(name).render(**context)
+
+
+def _code_span(text: str) -> str:
+    """Markdown inline code that survives backticks in ``text`` (regexes, raw filters)."""
+    if not text:
+        return ""
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
 
 
 def _column_lines(table: Any) -> list[str]:

@@ -45,7 +45,7 @@ USE_CASE_STEPS: dict[str | None, tuple[str, ...]] = {
 class EventView:
     name: str
     table: str  # db.table
-    filter: str  # "all rows", "td_path matches ^/product/", or the raw rule
+    filter: str | None  # "td_path matches ^/product/", the raw rule, or None: every row
     description: str | None = None
 
 
@@ -161,12 +161,11 @@ def _by_name(item: Any) -> str:
 def _event_view(body: Body) -> EventView:
     entry = event_entry(body)
     table = f"{body.get('databaseName')}.{body.get('tableName')}"
+    text: str | None = None  # every row
     if "filter" in entry:
         text = f"{entry['filter']['field']} matches {entry['filter']['pattern']}"
     elif "filter_rule" in entry:
         text = json.dumps(entry["filter_rule"], separators=(",", ":"), ensure_ascii=False)
-    else:
-        text = "all rows"
     return EventView(str(body.get("name")), table, text, body.get("description"))
 
 

@@ -110,7 +110,7 @@ def test_the_graph_links_tables_to_key_events_to_attributes() -> None:
     from rtcfg.report import AttributeView, EventView
 
     summary = SegmentSummary("7", "S", "ok", "url")
-    summary.events = [EventView('pv"x', "db.pages", "all rows")]
+    summary.events = [EventView('pv"x', "db.pages", None)]
     summary.attributes = [AttributeView("a", "last_a", "single", 'pv"x', "c", "")]
     summary.batch = ["tier"]
     graph = mermaid(summary).splitlines()
