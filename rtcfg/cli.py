@@ -229,6 +229,8 @@ def status(
 
     from rtcfg import render, workflow
 
+    if use_case and not csm_request:
+        raise UsageError("--use-case goes into the enablement request: add --csm-request FILE")
     connection = _connect(ctx, **conn)
     report = _run(workflow.segment_status(connection, ps_id))
     render.echo(json.dumps(report, indent=2) if as_json else render.status_text(report))
