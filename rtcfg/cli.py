@@ -570,7 +570,7 @@ def discover(
 )
 @click.option("--database", metavar="DB", help="The database of the event tables.")
 @click.option("--tables", metavar="T,...", help="Event tables to use (table or db.table).")
-@click.option("-o", "--output", help="File to write (default rt_config_<PS_ID>.yaml).")
+@click.option("-o", "--output", help="File to write (default rt_config_<PS_ID>.yaml; - = stdout).")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("-y", "--yes", is_flag=True, help="Ask nothing: take the recommendations.")
 @connection_options
@@ -598,7 +598,8 @@ def init(
 
     target = output or default_output(ps_id)
     check_writable(target, force)
-    workflow.check_output_path(target)
+    if target != "-":
+        workflow.check_output_path(target)
     only = (database,) if database else ()
     with workflow.ApiSession(_connect(ctx, **conn)) as session:
         found = session.run(lambda api: guided.discover_segment(api, ps_id, only, _progress(ctx)))
@@ -609,7 +610,11 @@ def init(
     choices = flags if yes else _ask(found.discovery, use_case, flags)
     rec = recommend(found.discovery, use_case, choices)
     made_by = Choices(database=rec.database, tables=choices.tables)  # answers included
-    workflow.write_output(target, render_config(rec, command_line(ps_id, use_case, made_by)))
+    text = render_config(rec, command_line(ps_id, use_case, made_by))
+    if target == "-":
+        render.echo(text.rstrip("\n"))
+        return
+    workflow.write_output(target, text)
     if not ctx.obj.get("quiet"):
         render.echo(_written(target, rec), err=True)
 

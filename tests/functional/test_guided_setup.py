@@ -202,3 +202,9 @@ def test_use_case_without_a_request_file_is_a_usage_error(own: EmulatorThread) -
     reset(own)
     code, _, err = rtcfg(own, "status", "7700002", "--use-case", "Cart reminders")
     assert code == 1 and "--csm-request" in err and own.requests() == []
+
+
+def test_init_can_print_the_file(own: EmulatorThread) -> None:
+    reset(own)
+    code, out, _ = rtcfg(own, "init", "7700001", "--use-case", "cart", "-y", "-o", "-")
+    assert code == 0 and out.startswith("# yaml-language-server:") and "basket_adds" in out
