@@ -208,3 +208,8 @@ def test_init_can_print_the_file(own: EmulatorThread) -> None:
     reset(own)
     code, out, _ = rtcfg(own, "init", "7700001", "--use-case", "cart", "-y", "-o", "-")
     assert code == 0 and out.startswith("# yaml-language-server:") and "basket_adds" in out
+
+
+def test_discover_of_an_unknown_segment_is_a_clear_error(own: EmulatorThread) -> None:
+    code, _, err = rtcfg(own, "discover", "424242")
+    assert code == 1 and "parent segment 424242 not found" in err
