@@ -360,7 +360,7 @@ def apply(
 ) -> None:
     """Apply rt_config.yaml files, or exactly a plan saved by `rtcfg plan -o`; then show
     what is configured, the console URL and the next steps (-q: only the result line)."""
-    from rtcfg import render, workflow
+    from rtcfg import workflow
     from rtcfg.apply import ApplyOptions
 
     connection = _connect(ctx, **conn)
@@ -382,10 +382,7 @@ def apply(
             return
         workflow.refuse_destructive(result, allow_destroy)
         _confirm(auto_approve)
-        progress = (
-            (lambda _: None) if ctx.obj.get("quiet") else (lambda line: render.echo(line, err=True))
-        )
-        options = ApplyOptions(parallelism=parallelism)
+        options, progress = ApplyOptions(parallelism=parallelism), _step_progress(ctx)
         # no deadline for the writes: each request has its retries, the setting wait its limit
         outcome = session.run(
             lambda api: workflow.apply_planned(api, result, desired, options, progress),
@@ -394,6 +391,15 @@ def apply(
         _show_outcome(ctx, fmt, session, result, desired, outcome)
     if not outcome.ok:
         ctx.exit(ExitCode.ERROR)
+
+
+def _step_progress(ctx: click.Context) -> Callable[[str], None]:
+    """Apply's step lines on stderr; nothing with -q."""
+    from rtcfg import render
+
+    if ctx.obj.get("quiet"):
+        return lambda _: None
+    return lambda line: render.echo(line, err=True)
 
 
 def _show_outcome(
@@ -593,8 +599,7 @@ def init(
     -y, or without a terminal, it takes the recommendations and the flags."""
     from rtcfg import guided, render, workflow
     from rtcfg.importer import check_writable, default_output
-    from rtcfg.init_config import command_line, render_config
-    from rtcfg.recommend import Choices, recommend
+    from rtcfg.recommend import Choices
 
     target = output or default_output(ps_id)
     check_writable(target, force)
@@ -607,16 +612,26 @@ def init(
     for notice in found.notices:
         render.echo(f"Warning: {notice}", err=True)
     flags = Choices(database=database, tables=_split(tables))
-    choices = flags if yes else _ask(found.discovery, use_case, flags)
-    rec = recommend(found.discovery, use_case, choices)
-    made_by = Choices(database=rec.database, tables=choices.tables)  # answers included
-    text = render_config(rec, command_line(ps_id, use_case, made_by))
+    rec, text = _recommendation(found, ps_id, use_case, flags, yes)
     if target == "-":
         render.echo(text.rstrip("\n"))
         return
     workflow.write_output(target, text)
     if not ctx.obj.get("quiet"):
         render.echo(_written(target, rec), err=True)
+
+
+def _recommendation(
+    found: Any, ps_id: str, use_case: str, flags: Any, yes: bool
+) -> tuple[Any, str]:
+    """The recommendation (after the questions, unless -y) and the file's text."""
+    from rtcfg.init_config import command_line, render_config
+    from rtcfg.recommend import Choices, recommend
+
+    choices = flags if yes else _ask(found.discovery, use_case, flags)
+    rec = recommend(found.discovery, use_case, choices)
+    made_by = Choices(database=rec.database, tables=choices.tables)  # answers included
+    return rec, render_config(rec, command_line(ps_id, use_case, made_by))
 
 
 def _written(target: str, rec: Any) -> str:
