@@ -499,11 +499,12 @@ def _progress(ctx: click.Context) -> Callable[[int, int, int], None] | None:
     tty = sys.stderr.isatty()
 
     def show(done: int, total: int, tables: int) -> None:
-        line = f"{tables} tables in {done}/{total} databases"
-        if tty:
-            click.echo(f"\rReading {line}", err=True, nl=done == total)
+        databases = f"{total} database{'' if total == 1 else 's'}"
+        if tty and done < total:
+            click.echo(f"\rReading: {tables} tables in {done}/{databases}", err=True, nl=False)
         elif done == total:
-            click.echo(f"Read {line}.", err=True)
+            line = f"Read {tables} tables in {databases}."
+            click.echo("\r" + line.ljust(60) if tty else line, err=True)  # over the last
 
     return show
 

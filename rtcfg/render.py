@@ -144,8 +144,16 @@ def _code_span(text: str) -> str:
 
 
 def _column_lines(table: Any) -> list[str]:
-    text = ", ".join(f"{c.name} ({c.td_type})" for c in table.columns)
-    return _wrap(text) or ["(no columns listed)"]
+    """A table's columns, identity columns marked as the guide marks them (4.3)."""
+    from rtcfg.discover import id_kind
+
+    def shown(column: Any) -> str:
+        marks = [column.td_type] + (
+            ["ID"] if column.kind == "string" and id_kind(column.name) else []
+        )
+        return f"{column.name} ({', '.join(marks)})"
+
+    return _wrap(", ".join(shown(c) for c in table.columns)) or ["(no columns listed)"]
 
 
 def _wrap(text: str, width: int = 88) -> list[str]:
