@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtcfg.catalog import Catalog, Table
-from rtcfg.live import PROFILE_KEY_FIELD
 
 
 @dataclass(frozen=True)
@@ -179,8 +178,11 @@ def _snake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
 
 
-def classify(ps_id: str, audience: dict[str, Any], catalog: Catalog) -> Discovery:
-    """Discovery of ``catalog`` for the parent segment described by ``audience``."""
+def classify(
+    ps_id: str, audience: dict[str, Any], catalog: Catalog, profile_key: str | None = None
+) -> Discovery:
+    """Discovery of ``catalog`` for the parent segment described by ``audience`` (its
+    ``GET /audiences/{id}`` body), whose profile key is ``profile_key``."""
     events: list[EventTable] = []
     unmatched: list[Table] = []
     for table in catalog.tables:
@@ -194,7 +196,7 @@ def classify(ps_id: str, audience: dict[str, Any], catalog: Catalog) -> Discover
     return Discovery(
         ps_id=ps_id,
         ps_name=_text(audience.get("name")),
-        profile_key=_text(audience.get(PROFILE_KEY_FIELD)),
+        profile_key=profile_key,
         catalog=catalog,
         event_tables=events,
         unmatched_tables=unmatched,

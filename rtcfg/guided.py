@@ -22,6 +22,7 @@ from rtcfg.discover import Discovery, classify, did_you_mean
 from rtcfg.errors import NotFoundError, RefusedError, UsageError
 from rtcfg.live import (
     MANAGED_ATTRIBUTE_TYPES,
+    PROFILE_KEY_FIELD,
     RT_ENABLED_FIELD,
     build_live_state,
     read_audience,
@@ -74,7 +75,11 @@ async def discover_segment(
             f"parent segment {ps_id} has no RT setting yet (404); if RT 2.0 is not enabled, "
             f"`rtcfg status {ps_id}` says so"
         )
-    return Discovered(classify(ps_id, audience, catalog), configured, disabled, notices)
+    profile_key = audience.get(PROFILE_KEY_FIELD)
+    discovery = classify(
+        ps_id, audience, catalog, profile_key if isinstance(profile_key, str) else None
+    )
+    return Discovered(discovery, configured, disabled, notices)
 
 
 async def rt_configuration(api: ApiClient, ps_id: str) -> tuple[LiveState | None, bool]:

@@ -22,11 +22,10 @@ def table(name: str, *columns: str, db: str = "shop", rows: int = 1000) -> Table
 def discovery(*tables: Table, attributes: tuple[str, ...] = (), key: str = "cust_key") -> Discovery:
     audience: dict[str, Any] = {
         "name": "Shop",
-        "masterKeyColumn": key,
         "attributes": [{"name": a, "type": "string"} for a in attributes],
     }
     databases = tuple(dict.fromkeys(t.database for t in tables))
-    return classify("42", audience, Catalog(databases, tables))
+    return classify("42", audience, Catalog(databases, tables), profile_key=key)
 
 
 PAGES = table("web_pageviews", "td_client_id", "member_id", "product_sku", "category_name")
