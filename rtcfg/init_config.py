@@ -153,11 +153,11 @@ def use_case_of(text: str) -> str | None:
 
 
 def _comment(text: str, indent: int = 0) -> str:
+    """``text`` as comment lines at ``indent``; a "- " item continues under its text."""
     pad = " " * indent + "# "
-    return (
-        "\n".join(textwrap.wrap(text, _WIDTH - len(pad), initial_indent=pad, subsequent_indent=pad))
-        + "\n"
-    )
+    more = pad + ("  " if text.startswith("- ") else "")
+    lines = textwrap.wrap(text, _WIDTH, initial_indent=pad, subsequent_indent=more)
+    return "\n".join(lines) + "\n"
 
 
 def _items(entries: list[dict[str, Any]], comments: list[str], indent: int = 2) -> str:
