@@ -106,7 +106,7 @@ def recommend(discovery: Discovery, use_case: str, choices: Choices = Choices())
     """The guide's recommendations for ``use_case`` on this data, narrowed by ``choices``."""
     if use_case not in USE_CASES:
         raise UsageError(f"unknown use case '{use_case}': use one of {', '.join(USE_CASES)}")
-    database = choices.database or pick_database(discovery)
+    database = choices.database or _named_database(choices.tables) or pick_database(discovery)
     rec = Recommendation(discovery.ps_id, discovery.ps_name, use_case, database)
     tables = _chosen_tables(discovery, database, choices.tables, use_case)
     rec.skipped_tables = [
@@ -121,6 +121,12 @@ def recommend(discovery: Discovery, use_case: str, choices: Choices = Choices())
     _plan_keys(list({e.table.address: e.table for e in rec.events}.values()), choices, rec)
     rec.ext_lookup_key = discovery.profile_key
     return rec
+
+
+def _named_database(tables: Sequence[str] | None) -> str | None:
+    """The database of the first ``db.table`` the user named, if any."""
+    qualified = [t.rpartition(".")[0] for t in tables or () if "." in t]
+    return qualified[0] if qualified else None
 
 
 def pick_database(discovery: Discovery) -> str:

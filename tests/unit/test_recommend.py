@@ -236,3 +236,11 @@ def test_page_views_without_a_product_column_still_count_but_recommend_no_produc
     assert [e.name for e in rec.events] == ["page_view"]
     assert "no product column in shop.pageviews" in left_out(rec)["event product_view"]
     assert list(attributes(rec)) == ["page_views_24h"]
+
+
+def test_qualified_table_names_name_the_database() -> None:
+    other = table("clicks", "td_client_id", db="archive")
+    rec = recommend(
+        discovery(PAGES, ORDERS, other), "triggers", Choices(tables=("archive.clicks",))
+    )
+    assert rec.database == "archive" and [e.name for e in rec.events] == ["click"]
