@@ -208,24 +208,43 @@ def segments(ctx: click.Context, /, pattern: str | None, as_json: bool, **conn: 
     type=click.Path(dir_okay=False),
     help="When RT 2.0 is disabled, write the enablement request to this file.",
 )
+@click.option(
+    "--use-case",
+    metavar="TEXT",
+    help="The real-time use case to describe in the enablement request.",
+)
 @connection_options
 @click.pass_context
 def status(
-    ctx: click.Context, /, ps_id: str, as_json: bool, csm_request: str | None, **conn: Any
+    ctx: click.Context,
+    /,
+    ps_id: str,
+    as_json: bool,
+    csm_request: str | None,
+    use_case: str | None,
+    **conn: Any,
 ) -> None:
     """RT 2.0 enabled? config exists? setting status and counts of one parent segment."""
     import json
 
     from rtcfg import render, workflow
 
+    if use_case and not csm_request:
+        raise UsageError("--use-case goes into the enablement request: add --csm-request FILE")
     connection = _connect(ctx, **conn)
     report = _run(workflow.segment_status(connection, ps_id))
     render.echo(json.dumps(report, indent=2) if as_json else render.status_text(report))
     if csm_request and not report["rt_enabled"]:
-        workflow.write_output(csm_request, render.csm_request(report, connection.site))
+        text = render.csm_request(report, _site_in_use(connection), use_case)
+        workflow.write_output(csm_request, text)
         render.echo(f"Wrote the RT 2.0 enablement request to {csm_request}", err=True)
     elif csm_request:
         render.echo("RT 2.0 is already enabled: no request written", err=True)
+
+
+def _site_in_use(connection: Any) -> str:
+    """The site and the CDP API actually used, for the CSM (an --endpoint overrides the site)."""
+    return f"{connection.site} (CDP API {connection.cdp_base})"
 
 
 def target_options(command: F) -> F:
@@ -292,16 +311,16 @@ def plan(
         ctx.exit(ExitCode.CHANGES)
 
 
-def _print_plan(ctx: click.Context, result: Any, fmt: str) -> None:
+def _print_plan(ctx: click.Context, result: Any, fmt: str, *, err: bool = False) -> None:
     from rtcfg import render
 
     if fmt == "json":
-        render.echo(render.plan_json_text(result).rstrip("\n"))
+        render.echo(render.plan_json_text(result).rstrip("\n"), err=err)
     elif fmt == "markdown":
-        render.echo(render.plan_markdown(result).rstrip("\n"))
+        render.echo(render.plan_markdown(result).rstrip("\n"), err=err)
     else:
-        color = render.use_color(sys.stdout, ctx.obj.get("no_color"))
-        render.echo(render.plan_text(result, color).rstrip("\n"))
+        color = render.use_color(sys.stderr if err else sys.stdout, ctx.obj.get("no_color"))
+        render.echo(render.plan_text(result, color).rstrip("\n"), err=err)
 
 
 @cli.command()
@@ -316,6 +335,14 @@ def _print_plan(ctx: click.Context, result: Any, fmt: str) -> None:
     show_default=True,
     help="Steps of one stage run at once.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the result and each segment's summary as fields (the plan text goes to stderr).",
+)
 @target_options
 @connection_options
 @click.pass_context
@@ -326,12 +353,14 @@ def apply(
     auto_approve: bool,
     allow_destroy: bool,
     parallelism: int,
+    fmt: str,
     targets: tuple[str, ...],
     excludes: tuple[str, ...],
     **conn: Any,
 ) -> None:
-    """Apply rt_config.yaml files, or exactly a plan saved by `rtcfg plan -o`."""
-    from rtcfg import render, workflow
+    """Apply rt_config.yaml files, or exactly a plan saved by `rtcfg plan -o`; then show
+    what is configured, the console URL and the next steps (-q: only the result line)."""
+    from rtcfg import workflow
     from rtcfg.apply import ApplyOptions
 
     connection = _connect(ctx, **conn)
@@ -346,23 +375,59 @@ def apply(
             session.run(lambda api: workflow.refuse_if_stale(api, saved))
         else:
             result = session.run(lambda api: workflow.plan_files(api, desired, targets, excludes))
-        _print_plan(ctx, result, "text")
+        _print_plan(ctx, result, "text", err=fmt == "json")
         if all(s.empty for s in result.segments):
+            if fmt == "json":
+                _show_outcome(ctx, fmt, session, result, desired, None)
             return
         workflow.refuse_destructive(result, allow_destroy)
         _confirm(auto_approve)
-        progress = (
-            (lambda _: None) if ctx.obj.get("quiet") else (lambda line: render.echo(line, err=True))
-        )
-        options = ApplyOptions(parallelism=parallelism)
+        options, progress = ApplyOptions(parallelism=parallelism), _step_progress(ctx)
         # no deadline for the writes: each request has its retries, the setting wait its limit
         outcome = session.run(
             lambda api: workflow.apply_planned(api, result, desired, options, progress),
             deadline=None,
         )
-    render.echo(render.apply_report(result, outcome))
+        _show_outcome(ctx, fmt, session, result, desired, outcome)
     if not outcome.ok:
         ctx.exit(ExitCode.ERROR)
+
+
+def _step_progress(ctx: click.Context) -> Callable[[str], None]:
+    """Apply's step lines on stderr; nothing with -q."""
+    from rtcfg import render
+
+    if ctx.obj.get("quiet"):
+        return lambda _: None
+    return lambda line: render.echo(line, err=True)
+
+
+def _show_outcome(
+    ctx: click.Context, fmt: str, session: Any, plan: Any, desired: Any, outcome: Any
+) -> None:
+    """The apply result, then the summary of each segment (text), or all of it as JSON."""
+    import json
+
+    from rtcfg import guided, render
+
+    ok = outcome is None or outcome.ok
+    summaries: list[Any] = []
+    if ok and (fmt == "json" or not ctx.obj.get("quiet")):
+        try:
+            targets = guided.summary_targets(plan, desired)
+            summaries = session.run(
+                lambda api: guided.summaries(api, targets, session.connection.site)
+            )
+        except RtcfgError as exc:  # the apply is done and checked: only the summary is missing
+            render.echo(f"Warning: no summary: {exc}", err=True)
+    if fmt == "json":
+        document = guided.apply_document(plan, outcome, summaries)
+        render.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    render.echo(render.apply_report(plan, outcome))
+    if summaries:
+        text = render.render_template("summary.txt.j2", summaries=summaries)
+        render.echo(text.rstrip("\n"))
 
 
 def _confirm(auto_approve: bool) -> None:
@@ -411,6 +476,234 @@ def import_(
             + ("" if result.skipped else f" `rtcfg plan {target}` shows no changes."),
             err=True,
         )
+
+
+# --- guided setup: discover, init, report -------------------------------------------------------
+
+_ENVIRONMENT = """\b
+Environment:
+  TDX_API_KEY, TDX_API_KEY_<PROFILE>  the master API key (TD_API_KEY: deprecated)
+  RTCFG_SITE, TDX_SITE                us01 (default), jp01 (= ap01), eu01, ap02, ap03
+  RTCFG_ENDPOINT, RTCFG_TD_ENDPOINT   other API bases, such as the emulator
+  TDX_PROFILE                         the profile whose key to use"""
+
+
+def _epilog(exit_codes: str, example: str) -> str:
+    return f"{_ENVIRONMENT}\n\n\b\nExit codes:\n{exit_codes}\n\n\b\nExample:\n  {example}"
+
+
+def _progress(ctx: click.Context) -> Callable[[int, int, int], None] | None:
+    """A progress line on stderr while table lists are read (one line at the end off a tty)."""
+    if ctx.obj.get("quiet"):
+        return None
+    tty = sys.stderr.isatty()
+
+    def show(done: int, total: int, tables: int) -> None:
+        databases = f"{total} database{'' if total == 1 else 's'}"
+        if tty and done < total:
+            click.echo(f"\rReading: {tables} tables in {done}/{databases}", err=True, nl=False)
+        elif done == total:
+            line = f"Read {tables} tables in {databases}."
+            click.echo("\r" + line.ljust(60) if tty else line, err=True)  # over the last
+
+    return show
+
+
+@cli.command(
+    epilog=_epilog(
+        "  0 done    1 error (unknown parent segment, API error)",
+        "rtcfg discover 1069944 --database events_db --json | jq '.id_candidates'",
+    )
+)
+@common_options
+@click.argument("ps_id")
+@click.option(
+    "--database",
+    "databases",
+    multiple=True,
+    metavar="DB",
+    help="Read only this database (repeatable). Default: every database except parent "
+    "segment outputs (cdp_audience_*).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
+@connection_options
+@click.pass_context
+def discover(
+    ctx: click.Context, /, ps_id: str, databases: tuple[str, ...], as_json: bool, **conn: Any
+) -> None:
+    """Find what RT 2.0 can use: event tables (rows, last update, columns), ID-stitching
+    candidates with the tables they appear in, and the parent segment's batch attributes.
+    Sends GETs only; one table list per database, read concurrently."""
+    import json
+
+    from rtcfg import guided, render, workflow
+    from rtcfg.discover import discovery_json
+
+    with workflow.ApiSession(_connect(ctx, **conn)) as session:
+        found = session.run(
+            lambda api: guided.discover_segment(api, ps_id, databases, _progress(ctx))
+        )
+    for notice in found.notices:
+        render.echo(f"Warning: {notice}", err=True)
+    if as_json:
+        data = {**discovery_json(found.discovery), "rt_configured": found.configured is not None}
+        render.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    configured = (
+        f"exists (`rtcfg import {ps_id}` writes it to a file)"
+        if found.configured is not None
+        else f"none yet (`rtcfg init {ps_id}` writes a first one)"
+    )
+    text = render.render_template("discover.txt.j2", d=found.discovery, configured=configured)
+    render.echo(text.rstrip("\n"))
+
+
+@cli.command(
+    epilog=_epilog(
+        "  0 written    1 error (unknown table, API error)\n"
+        "  3 refused (the segment already has RT configuration, RT 2.0 is off, or the\n"
+        "    questions were cancelled)",
+        "rtcfg init 1069944 --use-case cart -y && rtcfg validate --online rt_config_1069944.yaml",
+    )
+)
+@common_options
+@click.argument("ps_id")
+@click.option(
+    "--use-case",
+    required=True,
+    type=click.Choice(["recommendations", "cart", "triggers", "both"]),
+    help="What RT 2.0 is for: product recommendations, cart abandonment, event triggers, or "
+    "both triggers and personalization.",
+)
+@click.option("--database", metavar="DB", help="The database of the event tables.")
+@click.option("--tables", metavar="T,...", help="Event tables to use (table or db.table).")
+@click.option("-o", "--output", help="File to write (default rt_config_<PS_ID>.yaml; - = stdout).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("-y", "--yes", is_flag=True, help="Ask nothing: take the recommendations.")
+@connection_options
+@click.pass_context
+def init(
+    ctx: click.Context,
+    /,
+    ps_id: str,
+    use_case: str,
+    database: str | None,
+    tables: str | None,
+    output: str | None,
+    force: bool,
+    yes: bool,
+    **conn: Any,
+) -> None:
+    """Write a first rt_config.yaml from discovery and the guide's recommendations for the
+    use case, using only tables and columns that exist, with a comment on each choice. On a
+    terminal it asks which tables, stitching keys, primary key and attributes to use; with
+    -y, or without a terminal, it takes the recommendations and the flags."""
+    from rtcfg import guided, render, workflow
+    from rtcfg.importer import check_writable, default_output
+    from rtcfg.recommend import Choices
+
+    target = output or default_output(ps_id)
+    check_writable(target, force)
+    if target != "-":
+        workflow.check_output_path(target)
+    only = (database,) if database else ()
+    with workflow.ApiSession(_connect(ctx, **conn)) as session:
+        found = session.run(lambda api: guided.discover_segment(api, ps_id, only, _progress(ctx)))
+    guided.refuse_if_configured(found)
+    for notice in found.notices:
+        render.echo(f"Warning: {notice}", err=True)
+    flags = Choices(database=database, tables=_split(tables))
+    rec, text = _recommendation(found, ps_id, use_case, flags, yes)
+    if target == "-":
+        render.echo(text.rstrip("\n"))
+        return
+    workflow.write_output(target, text)
+    if not ctx.obj.get("quiet"):
+        render.echo(_written(target, rec), err=True)
+
+
+def _recommendation(
+    found: Any, ps_id: str, use_case: str, flags: Any, yes: bool
+) -> tuple[Any, str]:
+    """The recommendation (after the questions, unless -y) and the file's text."""
+    from rtcfg.init_config import command_line, render_config
+    from rtcfg.recommend import Choices, recommend
+
+    choices = flags if yes else _ask(found.discovery, use_case, flags)
+    rec = recommend(found.discovery, use_case, choices)
+    made_by = Choices(database=rec.database, tables=choices.tables)  # answers included
+    return rec, render_config(rec, command_line(ps_id, use_case, made_by))
+
+
+def _written(target: str, rec: Any) -> str:
+    def count(items: Sequence[Any], noun: str) -> str:
+        return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+    left = f"; {len(rec.left_out)} recommendation(s) left out, see the comments"
+    return (
+        f"Wrote {target}: {count(rec.events, 'event')}, {len(rec.attributes)} real-time "
+        f"and {len(rec.batch)} batch attributes, {count(rec.keys, 'stitching key')}"
+        f"{left if rec.left_out else ''}.\n"
+        f"Next: rtcfg validate --online {target} && rtcfg plan {target}"
+    )
+
+
+def _split(tables: str | None) -> tuple[str, ...] | None:
+    if tables is None:
+        return None
+    names = tuple(t.strip() for t in tables.split(",") if t.strip())
+    if not names:
+        raise UsageError("--tables needs at least one table name")
+    return names
+
+
+def _ask(discovery: Any, use_case: str, flags: Any) -> Any:
+    from rtcfg import prompts
+    from rtcfg.init_config import ask_choices
+
+    if not prompts.is_interactive():
+        return flags
+    return ask_choices(discovery, use_case, flags, prompts.TerminalAsker())
+
+
+@cli.command(
+    epilog=_epilog(
+        "  0 written    1 error (unknown parent segment, invalid config file, API error)",
+        "rtcfg report rt_config_1069944.yaml -o RT_CONFIG_SUMMARY.md",
+    )
+)
+@common_options
+@click.argument("target", metavar="FILE|PS_ID")
+@click.option(
+    "-o",
+    "--output",
+    default="RT_CONFIG_SUMMARY.md",
+    show_default=True,
+    help="Markdown file to write (replaced if it exists); - prints it.",
+)
+@connection_options
+@click.pass_context
+def report(ctx: click.Context, /, target: str, output: str, **conn: Any) -> None:
+    """Write the RT 2.0 configuration summary (the guide's 8.3) from live state: event tables
+    and filters, attributes by type, batch attributes, ID stitching, the console URL, next
+    steps, and a Mermaid graph of event tables → key events → attributes. Given a config file,
+    it adds the primary key and the use case and says whether the file matches live state."""
+    from rtcfg import guided, render, workflow
+    from rtcfg.report import mermaid
+
+    if output != "-":
+        workflow.check_output_path(output)
+    connection = _connect(ctx, **conn)
+    with workflow.ApiSession(connection) as session:
+        summary = session.run(lambda api: guided.report_target(api, target, connection.site))
+    name = output if output != "-" else "RT_CONFIG_SUMMARY.md"
+    text = render.render_template("report.md.j2", s=summary, graph=mermaid(summary), output=name)
+    if output == "-":
+        render.echo(text.rstrip("\n"))
+        return
+    workflow.write_output(output, text)
+    if not ctx.obj.get("quiet"):
+        render.echo(f"Wrote {output}. View in TD Console: {summary.console_url}", err=True)
 
 
 @cli.command(

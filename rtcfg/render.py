@@ -113,7 +113,8 @@ def status_text(report: dict[str, object]) -> str:
 
 
 def csm_request(report: dict[str, object], site: str, use_case: str | None = None) -> str:
-    """The RT 2.0 enablement request of the seed guide's Phase 2, from a jinja2 template."""
+    """The RT 2.0 enablement request of the seed guide's Phase 2, from a jinja2 template;
+    ``site`` names the site and endpoint actually in use."""
     import jinja2
 
     env = jinja2.Environment(
@@ -122,6 +123,53 @@ def csm_request(report: dict[str, object], site: str, use_case: str | None = Non
         autoescape=False,
     )
     return env.get_template("csm_request.md.j2").render(**report, site=site, use_case=use_case)
+
+
+def render_template(name: str, **context: Any) -> str:
+    """A text or Markdown template of templates/ (blocks trimmed, no HTML escaping); the
+    filters ``rows``, ``age``, ``columns`` and ``cell`` format discovery and report values."""
+    import jinja2
+
+    from rtcfg.catalog import age_text, rows_text
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("rtcfg", "templates"),
+        keep_trailing_newline=True,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env.filters["code"] = _code_span
+    env.globals.update(rows=rows_text, age=age_text, columns=_column_lines, wrap=_wrap)
+    return env.get_template(name).render(**context)
+
+
+def _code_span(text: str) -> str:
+    """Markdown inline code that survives backticks in ``text`` (regexes, raw filters)."""
+    if not text:
+        return ""
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
+def _column_lines(table: Any) -> list[str]:
+    """A table's columns, identity columns marked as the guide marks them (4.3)."""
+    from rtcfg.discover import id_kind
+
+    def shown(column: Any) -> str:
+        marks = [column.td_type] + (
+            ["ID"] if column.kind == "string" and id_kind(column.name) else []
+        )
+        return f"{column.name} ({', '.join(marks)})"
+
+    return _wrap(", ".join(shown(c) for c in table.columns)) or ["(no columns listed)"]
+
+
+def _wrap(text: str, width: int = 88) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, break_on_hyphens=False)
 
 
 # --- plans ---------------------------------------------------------------------------------------

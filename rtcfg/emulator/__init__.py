@@ -113,6 +113,15 @@ Strict choices (where TD's behaviour is unknown, the strictest plausible one)
 Behaviours (``--behaviour NAME=VALUE``, ``--list-behaviours``; :mod:`.behaviours`): switches for
 each reading the contract leaves open; the defaults are the strict choices above.
 
+TD API v3 (``/v3``, shapes of api/td-api-v3-openapi.yml)
+    ``database/list`` → ``{"databases": [DatabaseWithoutIdAndDatatank]}``; ``table/list/{db}``
+    → ``{"database", "tables": [Table]}`` with every table's ``schema`` (a JSON string of
+    ``[name, type]``, or ``[name, type, alias, description]`` with ``include_descriptions``);
+    ``table/show/{db}/{table}`` → one Table. Table ids are 50001, 50002, … in seed order. A seed
+    table may give ``lastLogSecondsAgo`` (``last_log_timestamp`` = now minus that, so it looks
+    alive whenever the emulator runs) or a fixed ``lastLogTimestamp``; ``updated_at`` is the
+    seed's ``updatedAt``, else the time of the last log.
+
 Faults (never on ``/_emulator``): ``POST /_emulator/faults`` merges ``{"rate", "kinds", "seed",
 "latency_ms", "jitter_ms", "rate_limit", "retry_after": seconds|http-date|none, "hang_seconds",
 "script": [{"method", "path" (fnmatch), "fault", "times"}]}``. Kinds: 408, 500, 501, 502, 503,

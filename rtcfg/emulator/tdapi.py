@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError
@@ -39,22 +41,39 @@ def _db_view(db: Json) -> Json:
     }
 
 
-def _table_view(store: Store, db_name: str, tbl: Json, descriptions: bool) -> Json:
-    table_id = 50000
-    for db in store.data["databases"]:
-        for t in db.get("tables", []):
-            table_id += 1
-            if db["name"] == db_name and t["name"] == tbl["name"]:
-                break
-        else:
-            continue
-        break
+def _table_ids(store: Store) -> dict[tuple[str, str], int]:
+    """Table ids: 50001, 50002, ... in seed order (stable across runs, never reused)."""
+    tables = (
+        (db["name"], t["name"]) for db in store.data["databases"] for t in db.get("tables", [])
+    )
+    return {key: 50001 + n for n, key in enumerate(tables)}
+
+
+def _last_log(tbl: Json) -> int | None:
+    """``lastLogSecondsAgo`` in a seed keeps a table looking alive ("updated 2 minutes ago")
+    whenever the emulator runs; ``lastLogTimestamp`` is a fixed time."""
+    if "lastLogSecondsAgo" in tbl:
+        return int(time.time()) - int(tbl["lastLogSecondsAgo"])
+    stamp = tbl.get("lastLogTimestamp")
+    return int(stamp) if stamp is not None else None
+
+
+def _stamp(epoch: int | None) -> str:
+    if epoch is None:
+        return STAMP
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _table_view(
+    db_name: str, tbl: Json, descriptions: bool, ids: dict[tuple[str, str], int]
+) -> Json:
+    last_log = _last_log(tbl)
     schema: list[list[str]] = [
         [name, td_type, name, ""] if descriptions else [name, td_type]
         for name, td_type in tbl["schema"]
     ]
     return {
-        "id": table_id,
+        "id": ids.get((db_name, tbl["name"]), 50000),
         "name": tbl["name"],
         "type": "log",
         "count": int(tbl.get("count", 0)),
@@ -62,12 +81,12 @@ def _table_view(store: Store, db_name: str, tbl: Json, descriptions: bool) -> Js
         "description": tbl.get("description"),
         "counter_updated_at": None,
         "created_at": STAMP,
-        "updated_at": STAMP,
+        "updated_at": tbl.get("updatedAt") or _stamp(last_log),
         "delete_protected": False,
         "estimated_storage_size": int(tbl.get("count", 0)) * 200,
         "expire_days": None,
         "include_v": False,
-        "last_log_timestamp": tbl.get("lastLogTimestamp"),
+        "last_log_timestamp": last_log,
     }
 
 
@@ -81,12 +100,13 @@ def _database_list(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) ->
 
 def _table_list(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
     db = s.database(m["db"])
-    tables = [_table_view(s, db["name"], t, _flag(q)) for t in db.get("tables", [])]
+    ids = _table_ids(s)
+    tables = [_table_view(db["name"], t, _flag(q), ids) for t in db.get("tables", [])]
     return {"database": db["name"], "tables": tables}
 
 
 def _table_show(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
-    return _table_view(s, m["db"], s.table(m["db"], m["table"]), _flag(q))
+    return _table_view(m["db"], s.table(m["db"], m["table"]), _flag(q), _table_ids(s))
 
 
 V3_ROUTES: list[tuple[str, tuple[str, ...], Handler, tuple[str, ...]]] = [

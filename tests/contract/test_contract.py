@@ -150,7 +150,7 @@ def test_attributes_list_and_seeded_objects(c: httpx.Client) -> None:
 
 def test_td_v3(c: httpx.Client) -> None:
     valid("v3_database_list", ok(c.get("/v3/database/list")))
-    for db in ("events_db", "master_db"):
+    for db in ("events_db", "master_db", "web_analytics"):
         listed = ok(c.get(f"/v3/table/list/{db}"))
         valid("v3_table_list", listed)
         for table in listed["tables"]:

@@ -18,6 +18,8 @@ OWNERS = {
     "yaml": {"yamlio"},
     "tabulate": {"render"},
     "jinja2": {"render"},
+    "questionary": {"prompts"},
+    "prompt_toolkit": {"prompts"},
 }
 PRINTERS = {"cli", "render"}
 

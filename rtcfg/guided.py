@@ -1,0 +1,209 @@
+"""Guided setup as plain functions (cli only parses and prints): ``rtcfg discover``, the reads
+``rtcfg init`` needs before it asks anything, the summary after ``rtcfg apply`` and
+``rtcfg report``.
+
+Reads run concurrently: the parent segment, its RT configuration and the database list in one
+round trip, then one table list per database (each carries every table's schema), so
+discovery costs about two round trips of wall time whatever the number of tables or columns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rtcfg.catalog import Catalog, Progress, read_catalog
+from rtcfg.client import ApiClient
+from rtcfg.discover import Discovery, classify, did_you_mean
+from rtcfg.errors import NotFoundError, RefusedError, UsageError
+from rtcfg.live import (
+    MANAGED_ATTRIBUTE_TYPES,
+    PROFILE_KEY_FIELD,
+    RT_ENABLED_FIELD,
+    build_live_state,
+    read_audience,
+    read_live_state,
+)
+from rtcfg.report import FromFile, SegmentSummary, segment_summary
+from rtcfg.state import LiveState
+
+
+@dataclass
+class Discovered:
+    """Discovery plus what init needs to know first: is anything configured, and notices."""
+
+    discovery: Discovery
+    configured: LiveState | None  # None: nothing configured yet
+    rt_disabled: bool = False  # the parent segment says so explicitly
+    notices: list[str] = field(default_factory=list)
+
+
+async def discover_segment(
+    api: ApiClient, ps_id: str, databases: Sequence[str] = (), progress: Progress | None = None
+) -> Discovered:
+    """The parent segment, its RT configuration (if any) and the catalog, read concurrently."""
+    results = await asyncio.gather(
+        read_audience(api, ps_id),
+        rt_configuration(api, ps_id),
+        read_catalog(api, databases, progress),
+        return_exceptions=True,
+    )
+    for result in results:  # the parent segment's own error first: it explains the others
+        if isinstance(result, BaseException):
+            raise result
+    audience, rt, catalog = results
+    assert isinstance(audience, dict) and isinstance(rt, tuple) and isinstance(catalog, Catalog)
+    configured, setting_missing = rt
+    if catalog.missing:
+        raise UsageError(
+            f"database {', '.join(catalog.missing)} not found: "
+            + did_you_mean(catalog.missing[0], catalog.all_databases, "databases")
+        )
+    notices = []
+    disabled = audience.get(RT_ENABLED_FIELD) is False
+    if disabled:
+        notices.append(
+            f"RT 2.0 is not enabled for parent segment {ps_id}: `rtcfg status {ps_id} "
+            "--csm-request FILE --use-case TEXT` writes the enablement request for your CSM"
+        )
+    elif setting_missing:
+        notices.append(
+            f"parent segment {ps_id} has no RT setting yet (404); if RT 2.0 is not enabled, "
+            f"`rtcfg status {ps_id}` says so"
+        )
+    profile_key = audience.get(PROFILE_KEY_FIELD)
+    discovery = classify(
+        ps_id, audience, catalog, profile_key if isinstance(profile_key, str) else None
+    )
+    return Discovered(discovery, configured, disabled, notices)
+
+
+async def rt_configuration(api: ApiClient, ps_id: str) -> tuple[LiveState | None, bool]:
+    """(the live RT configuration, or None when nothing is configured; whether the setting
+    answered 404). "Nothing configured" covers no setting at all, a ``not_initialized`` one
+    (the real API's answer for an RT-enabled segment that was never set up, NOTES.md §4) and
+    an empty one."""
+    base = f"/audiences/{ps_id}"
+    results = await asyncio.gather(
+        api.get(f"{base}/realtime_setting"),
+        api.list_all(f"{base}/realtime_key_events"),
+        api.list_all(f"{base}/realtime_attributes", {"types": MANAGED_ATTRIBUTE_TYPES}),
+        return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, NotFoundError):
+            raise result
+    setting, key_events, attributes = (None if isinstance(r, BaseException) else r for r in results)
+    live = build_live_state(ps_id, setting or {}, key_events or [], attributes or [])
+    return (live if is_configured(live) else None), setting is None
+
+
+def is_configured(live: LiveState) -> bool:
+    """Anything set up at all: event tables, keys, batch attributes, the profile key, key
+    events or attributes."""
+    setting = live.setting
+    keys = ("eventTables", "keyColumns", "batchAttributes", "extLookupKey")
+    return any(setting.get(k) for k in keys) or bool(live.key_events or live.attributes)
+
+
+def refuse_if_configured(found: Discovered) -> None:
+    """init writes a first configuration only, for a segment with RT 2.0 on; an existing
+    configuration is imported instead."""
+    ps_id = found.discovery.ps_id
+    if found.rt_disabled:
+        raise RefusedError(found.notices[0])
+    if found.configured is not None:
+        live = found.configured
+        raise RefusedError(
+            f"parent segment {ps_id} already has an RT 2.0 configuration "
+            f"({len(live.key_events)} key events, {len(live.attributes)} attributes, "
+            f"{len(live.setting.get('eventTables') or [])} event tables): init writes only a "
+            f"first one. Run `rtcfg import {ps_id}` to put the existing configuration in a file, "
+            "then edit that file."
+        )
+
+
+# --- the summary after apply, and the report ------------------------------------------------
+
+
+async def summaries(
+    api: ApiClient, files: Sequence[tuple[str | None, str]], site: str
+) -> list[SegmentSummary]:
+    """The summary of each (config file, parent segment id), read from live state."""
+    return list(await asyncio.gather(*(_summary(api, f, ps, site) for f, ps in files)))
+
+
+async def _summary(api: ApiClient, file: str | None, ps_id: str, site: str) -> SegmentSummary:
+    audience, live = await asyncio.gather(read_audience(api, ps_id), read_live_state(api, ps_id))
+    from_file = _from_file(file, live) if file else None
+    return segment_summary(live, audience, site, from_file)
+
+
+def _from_file(path: str, live: LiveState) -> FromFile:
+    from rtcfg.config import load_config_or_raise
+    from rtcfg.init_config import use_case_of
+    from rtcfg.plan import build_segment_plan
+    from rtcfg.translate import desired_state
+
+    config = load_config_or_raise(path)
+    data = Path(path).read_bytes()
+    plan = build_segment_plan(
+        desired_state(config),
+        live,
+        config_file=path,
+        config_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return FromFile(
+        path,
+        config.id_stitching.primary_key,
+        use_case_of(data.decode("utf-8", errors="replace")),
+        len(plan.changes),
+    )
+
+
+async def report_target(api: ApiClient, target: str, site: str) -> SegmentSummary:
+    """``rtcfg report FILE`` (live state of the file's segment, annotated) or ``PS_ID``."""
+    if Path(target).is_file():
+        from rtcfg.config import load_config_or_raise
+
+        config = load_config_or_raise(target)
+        return await _summary(api, target, config.parent_segment_id, site)
+    if target.endswith((".yaml", ".yml")) or "/" in target:
+        raise UsageError(f"{target}: no such file (give a config file or a parent segment id)")
+    return await _summary(api, None, target, site)
+
+
+def summary_targets(plan: Any, desired: Sequence[Any]) -> list[tuple[str | None, str]]:
+    """(config file, parent segment) of each applied segment; no file for a saved plan whose
+    config files changed since."""
+    if desired:
+        return [(d.file, d.state.parent_segment_id) for d in desired]
+    return [(None, s.parent_segment_id) for s in plan.segments]
+
+
+def apply_document(plan: Any, outcome: Any, summaries: Sequence[SegmentSummary]) -> dict[str, Any]:
+    """``apply --format json``: the result counts, what failed, and each segment's summary
+    (``outcome`` None: there was nothing to apply)."""
+    counts = dict.fromkeys(("create", "update", "replace", "delete"), 0)
+    for segment in plan.segments:
+        for action, count in segment.summary.items():
+            counts[action] += count
+    ok = outcome is None or outcome.ok
+    document: dict[str, Any] = {
+        "ok": ok,
+        "applied": counts if outcome is not None else dict.fromkeys(counts, 0),
+    }
+    if not ok:
+        document["remaining"] = outcome.remaining
+        document["failed"] = [
+            {"address": r.step.address, "error": r.error}
+            for result in outcome.results
+            for r in result.results
+            if r.error
+        ]
+    document["segments"] = [s.as_json() for s in summaries]
+    return document

@@ -1,0 +1,91 @@
+"""Which identity columns stitch, and which is the primary key (the guide's Phase 4.6).
+
+Pure. The rules: the cookie / device id, the master (canonical) id and email when present
+(the kinds :data:`rtcfg.discover.ID_KINDS` marks recommended); a user id only when nothing
+better exists, because it is empty for anonymous visitors. The primary key is the canonical id,
+else the key found in the most event tables. Keys chosen by the user must be string columns of
+the chosen tables (the API refuses others).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rtcfg.catalog import Table
+from rtcfg.discover import IdCandidate, did_you_mean, id_candidates
+from rtcfg.errors import UsageError
+
+
+@dataclass
+class PlannedKey:
+    """A stitching key init writes, the guide's advice on it, and the tables that carry it."""
+
+    name: str
+    advice: str
+    tables: list[str]
+
+
+@dataclass
+class StitchingPlan:
+    keys: list[PlannedKey] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (column, why not)
+    primary_key: str | None = None
+    primary_why: str = ""
+
+
+def plan_stitching(
+    tables: list[Table], wanted: Sequence[str] | None, primary: str | None
+) -> StitchingPlan:
+    """The stitching keys over ``tables`` (``wanted`` when the user chose) and the primary key."""
+    candidates = [c for c in id_candidates(tables) if c.tables]
+    chosen = _chosen_keys(candidates, wanted, tables)
+    by_name = {c.column: c for c in candidates}
+    plan = StitchingPlan()
+    for name in chosen:
+        candidate = by_name.get(name)
+        advice = candidate.kind.advice if candidate else "chosen on the command line"
+        plan.keys.append(PlannedKey(name, advice, candidate.tables if candidate else []))
+    plan.skipped = [
+        (c.column, f"{c.kind.advice}; found in {', '.join(c.tables)}")
+        for c in candidates
+        if c.column not in chosen
+    ]
+    plan.primary_key, plan.primary_why = _primary(plan.keys, candidates, primary)
+    return plan
+
+
+def _chosen_keys(
+    candidates: list[IdCandidate], wanted: Sequence[str] | None, tables: list[Table]
+) -> list[str]:
+    if wanted is not None:
+        strings = {c.name for t in tables for c in t.columns if c.kind == "string"}
+        for name in wanted:
+            if name not in strings:
+                raise UsageError(
+                    f"stitching key '{name}' is not a string column of the chosen event tables: "
+                    + did_you_mean(name, sorted(strings), "string columns")
+                )
+        return list(dict.fromkeys(wanted))
+    for tier in (True, False):
+        picked = [c.column for c in candidates if c.kind.recommended is tier]
+        if picked:
+            return picked
+    return []
+
+
+def _primary(
+    keys: list[PlannedKey], candidates: list[IdCandidate], wanted: str | None
+) -> tuple[str | None, str]:
+    names = [k.name for k in keys]
+    if wanted is not None:
+        if wanted not in names:
+            raise UsageError(f"primary key '{wanted}' is not among the stitching keys: {names}")
+        return wanted, "chosen"
+    canonical = [c.column for c in candidates if c.kind.name == "canonical" and c.column in names]
+    if canonical:
+        return canonical[0], "the master (canonical) customer id"
+    if not keys:
+        return None, ""
+    best = max(keys, key=lambda k: len(k.tables))
+    return best.name, f"the key found in the most event tables ({len(best.tables)})"
