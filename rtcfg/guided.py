@@ -19,12 +19,12 @@ from typing import Any
 from rtcfg.catalog import Catalog, Progress, read_catalog
 from rtcfg.client import ApiClient
 from rtcfg.discover import Discovery, classify, did_you_mean
-from rtcfg.errors import NotFoundError, RefusedError, UsageError
+from rtcfg.errors import ApiError, RefusedError, UsageError
 from rtcfg.live import (
     MANAGED_ATTRIBUTE_TYPES,
-    PROFILE_KEY_FIELD,
-    RT_ENABLED_FIELD,
+    RT_REFUSED_STATUSES,
     build_live_state,
+    profile_key_guess,
     read_audience,
     read_live_state,
 )
@@ -38,7 +38,7 @@ class Discovered:
 
     discovery: Discovery
     configured: LiveState | None  # None: nothing configured yet
-    rt_disabled: bool = False  # the parent segment says so explicitly
+    rt_disabled: bool = False  # its realtime_setting answers 404/403: RT 2.0 is not enabled
     notices: list[str] = field(default_factory=list)
 
 
@@ -64,27 +64,23 @@ async def discover_segment(
             + did_you_mean(catalog.missing[0], catalog.all_databases, "databases")
         )
     notices = []
-    disabled = audience.get(RT_ENABLED_FIELD) is False
+    # The Audience schema publishes no RT flag (cdp-openapi.yml l.7608): RT 2.0 is off exactly
+    # when the realtime_setting answers 404/403 (l.5161), as `rtcfg segments` and `status` read it.
+    disabled = setting_missing
     if disabled:
         notices.append(
-            f"RT 2.0 is not enabled for parent segment {ps_id}: `rtcfg status {ps_id} "
-            "--csm-request FILE --use-case TEXT` writes the enablement request for your CSM"
+            f"RT 2.0 is not enabled for parent segment {ps_id} (its realtime_setting answers "
+            f"404/403): `rtcfg status {ps_id} --csm-request FILE --use-case TEXT` writes the "
+            "enablement request for your CSM"
         )
-    elif setting_missing:
-        notices.append(
-            f"parent segment {ps_id} has no RT setting yet (404); if RT 2.0 is not enabled, "
-            f"`rtcfg status {ps_id}` says so"
-        )
-    profile_key = audience.get(PROFILE_KEY_FIELD)
-    discovery = classify(
-        ps_id, audience, catalog, profile_key if isinstance(profile_key, str) else None
-    )
+    profile_key = profile_key_guess(audience)
+    discovery = classify(ps_id, audience, catalog, profile_key)
     return Discovered(discovery, configured, disabled, notices)
 
 
 async def rt_configuration(api: ApiClient, ps_id: str) -> tuple[LiveState | None, bool]:
     """(the live RT configuration, or None when nothing is configured; whether the setting
-    answered 404). "Nothing configured" covers no setting at all, a ``not_initialized`` one
+    answered 404/403). "Nothing configured" covers no setting at all, a ``not_initialized`` one
     (the real API's answer for an RT-enabled segment that was never set up, NOTES.md §4) and
     an empty one."""
     base = f"/audiences/{ps_id}"
@@ -95,7 +91,8 @@ async def rt_configuration(api: ApiClient, ps_id: str) -> tuple[LiveState | None
         return_exceptions=True,
     )
     for result in results:
-        if isinstance(result, BaseException) and not isinstance(result, NotFoundError):
+        refused = isinstance(result, ApiError) and result.info.status in RT_REFUSED_STATUSES
+        if isinstance(result, BaseException) and not refused:
             raise result
     setting, key_events, attributes = (None if isinstance(r, BaseException) else r for r in results)
     live = build_live_state(ps_id, setting or {}, key_events or [], attributes or [])
