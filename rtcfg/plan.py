@@ -70,6 +70,7 @@ class SegmentPlan:
     live_objects: dict[str, str]
     changes: list[Change]
     steps: list[Step]
+    left_out: int = 0  # changes --target / --exclude left out (not saved: a plan runs as is)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -110,6 +111,7 @@ def build_segment_plan(
     graph = ChangeGraph(desired, live, diff_states(desired, live))
     _check_patterns(graph, targets, "--target")
     _check_patterns(graph, excludes, "--exclude")
+    every = len(graph.changes)
     _select(graph, targets, excludes)
     _check_key_event_deletes(graph)
     _check_ext_lookup_key(graph, config_file)
@@ -122,6 +124,7 @@ def build_segment_plan(
         objects,
         graph.changes,
         _Steps(graph).build(),
+        every - len(graph.changes),
     )
 
 

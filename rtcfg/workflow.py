@@ -275,6 +275,11 @@ def load_desired(files: Sequence[str], env: Mapping[str, str] | None = None) -> 
     problems: list[Problem] = []
     loaded: list[Desired] = []
     for file in files:
+        if looks_like_saved_plan(file):
+            raise UsageError(
+                f"{file} is a plan saved by `rtcfg plan -o`, not a configuration: "
+                f"`rtcfg apply {file}` applies it; `rtcfg plan` takes rt_config.yaml files"
+            )
         try:
             config = load_config_or_raise(file, env)
         except ConfigError as exc:
@@ -338,12 +343,38 @@ def read_saved_plan(path: str) -> Any:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise PlanError(f"{path}: not a readable plan file ({exc})") from None
+    if isinstance(data, dict) and data.get("status") == "failed":
+        raise PlanError(
+            f"{path} records a plan that could not be made (`rtcfg plan --format json` after an "
+            "error): there is nothing to apply; fix the errors it lists and plan again"
+        )
     return plan_from_json(data, path)
 
 
+def looks_like_saved_plan(path: str) -> bool:
+    """Whether a file is a plan document by its content, whatever its name: a JSON object
+    with ``rtcfg_version`` and ``segments`` (or a failed plan's ``status``). A config is
+    YAML, and one written in JSON syntax has neither key."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the config loader reports an unreadable file at its place
+    if not text.lstrip().startswith("{"):
+        return False
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return (
+        isinstance(data, dict)
+        and "rtcfg_version" in data
+        and ("segments" in data or data.get("status") == "failed")
+    )
+
+
 def is_saved_plan(files: Sequence[str]) -> bool:
-    """``rtcfg apply PLAN.json``: one argument ending in .json."""
-    return len(files) == 1 and files[0].endswith(".json")
+    """``rtcfg apply PLAN``: one argument whose content is a saved plan."""
+    return len(files) == 1 and looks_like_saved_plan(files[0])
 
 
 async def refuse_if_stale(api: Any, plan: Any) -> None:
