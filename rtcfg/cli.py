@@ -512,6 +512,10 @@ def import_(
             + ("" if result.skipped else f" `rtcfg plan {target}` shows no changes."),
             err=True,
         )
+        if result.schema_written:
+            render.echo(
+                f"Wrote {result.schema_written}, the schema its first line names.", err=True
+            )
 
 
 @cli.command(

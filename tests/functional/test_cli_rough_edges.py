@@ -142,3 +142,17 @@ def test_ctrl_c_during_plan_speaks_of_plan(tmp_path: Path) -> None:
     assert process.returncode == 1
     assert err.strip().splitlines()[-1] == cli_help.INTERRUPTED["plan"], err
     assert "apply" not in err and "Traceback" not in err
+
+
+def test_import_writes_the_schema_its_first_line_names(emu: EmulatorThread, tmp_path: Path) -> None:
+    target = tmp_path / "rt_config.yaml"
+    code, _, err = rtcfg(emu, "import", "1069935", "-o", str(target))
+    assert code == 0, err
+    schema_line = target.read_text().splitlines()[0]
+    name = schema_line.split("$schema=")[1]
+    written = json.loads((tmp_path / name).read_text())
+    assert written["title"] == "rtcfg rt_config.yaml" and f"Wrote {tmp_path / name}" in err
+    (tmp_path / name).write_text('{"title": "my own schema"}')
+    code, _, err = rtcfg(emu, "import", "1069935", "-o", str(target), "--force")
+    assert code == 0 and "the schema its first line names" not in err
+    assert json.loads((tmp_path / name).read_text()) == {"title": "my own schema"}
