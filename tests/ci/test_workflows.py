@@ -164,3 +164,25 @@ def test_drift_fails_the_step_and_names_what_drifted(emu: EmulatorThread, tmp_pa
     assert (out["status"], out["exitcode"]) == ("2", "2")
     error = next(line for line in out["stdout"].splitlines() if line.startswith("::error"))
     assert "create 1069935/key_event.form_submit" in error
+
+
+def test_the_readme_shows_the_workflow_and_the_pipeline_as_they_ship() -> None:
+    readme = (ROOT / "README.md").read_text()
+    plan = (ROOT / "examples" / "ci" / "github" / "rtcfg-plan.yml").read_text()
+    assert f"```yaml\n{plan}```" in readme
+    gitlab = GITLAB.read_text()
+    snippet = readme.split("### GitLab CI", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    for job in snippet.strip().split("\n\n"):
+        assert job in gitlab, job
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert f"- id: {hooks[0]['id']}" in readme.split("### pre-commit", 1)[1]
+
+
+def test_the_workflows_say_how_long_a_job_may_take() -> None:
+    result = tool(
+        "check-jsonschema",
+        "--builtin-schema",
+        "custom.github-workflows-require-timeout",
+        *WORKFLOWS,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
