@@ -243,7 +243,7 @@ def schema(output: str | None) -> None:
 @connection_options
 @click.pass_context
 def segments(ctx: click.Context, /, pattern: str | None, as_json: bool, **conn: Any) -> None:
-    """List parent segments: id, name, and whether RT 2.0 is enabled.
+    """List parent segments: id, name, RT 2.0 enabled.
 
     PATTERN keeps those whose name or id matches it: a glob (`RT_*`), or a part of the name.
     Sends GETs only.
@@ -271,9 +271,9 @@ def segments(ctx: click.Context, /, pattern: str | None, as_json: bool, **conn: 
 def status(
     ctx: click.Context, /, ps_id: str, as_json: bool, csm_request: str | None, **conn: Any
 ) -> None:
-    """Show whether RT 2.0 is enabled for a parent segment, and what it has configured.
+    """Show a parent segment's RT 2.0 status and counts.
 
-    Prints whether a configuration exists, the setting's status (ok, updating, …) and the
+    Prints whether RT 2.0 is enabled, whether a configuration exists, the setting's status (ok, updating, …) and the
     counts of event tables, stitching keys, key events and attributes. Sends GETs only.
     """
     import json
@@ -415,9 +415,9 @@ def apply(
     excludes: tuple[str, ...],
     **conn: Any,
 ) -> None:
-    """Make live state match rt_config.yaml files, or apply a plan saved by `rtcfg plan -o`.
+    """Make live state match the files, or apply a saved plan.
 
-    Prints the plan, asks for confirmation on a terminal (--yes skips it), then runs the steps
+    FILES are rt_config.yaml files, or one plan saved by `rtcfg plan -o`. Prints the plan, asks for confirmation on a terminal (--yes skips it), then runs the steps
     in the order the API needs, with progress on stderr. Replace and delete need
     --allow-destroy. A saved plan is applied exactly, and refused if live state has changed
     since it was made. Running apply again finishes what a failed or interrupted one left.
@@ -489,9 +489,9 @@ def _confirm(auto_approve: bool) -> None:
 def import_(
     ctx: click.Context, /, ps_id: str, output: str | None, force: bool, **conn: Any
 ) -> None:
-    """Write the live RT 2.0 configuration of a parent segment as rt_config.yaml.
+    """Write the live configuration of a parent segment as YAML.
 
-    The file is what `rtcfg plan` needs to show no changes: short forms where the API shape is
+    The file (rt_config.yaml, with the schema beside it) is what `rtcfg plan` needs to show no changes: short forms where the API shape is
     exactly theirs, defaults left out. Anything the format cannot express is named in a
     warning. An existing file is kept unless --force. Sends GETs only.
     """
@@ -527,7 +527,7 @@ def import_(
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def emulator(args: tuple[str, ...]) -> None:
-    """Serve a local emulator of TD's CDP and TD API on 127.0.0.1 (`rtcfg emulator --help`)."""
+    """Serve a local emulator of TD's API on 127.0.0.1."""
     import gc
 
     from rtcfg.emulator.cli import main as emulator_main

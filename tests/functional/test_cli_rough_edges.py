@@ -156,3 +156,10 @@ def test_import_writes_the_schema_its_first_line_names(emu: EmulatorThread, tmp_
     code, _, err = rtcfg(emu, "import", "1069935", "-o", str(target), "--force")
     assert code == 0 and "the schema its first line names" not in err
     assert json.loads((tmp_path / name).read_text()) == {"title": "my own schema"}
+
+
+def test_no_command_summary_is_cut_at_80_columns() -> None:
+    text = CliRunner().invoke(cli, ["--help"], terminal_width=80).output
+    commands = text.split("Commands:")[1].split("\n\n")[0].splitlines()
+    assert len(commands) == len(COMMANDS) + 1  # and the emulator
+    assert not [line for line in commands if line.rstrip().endswith("...")], commands
