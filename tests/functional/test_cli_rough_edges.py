@@ -160,6 +160,6 @@ def test_import_writes_the_schema_its_first_line_names(emu: EmulatorThread, tmp_
 
 def test_no_command_summary_is_cut_at_80_columns() -> None:
     text = CliRunner().invoke(cli, ["--help"], terminal_width=80).output
-    commands = text.split("Commands:")[1].split("\n\n")[0].splitlines()
+    commands = text.split("Commands:\n")[1].split("\n\n")[0].splitlines()
     assert len(commands) == len(COMMANDS) + 1  # and the emulator
     assert not [line for line in commands if line.rstrip().endswith("...")], commands
