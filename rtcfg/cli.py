@@ -1,7 +1,8 @@
 """The command line: click parsing, output, and the mapping of errors to exit codes.
 
 Options are defined once; every command calls one workflow function. Expected failures
-(``RtcfgError``) become a one-line message and an exit code here, never a traceback.
+(``RtcfgError``) become a one-line message and an exit code here, never a traceback. The
+words of the help (summaries, epilogs, Ctrl-C messages) are in ``rtcfg.cli_help``.
 """
 
 from __future__ import annotations
@@ -153,22 +154,18 @@ class _Commands(click.Group):
 _HELP_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(cls=_Commands, context_settings=_HELP_SETTINGS, epilog=cli_help.GROUP)
+@click.group(
+    cls=_Commands, context_settings=_HELP_SETTINGS, help=cli_help.GROUP_HELP, epilog=cli_help.GROUP
+)
 @click.version_option(__version__, "--version", prog_name="rtcfg")
 @common_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Treasure Data RT 2.0 configuration as code: validate, plan, apply, import.
-
-    Keep a parent segment's real-time configuration in rt_config.yaml: `validate` checks it
-    offline, `plan` shows what would change live (GETs only), `apply` makes the change, and
-    `import` writes the live configuration as a file. `rtcfg emulator` serves a local copy of
-    the API to try all of it without an account.
-    """
+    """Treasure Data RT 2.0 configuration as code: validate, plan, apply, import."""
     ctx.ensure_object(dict)
 
 
-@cli.command(epilog=cli_help.VALIDATE)
+@cli.command(help=cli_help.VALIDATE_HELP, epilog=cli_help.VALIDATE)
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
@@ -190,12 +187,7 @@ def cli(ctx: click.Context) -> None:
 def validate(
     ctx: click.Context, /, files: tuple[str, ...], strict: bool, fmt: str, online: bool, **conn: Any
 ) -> None:
-    """Check rt_config.yaml files and report every problem.
-
-    Each problem is printed as FILE:LINE:COL: severity: message, with a hint where one helps,
-    and every file is checked in one run. Nothing is sent to the API unless --online is given,
-    and then only GETs.
-    """
+    """Check rt_config.yaml files and report every problem."""
     from rtcfg import render, workflow
 
     results = workflow.validate_files(files)
@@ -213,7 +205,7 @@ def validate(
         ctx.exit(ExitCode.ERROR)
 
 
-@cli.command(epilog=cli_help.SCHEMA)
+@cli.command(help=cli_help.SCHEMA_HELP, epilog=cli_help.SCHEMA)
 @common_options
 @click.option(
     "-o",
@@ -223,12 +215,7 @@ def validate(
     help="Write the schema to FILE instead of printing it.",
 )
 def schema(output: str | None) -> None:
-    """Print the JSON Schema of rt_config.yaml.
-
-    Editors that speak the YAML language server check a file against it when the file starts
-    with `# yaml-language-server: $schema=rt_config.schema.json` and the schema is saved next
-    to it (`rtcfg import` writes both).
-    """
+    """Print the JSON Schema of rt_config.yaml."""
     from rtcfg import render, workflow
 
     text = workflow.write_schema(output)
@@ -236,18 +223,14 @@ def schema(output: str | None) -> None:
         render.echo(text.rstrip("\n"))
 
 
-@cli.command(epilog=cli_help.SEGMENTS)
+@cli.command(help=cli_help.SEGMENTS_HELP, epilog=cli_help.SEGMENTS)
 @common_options
 @click.argument("pattern", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @connection_options
 @click.pass_context
 def segments(ctx: click.Context, /, pattern: str | None, as_json: bool, **conn: Any) -> None:
-    """List parent segments: id, name, RT 2.0 enabled.
-
-    PATTERN keeps those whose name or id matches it: a glob (`RT_*`), or a part of the name.
-    Sends GETs only.
-    """
+    """List parent segments: id, name, RT 2.0 enabled."""
     import json
 
     from rtcfg import render, workflow
@@ -256,7 +239,7 @@ def segments(ctx: click.Context, /, pattern: str | None, as_json: bool, **conn: 
     render.echo(json.dumps(rows, indent=2) if as_json else render.segments_table(rows))
 
 
-@cli.command(epilog=cli_help.STATUS)
+@cli.command(help=cli_help.STATUS_HELP, epilog=cli_help.STATUS)
 @common_options
 @click.argument("ps_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -271,11 +254,7 @@ def segments(ctx: click.Context, /, pattern: str | None, as_json: bool, **conn: 
 def status(
     ctx: click.Context, /, ps_id: str, as_json: bool, csm_request: str | None, **conn: Any
 ) -> None:
-    """Show a parent segment's RT 2.0 status and counts.
-
-    Prints whether RT 2.0 is enabled, whether a configuration exists, the setting's status (ok, updating, …) and the
-    counts of event tables, stitching keys, key events and attributes. Sends GETs only.
-    """
+    """Show a parent segment's RT 2.0 status and counts."""
     import json
 
     from rtcfg import render, workflow
@@ -311,7 +290,7 @@ def target_options(command: F) -> F:
     return _decorated(command, options)
 
 
-@cli.command(epilog=cli_help.PLAN)
+@cli.command(help=cli_help.PLAN_HELP, epilog=cli_help.PLAN)
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
@@ -347,12 +326,7 @@ def plan(
     excludes: tuple[str, ...],
     **conn: Any,
 ) -> None:
-    """Show what apply would change, Terraform style.
-
-    Reads the live configuration of each file's parent segment (GETs only) and prints each
-    change: + create, ~ update in place, -/+ replace, - delete. A plan that fails to be made
-    prints, with --format markdown or json, a document that says why (exit 1).
-    """
+    """Show what apply would change, Terraform style."""
     from rtcfg import render, workflow
 
     try:
@@ -385,7 +359,7 @@ def _print_plan(ctx: click.Context, result: Any, fmt: str) -> None:
         render.echo(render.plan_text(result, color).rstrip("\n"))
 
 
-@cli.command(epilog=cli_help.APPLY)
+@cli.command(help=cli_help.APPLY_HELP, epilog=cli_help.APPLY)
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
@@ -415,13 +389,7 @@ def apply(
     excludes: tuple[str, ...],
     **conn: Any,
 ) -> None:
-    """Make live state match the files, or apply a saved plan.
-
-    FILES are rt_config.yaml files, or one plan saved by `rtcfg plan -o`. Prints the plan, asks for confirmation on a terminal (--yes skips it), then runs the steps
-    in the order the API needs, with progress on stderr. Replace and delete need
-    --allow-destroy. A saved plan is applied exactly, and refused if live state has changed
-    since it was made. Running apply again finishes what a failed or interrupted one left.
-    """
+    """Make live state match the files, or apply a saved plan."""
     from rtcfg import render, workflow
     from rtcfg.apply import ApplyOptions
 
@@ -474,7 +442,7 @@ def _confirm(auto_approve: bool) -> None:
         raise RefusedError("Apply cancelled.")
 
 
-@cli.command("import", epilog=cli_help.IMPORT)
+@cli.command("import", help=cli_help.IMPORT_HELP, epilog=cli_help.IMPORT)
 @common_options
 @click.argument("ps_id")
 @click.option(
@@ -489,12 +457,7 @@ def _confirm(auto_approve: bool) -> None:
 def import_(
     ctx: click.Context, /, ps_id: str, output: str | None, force: bool, **conn: Any
 ) -> None:
-    """Write the live configuration of a parent segment as YAML.
-
-    The file (rt_config.yaml, with the schema beside it) is what `rtcfg plan` needs to show no changes: short forms where the API shape is
-    exactly theirs, defaults left out. Anything the format cannot express is named in a
-    warning. An existing file is kept unless --force. Sends GETs only.
-    """
+    """Write the live configuration of a parent segment as YAML."""
     from rtcfg import render, workflow
     from rtcfg.importer import default_output
 

@@ -136,6 +136,75 @@ STATUS = epilog(
     examples=["rtcfg status 1069935", "rtcfg status 1053580 --csm-request request.md"],
 )
 
+# --- what each command does: a one-line summary (the command list shows it), then a paragraph
+
+GROUP_HELP = """\
+Treasure Data RT 2.0 configuration as code: validate, plan, apply, import.
+
+Keep a parent segment's real-time configuration in rt_config.yaml: `validate` checks it
+offline, `plan` shows what would change live (GETs only), `apply` makes the change, and
+`import` writes the live configuration as a file. `rtcfg emulator` serves a local copy of
+the API to try all of it without an account.
+"""
+
+VALIDATE_HELP = """\
+Check rt_config.yaml files and report every problem.
+
+Each problem is printed as FILE:LINE:COL: severity: message, with a hint where one helps,
+and every file is checked in one run. Nothing is sent to the API unless --online is given,
+and then only GETs.
+"""
+
+SCHEMA_HELP = """\
+Print the JSON Schema of rt_config.yaml.
+
+Editors that speak the YAML language server check a file against it when the file starts
+with `# yaml-language-server: $schema=rt_config.schema.json` and the schema is saved next to
+it (`rtcfg import` writes both).
+"""
+
+SEGMENTS_HELP = """\
+List parent segments: id, name, RT 2.0 enabled.
+
+PATTERN keeps those whose name or id matches it: a glob (`RT_*`), or a part of the name.
+Sends GETs only.
+"""
+
+STATUS_HELP = """\
+Show a parent segment's RT 2.0 status and counts.
+
+Prints whether RT 2.0 is enabled, whether a configuration exists, the setting's status (ok,
+updating, …) and the counts of event tables, stitching keys, key events and attributes.
+Sends GETs only.
+"""
+
+PLAN_HELP = """\
+Show what apply would change, Terraform style.
+
+Reads the live configuration of each file's parent segment (GETs only) and prints each
+change: + create, ~ update in place, -/+ replace, - delete. A plan that fails to be made
+prints, with --format markdown or json, a document that says why (exit 1).
+"""
+
+APPLY_HELP = """\
+Make live state match the files, or apply a saved plan.
+
+FILES are rt_config.yaml files, or one plan saved by `rtcfg plan -o`. Prints the plan, asks
+for confirmation on a terminal (--yes skips it), then runs the steps in the order the API
+needs, with progress on stderr. Replace and delete need --allow-destroy. A saved plan is
+applied exactly, and refused if live state has changed since it was made. Running apply
+again finishes what a failed or interrupted one left.
+"""
+
+IMPORT_HELP = """\
+Write the live configuration of a parent segment as YAML.
+
+The file (rt_config.yaml, with the schema beside it) is what `rtcfg plan` needs to show no
+changes: short forms where the API shape is exactly theirs, defaults left out. Anything the
+format cannot express is named in a warning. An existing file is kept unless --force. Sends
+GETs only.
+"""
+
 # What each command says when Ctrl-C stops it (exit 1): only apply has anything to finish.
 INTERRUPTED = {
     "apply": "Interrupted. Run the command again; apply finishes what is left.",

@@ -6,13 +6,16 @@ unknown aggregation, a duration that is not one, max_items out of range).
 What the schema cannot see stays with validate only: references between entries (a
 ``source_event`` that names no event, duplicates), regular expressions that do not compile,
 identifier syntax, limits over the whole file and ``${VAR}`` values, which the schema takes
-as any text since they are only known once interpolated. tests/unit/test_schema_agrees.py
+as any text since they are only known once interpolated. ``write_schema_beside`` puts the
+schema where an imported file's ``$schema`` line looks for it. tests/unit/test_schema_agrees.py
 holds every example and fixture to both: validate accepts ⇒ the schema accepts, and the
 structural failures are refused by both.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from rtcfg.attribute_checks import (
@@ -22,8 +25,10 @@ from rtcfg.attribute_checks import (
     SINGLE_AGGREGATIONS,
     TYPE_SPECIFIC,
 )
-from rtcfg.config import IDENTIFIER_RE
+from rtcfg.config import IDENTIFIER_RE, Config
 
+TITLE = "rtcfg rt_config.yaml"  # tells rtcfg's own schema file from someone else's
+SCHEMA_FILE = "rt_config.schema.json"  # the name the first line of an imported file gives
 _TYPES = ("single", "list", "counter", "imported_batch")
 _REQUIRED = {
     "single": ["source_event", "source_field"],
@@ -103,3 +108,38 @@ def _at_most_one(first: str, second: str) -> dict[str, Any]:
 
 def _description(prop: dict[str, Any]) -> str:
     return str(prop.get("description", "30m, 24h, 7d (or a number of days)"))
+
+
+def config_json_schema() -> dict[str, Any]:
+    """The JSON Schema of rt_config.yaml, generated from the pydantic models and the per-type
+    rules of the checks."""
+    schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    schema.update(Config.model_json_schema())
+    schema["title"] = TITLE
+    return with_attribute_rules(schema)
+
+
+def schema_text() -> str:
+    """The schema as the committed file and ``rtcfg schema`` print it."""
+    return json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schema_beside(config_file: str) -> str | None:
+    """Write the JSON Schema next to ``config_file``, where its ``$schema`` line points, so
+    that editors find it in the user's own repository (no URL to go stale or offline). A
+    schema file of someone else's is left alone; rtcfg's own is brought up to date. Returns
+    the path written, or None."""
+    from rtcfg.workflow import write_output
+
+    target = Path(config_file).parent / SCHEMA_FILE
+    text = schema_text()
+    if target.exists():
+        try:
+            current = target.read_text(encoding="utf-8")
+            ours = json.loads(current).get("title") == TITLE
+        except (OSError, ValueError, AttributeError):
+            return None
+        if current == text or not ours:
+            return None
+    write_output(str(target), text)
+    return str(target)

@@ -77,20 +77,17 @@ def write_output(path: str, text: str) -> None:
 
 
 def config_json_schema() -> dict[str, Any]:
-    """The JSON Schema of rt_config.yaml, generated from the pydantic models and the per-type
-    rules of the checks (``rtcfg.schema``)."""
-    from rtcfg.config import Config
-    from rtcfg.schema import with_attribute_rules
+    """The JSON Schema of rt_config.yaml (``rtcfg.schema``)."""
+    from rtcfg.schema import config_json_schema as build
 
-    schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
-    schema.update(Config.model_json_schema())
-    schema["title"] = "rtcfg rt_config.yaml"
-    return with_attribute_rules(schema)
+    return build()
 
 
 def write_schema(output: str | None) -> str:
     """The schema as text; written to ``output`` when given."""
-    text = json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    from rtcfg.schema import schema_text
+
+    text = schema_text()
     if output:
         write_output(output, text)
     return text
@@ -251,30 +248,10 @@ async def import_segment(connection: Any, ps_id: str, output: str, force: bool) 
     result = import_live(live, audience.get("name"))
     if output != "-":
         write_output(output, result.text)
+        from rtcfg.schema import write_schema_beside
+
         result.schema_written = write_schema_beside(output)
     return result
-
-
-SCHEMA_FILE = "rt_config.schema.json"  # the name the first line of an imported file gives
-
-
-def write_schema_beside(config_file: str) -> str | None:
-    """Write the JSON Schema next to ``config_file``, where its ``$schema`` line points, so
-    that editors find it in the user's own repository (no URL to go stale or offline). A
-    schema file of someone else's is left alone; rtcfg's own is brought up to date. Returns
-    the path written, or None."""
-    target = Path(config_file).parent / SCHEMA_FILE
-    text = json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + "\n"
-    if target.exists():
-        try:
-            current = target.read_text(encoding="utf-8")
-            ours = json.loads(current).get("title") == config_json_schema()["title"]
-        except (OSError, ValueError, AttributeError):
-            return None
-        if current == text or not ours:
-            return None
-    write_output(str(target), text)
-    return str(target)
 
 
 # --- plan and apply ---------------------------------------------------------------------------
