@@ -20,7 +20,9 @@ from rtcfg.emulator import EmulatorThread
 from rtcfg.render import PLAN_MARKER
 from tests.functional.test_plan_apply import example, rtcfg, writes
 
-COMMANDS = ("validate", "plan", "apply", "import", "schema", "segments", "status")
+# every command but the emulator, whose help is its own parser's (tested below); a new command
+# needs an epilog too (rtcfg.cli_help.epilog)
+COMMANDS = sorted(name for name in cli.commands if name != "emulator")
 
 
 @pytest.fixture()
@@ -161,5 +163,5 @@ def test_import_writes_the_schema_its_first_line_names(emu: EmulatorThread, tmp_
 def test_no_command_summary_is_cut_at_80_columns() -> None:
     text = CliRunner().invoke(cli, ["--help"], terminal_width=80).output
     commands = text.split("Commands:\n")[1].split("\n\n")[0].splitlines()
-    assert len(commands) == len(COMMANDS) + 1  # and the emulator
+    assert len(commands) == len(cli.commands)
     assert not [line for line in commands if line.rstrip().endswith("...")], commands
