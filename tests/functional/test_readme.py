@@ -6,8 +6,9 @@ How a block is run, so that new ones can be added:
 * Lines starting with ``$ `` are commands; the lines after one, up to the next, are what it
   prints (stdout and stderr together, as on a terminal). A line ``...`` stands for any number
   of lines. The commands of one block run in one bash session (``export`` carries over), in a
-  fresh copy of examples/readme/ (files they write do not touch the checkout), with ``rtcfg``
-  from this virtualenv and the emulator's state reset before the block.
+  fresh copy of examples/readme/ (files they write do not touch the checkout; ``examples/``
+  and ``schemas/`` of the checkout are linked into it, so ``examples/large.yaml`` works too),
+  with ``rtcfg`` from this virtualenv and the emulator's state reset before the block.
 * The emulator address of the README, ``http://127.0.0.1:8765``, is replaced by the test
   emulator's in the commands; ``RTCFG_ENDPOINT`` and a ``TDX_API_KEY`` are set already.
 * Before comparing, both sides are normalised: colour codes go, ``done in 0.0s`` becomes
@@ -156,6 +157,8 @@ def test_a_readme_console_block_prints_what_the_readme_shows(
     reset(emu)
     where = tmp_path / "readme"
     shutil.copytree(FILES, where)
+    for name in ("examples", "schemas"):
+        (where / name).symlink_to(ROOT / name)
     outputs = run_block(emu, block, where)
     assert len(outputs) == len(block.commands)
     for command, expected, actual in zip(block.commands, block.expected, outputs, strict=True):

@@ -28,6 +28,9 @@ def _call(method: str, url: str, body: dict[str, str] | None = None) -> Any:
 
 def main(plan_file: str) -> int:
     body = Path(plan_file).read_text(encoding="utf-8")
+    if not os.environ.get("RTCFG_NOTE_TOKEN"):  # e.g. a merge request from a fork
+        print("RTCFG_NOTE_TOKEN is not set: no note; the plan is in the log and the artifact")
+        return 0
     base = (
         f"{os.environ['CI_API_V4_URL']}/projects/{os.environ['CI_PROJECT_ID']}"
         f"/merge_requests/{os.environ['CI_MERGE_REQUEST_IID']}/notes"
