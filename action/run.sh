@@ -58,9 +58,10 @@ PY
 esac
 
 summary=""
-if [[ -n "$plan_file" && -s "$plan_file" ]]; then
-  summary=$(grep -m1 -E '^\*\*(Plan|No changes|Plan failed)' "$plan_file" | tr -d '*' || true)
-  [[ -n "$summary" ]] || summary=$(tail -n 1 "$plan_file")
+if [[ "$RTCFG_COMMAND" == plan && -s "$plan_file" ]]; then
+  summary=$(grep -m1 -E '^\*\*(Plan|No changes)' "$plan_file" | tr -d '*' || true)
+elif [[ -s "$out/$RTCFG_COMMAND.txt" ]]; then
+  summary=$(tail -n 1 "$out/$RTCFG_COMMAND.txt")  # validate's, drift's or apply's last line
 fi
 {
   echo "exitcode=$code"
