@@ -203,7 +203,7 @@ def test_validate_and_apply_run_through_the_action(emu: EmulatorThread, tmp_path
     assert (good["status"], good["exitcode"], good["summary"]) == (
         "0",
         "0",
-        "examples/large.yaml: valid",
+        "examples/product_recommendations.yaml: valid",
     )
     applied = run_action(emu, tmp_path, "apply", "examples/event_triggers.yaml", "1069944")
     assert (applied["status"], applied["exitcode"]) == ("0", "0"), applied["stdout"]
