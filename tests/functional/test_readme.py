@@ -164,3 +164,20 @@ def test_a_readme_console_block_prints_what_the_readme_shows(
     for command, expected, actual in zip(block.commands, block.expected, outputs, strict=True):
         want, got = normalise(expected), normalise(actual)
         assert matches(want, got), f"README.md:{block.line}: `{command}` printed\n" + "\n".join(got)
+
+
+def test_the_readme_config_samples_validate(tmp_path: Path) -> None:
+    from rtcfg.config import load_config
+
+    text = README.read_text(encoding="utf-8")
+    samples = [
+        block.split("\n```", 1)[0]
+        for block in text.split("```yaml\n")[1:]
+        if block.startswith("# yaml-language-server:")
+    ]
+    assert samples
+    for number, sample in enumerate(samples):
+        path = tmp_path / f"sample{number}.yaml"
+        path.write_text(sample + "\n")
+        _, _, problems = load_config(path, {})
+        assert not [p.format() for p in problems if p.severity == "error"]
