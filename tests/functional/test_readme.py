@@ -9,8 +9,9 @@ How a block is run, so that new ones can be added:
   fresh copy of examples/readme/ (files they write do not touch the checkout; ``examples/``
   and ``schemas/`` of the checkout are linked into it, so ``examples/large.yaml`` works too),
   with ``rtcfg`` from this virtualenv and the emulator's state reset before the block.
-* The emulator address of the README, ``http://127.0.0.1:8765``, is replaced by the test
-  emulator's in the commands; ``RTCFG_ENDPOINT`` and a ``TDX_API_KEY`` are set already.
+* The emulator address of the README, ``http://127.0.0.1:8765``, stands for the test
+  emulator's, in the commands and in what they print; ``RTCFG_ENDPOINT`` and a
+  ``TDX_API_KEY`` are set already.
 * Before comparing, both sides are normalised: colour codes go, ``done in 0.0s`` becomes
   ``done in N.Ns``, and the ``[k/n]`` progress lines of apply, whose order follows which of
   the parallel steps finished first, are compared as a set.
@@ -140,7 +141,7 @@ def run_block(emu: EmulatorThread, block: Block, where: Path) -> list[list[str]]
         timeout=120,
         check=False,
     )
-    outputs = done.stdout.split(_MARK + "\n")[1:]
+    outputs = done.stdout.replace(emu.url, README_URL).split(_MARK + "\n")[1:]
     return [output.splitlines() for output in outputs]
 
 
