@@ -63,6 +63,7 @@ def hook_repository() -> str:
     git(HOOK_REPO, "add", "-A")
     if git(HOOK_REPO, "status", "--porcelain"):
         git(HOOK_REPO, "commit", "-q", "-m", "rtcfg hooks under test")
+        shutil.rmtree(PRE_COMMIT_HOME, ignore_errors=True)  # keep one hook env, not one a change
     return git(HOOK_REPO, "rev-parse", "HEAD")
 
 
