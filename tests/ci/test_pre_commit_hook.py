@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).parents[2]
 HOOK_REPO = ROOT / ".venv" / "rtcfg-hook-repo"
 PRE_COMMIT_HOME = ROOT / ".venv" / "pre-commit-home"
-HOOK_FILES = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "rtcfg")
+# README.md is written short (pyproject names it; its words do not change the hook)
+HOOK_FILES = ("pyproject.toml", "LICENSE", ".pre-commit-hooks.yaml", "rtcfg")
 FIXED = {
     "GIT_AUTHOR_NAME": "rtcfg tests",
     "GIT_AUTHOR_EMAIL": "tests@rtcfg.invalid",
@@ -60,6 +61,7 @@ def hook_repository() -> str:
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, target)
+    (HOOK_REPO / "README.md").write_text("# rtcfg (hook repository under test)\n")
     git(HOOK_REPO, "add", "-A")
     if git(HOOK_REPO, "status", "--porcelain"):
         git(HOOK_REPO, "commit", "-q", "-m", "rtcfg hooks under test")
