@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from rtcfg.attribute_checks import check_attributes, duplicate_problems
 from rtcfg.config import Config
@@ -127,18 +128,50 @@ def _filter_rule_problems(
 
 
 def check_filter_length(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
-    """All filters together stay within the API's 1000-character limit."""
+    """All filters together stay within the API's 1000-character limit; the problem is placed
+    at the filter that crosses it, in file order (events, then attributes)."""
+    total = 0
+    for path, length in _filter_lengths(config, doc):
+        if total + length > MAX_FILTER_CHARS:
+            yield doc.problem(
+                path,
+                f"this filter ({length} characters) brings all filters to {total + length} "
+                f"characters; the API allows {MAX_FILTER_CHARS} in all",
+                "each filter counts as its compact JSON rule (about 100 characters plus column "
+                "and pattern); shorten the patterns or drop some filters",
+                key=True,
+            )
+            return
+        total += length
+
+
+def _filter_lengths(config: Config, doc: LoadedDocument) -> Iterator[tuple[Path, int]]:
+    """(where each filter is written, the characters it counts), for filters that count."""
     from rtcfg.translate import filter_rule_length, filter_text_length
 
-    total = sum(filter_text_length(e) for e in config.events)
-    total += sum(filter_rule_length(a.filter_rule) for a in config.attributes)
-    if total > MAX_FILTER_CHARS:
-        yield doc.problem(
-            ("events",),
-            f"filters use {total} characters in all; the API allows {MAX_FILTER_CHARS}",
-            "each filter counts as its compact JSON rule (about 100 characters plus column and "
-            "pattern); shorten the patterns or drop some filters",
-        )
+    counted: list[tuple[str, str, str, int]] = [
+        ("events", e.name, "filter" if e.filter else "filter_rule", filter_text_length(e))
+        for e in config.events
+    ]
+    counted += [
+        ("attributes", a.name, "filter_rule", filter_rule_length(a.filter_rule))
+        for a in config.attributes
+    ]
+    data = doc.data if isinstance(doc.data, dict) else {}
+    for section, name, key, length in counted:
+        if length:
+            index = _index_by_name(data.get(section), name)
+            yield ((section, index, key) if index is not None else (section,)), length
+
+
+def _index_by_name(items: Any, name: str) -> int | None:
+    # config lists can be shorter than the file's when items with errors were dropped
+    if not isinstance(items, list):
+        return None
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == name:
+            return index
+    return None
 
 
 def check_event_tables(config: Config, doc: LoadedDocument) -> Iterator[Problem]:

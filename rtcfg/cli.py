@@ -1,7 +1,8 @@
 """The command line: click parsing, output, and the mapping of errors to exit codes.
 
 Options are defined once; every command calls one workflow function. Expected failures
-(``RtcfgError``) become a one-line message and an exit code here, never a traceback.
+(``RtcfgError``) become a one-line message and an exit code here, never a traceback. The
+words of the help (summaries, epilogs, Ctrl-C messages) are in ``rtcfg.cli_help``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from rtcfg import __version__
+from rtcfg import __version__, cli_help
 from rtcfg.errors import ConfigError, ExitCode, RtcfgError, UsageError
 
 _GC_DEFAULTS = gc.get_threshold()  # main() tunes the collector for short commands
@@ -48,7 +49,7 @@ def common_options(command: F) -> F:
             is_flag=True,
             expose_value=False,
             callback=_flag("verbose"),
-            help="Log each HTTP request (never headers).",
+            help="Log each HTTP request: method, path, status, time (never headers).",
         ),
         click.option(
             "-q",
@@ -72,10 +73,24 @@ def common_options(command: F) -> F:
 def connection_options(command: F) -> F:
     """--site, --endpoint, --td-endpoint and --profile: defined once, for every API command."""
     options = [
-        click.option("--site", help="us01 (default), jp01/ap01, eu01, ap02, ap03 [RTCFG_SITE]"),
-        click.option("--endpoint", help="CDP API base URL, e.g. the emulator [RTCFG_ENDPOINT]"),
-        click.option("--td-endpoint", help="TD API base URL [RTCFG_TD_ENDPOINT]"),
-        click.option("--profile", help="read the key from TDX_API_KEY_<PROFILE> [TDX_PROFILE]"),
+        click.option(
+            "--site",
+            metavar="SITE",
+            help="TD site: us01 (default), jp01 (= ap01), eu01, ap02, ap03. [env: RTCFG_SITE]",
+        ),
+        click.option(
+            "--endpoint",
+            metavar="URL",
+            help="CDP API base URL, e.g. the emulator's. [env: RTCFG_ENDPOINT]",
+        ),
+        click.option(
+            "--td-endpoint", metavar="URL", help="TD API base URL. [env: RTCFG_TD_ENDPOINT]"
+        ),
+        click.option(
+            "--profile",
+            metavar="NAME",
+            help="Read the key from TDX_API_KEY_<NAME>. [env: TDX_PROFILE]",
+        ),
     ]
     return _decorated(command, options)
 
@@ -123,6 +138,10 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # each command says what an interruption left behind
+            message = cli_help.INTERRUPTED.get(ctx.invoked_subcommand or "")
+            click.echo(message or cli_help.INTERRUPTED_DEFAULT, err=True)
+            ctx.exit(ExitCode.ERROR)
         except ConfigError as exc:
             for problem in exc.problems:
                 click.echo(problem.format(), err=True)
@@ -132,7 +151,12 @@ class _Commands(click.Group):
             ctx.exit(exc.exit_code)
 
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+_HELP_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(
+    cls=_Commands, context_settings=_HELP_SETTINGS, help=cli_help.GROUP_HELP, epilog=cli_help.GROUP
+)
 @click.version_option(__version__, "--version", prog_name="rtcfg")
 @common_options
 @click.pass_context
@@ -141,21 +165,29 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(dict)
 
 
-@cli.command()
+@cli.command(help=cli_help.VALIDATE_HELP, epilog=cli_help.VALIDATE)
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json (a list of problems) for tools.",
 )
-@click.option("--online", is_flag=True, help="Also check against the API (tables, columns, …).")
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also check tables, columns, keys and imported attributes against the API (GETs).",
+)
 @connection_options
 @click.pass_context
 def validate(
     ctx: click.Context, /, files: tuple[str, ...], strict: bool, fmt: str, online: bool, **conn: Any
 ) -> None:
-    """Check rt_config.yaml files; every problem, with file:line:column. Offline unless
-    --online (GETs only)."""
+    """Check rt_config.yaml files and report every problem."""
     from rtcfg import render, workflow
 
     results = workflow.validate_files(files)
@@ -166,14 +198,22 @@ def validate(
     else:
         color = render.use_color(sys.stdout, ctx.obj.get("no_color"))
         for result in results:
-            render.echo(render.problems_text(result.file, result.problems, color=color))
+            render.echo(
+                render.problems_text(result.file, result.problems, color=color, strict=strict)
+            )
     if any(r.failed(strict) for r in results):
         ctx.exit(ExitCode.ERROR)
 
 
-@cli.command()
+@cli.command(help=cli_help.SCHEMA_HELP, epilog=cli_help.SCHEMA)
 @common_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write the schema to FILE instead of printing it.",
+)
 def schema(output: str | None) -> None:
     """Print the JSON Schema of rt_config.yaml."""
     from rtcfg import render, workflow
@@ -183,14 +223,14 @@ def schema(output: str | None) -> None:
         render.echo(text.rstrip("\n"))
 
 
-@cli.command()
+@cli.command(help=cli_help.SEGMENTS_HELP, epilog=cli_help.SEGMENTS)
 @common_options
 @click.argument("pattern", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @connection_options
 @click.pass_context
 def segments(ctx: click.Context, /, pattern: str | None, as_json: bool, **conn: Any) -> None:
-    """List parent segments (id, name, RT 2.0 enabled); PATTERN filters by name or id."""
+    """List parent segments: id, name, RT 2.0 enabled."""
     import json
 
     from rtcfg import render, workflow
@@ -199,14 +239,15 @@ def segments(ctx: click.Context, /, pattern: str | None, as_json: bool, **conn: 
     render.echo(json.dumps(rows, indent=2) if as_json else render.segments_table(rows))
 
 
-@cli.command()
+@cli.command(help=cli_help.STATUS_HELP, epilog=cli_help.STATUS)
 @common_options
 @click.argument("ps_id")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option(
     "--csm-request",
     type=click.Path(dir_okay=False),
-    help="When RT 2.0 is disabled, write the enablement request to this file.",
+    metavar="FILE",
+    help="When RT 2.0 is disabled, write the enablement request for your CSM to FILE.",
 )
 @click.option(
     "--use-case",
@@ -224,7 +265,7 @@ def status(
     use_case: str | None,
     **conn: Any,
 ) -> None:
-    """RT 2.0 enabled? config exists? setting status and counts of one parent segment."""
+    """Show a parent segment's RT 2.0 status and counts."""
     import json
 
     from rtcfg import render, workflow
@@ -255,31 +296,41 @@ def target_options(command: F) -> F:
             "targets",
             multiple=True,
             metavar="ADDR",
-            help="Only these addresses (globs; what they depend on comes along).",
+            help="Plan only ADDR (a glob; repeatable); what it needs comes along.",
         ),
         click.option(
             "--exclude",
             "excludes",
             multiple=True,
             metavar="ADDR",
-            help="Leave these addresses out (globs; what depends on them is left out too).",
+            help="Leave ADDR out (a glob; repeatable), and what needs it.",
         ),
     ]
     return _decorated(command, options)
 
 
-@cli.command()
+@cli.command(help=cli_help.PLAN_HELP, epilog=cli_help.PLAN)
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Save the plan (JSON).")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    metavar="PLAN",
+    help="Save the plan to PLAN (JSON, no key inside) for `rtcfg apply PLAN`.",
+)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "markdown", "json"]),
     default="text",
     show_default=True,
+    help="text for people, markdown for a pull request comment, json for tools.",
 )
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
+)
 @target_options
 @connection_options
 @click.pass_context
@@ -294,15 +345,19 @@ def plan(
     excludes: tuple[str, ...],
     **conn: Any,
 ) -> None:
-    """Show what apply would change (reads live state; sends GETs only)."""
-
+    """Show what apply would change, Terraform style."""
     from rtcfg import render, workflow
 
-    if out:
-        workflow.check_output_path(out)
-    desired = workflow.load_desired(files)
-    with workflow.ApiSession(_connect(ctx, **conn)) as session:
-        result = session.run(lambda api: workflow.plan_files(api, desired, targets, excludes))
+    try:
+        if out:
+            workflow.check_output_path(out)
+        desired = workflow.load_desired(files)
+        with workflow.ApiSession(_connect(ctx, **conn)) as session:
+            result = session.run(lambda api: workflow.plan_files(api, desired, targets, excludes))
+    except RtcfgError as exc:  # a pull request comment must say why there is no plan
+        if fmt != "text":
+            render.echo(render.plan_failure(exc, fmt).rstrip("\n"))
+        raise
     _print_plan(ctx, result, fmt)
     if out:
         workflow.write_output(out, render.plan_json_text(result))
@@ -323,17 +378,21 @@ def _print_plan(ctx: click.Context, result: Any, fmt: str, *, err: bool = False)
         render.echo(render.plan_text(result, color).rstrip("\n"), err=err)
 
 
-@cli.command()
+@cli.command(help=cli_help.APPLY_HELP, epilog=cli_help.APPLY)
 @common_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-y", "--auto-approve", is_flag=True, help="Apply without asking.")
-@click.option("--allow-destroy", is_flag=True, help="Allow replace and delete.")
+@click.option(
+    "-y", "--yes", "--auto-approve", "auto_approve", is_flag=True, help="Apply without asking."
+)
+@click.option(
+    "--allow-destroy", is_flag=True, help="Allow replace and delete (refused otherwise, exit 3)."
+)
 @click.option(
     "--parallelism",
     type=click.IntRange(1, 64),
     default=8,
     show_default=True,
-    help="Steps of one stage run at once.",
+    help="How many independent steps run at once.",
 )
 @click.option(
     "--format",
@@ -358,8 +417,7 @@ def apply(
     excludes: tuple[str, ...],
     **conn: Any,
 ) -> None:
-    """Apply rt_config.yaml files, or exactly a plan saved by `rtcfg plan -o`; then show
-    what is configured, the console URL and the next steps (-q: only the result line)."""
+    """Make live state match the files, or apply a saved plan; then show the summary."""
     from rtcfg import workflow
     from rtcfg.apply import ApplyOptions
 
@@ -437,7 +495,7 @@ def _confirm(auto_approve: bool) -> None:
     if auto_approve:
         return
     if not sys.stdin.isatty():
-        raise RefusedError("no terminal to confirm on: pass -y/--auto-approve to apply")
+        raise RefusedError("no terminal to confirm on: pass -y/--yes to apply")
     try:
         answer = click.prompt(
             "Do you want to perform these actions? Only 'yes' will be accepted", default=""
@@ -448,17 +506,22 @@ def _confirm(auto_approve: bool) -> None:
         raise RefusedError("Apply cancelled.")
 
 
-@cli.command("import")
+@cli.command("import", help=cli_help.IMPORT_HELP, epilog=cli_help.IMPORT)
 @common_options
 @click.argument("ps_id")
-@click.option("-o", "--output", help="File to write (default rt_config_<PS_ID>.yaml; - = stdout).")
-@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write to FILE (default rt_config_<PS_ID>.yaml; - prints it).",
+)
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @connection_options
 @click.pass_context
 def import_(
     ctx: click.Context, /, ps_id: str, output: str | None, force: bool, **conn: Any
 ) -> None:
-    """Write the live RT 2.0 configuration of a parent segment as rt_config.yaml."""
+    """Write the live configuration of a parent segment as YAML."""
     from rtcfg import render, workflow
     from rtcfg.importer import default_output
 
@@ -476,6 +539,10 @@ def import_(
             + ("" if result.skipped else f" `rtcfg plan {target}` shows no changes."),
             err=True,
         )
+        if result.schema_written:
+            render.echo(
+                f"Wrote {result.schema_written}, the schema its first line names.", err=True
+            )
 
 
 # --- guided setup: discover, init, report -------------------------------------------------------
@@ -715,14 +782,14 @@ def report(ctx: click.Context, /, target: str, output: str, **conn: Any) -> None
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def emulator(args: tuple[str, ...]) -> None:
-    """Run the local API emulator (see `rtcfg emulator --help`)."""
+    """Serve a local emulator of TD's API on 127.0.0.1."""
     import gc
 
-    from rtcfg.emulator import main as emulator_main
+    from rtcfg.emulator.cli import main as emulator_main
 
     gc.set_threshold(*_GC_DEFAULTS)  # a server runs for hours: the short-command tuning is wrong
 
-    sys.exit(emulator_main(list(args)))
+    sys.exit(emulator_main(list(args), prog="rtcfg emulator"))
 
 
 def main() -> None:
@@ -745,8 +812,8 @@ def main() -> None:
 def _run_cli() -> None:
     try:
         code = cli.main(standalone_mode=False)
-    except click.exceptions.Abort:  # Ctrl-C: an error, not a refusal (exit 3 means refused)
-        click.echo("Interrupted. Run the command again; apply finishes what is left.", err=True)
+    except click.exceptions.Abort:  # Ctrl-C outside a command: an error, not a refusal (3)
+        click.echo(cli_help.INTERRUPTED_DEFAULT, err=True)
         sys.exit(ExitCode.ERROR)
     except click.ClickException as exc:
         exc.show()

@@ -181,10 +181,19 @@ class IdStitching(_Model):
     ext_lookup_key: str | None = Field(default=None, description="the parent segment's profile key")
 
 
+def _text_or_whole_number(schema: dict[str, Any]) -> None:
+    schema.pop("type", None)
+    schema["anyOf"] = [{"type": "string"}, {"type": "integer", "minimum": 0}]
+
+
 class Config(_Model):
     """One rt_config.yaml: the RT 2.0 configuration of one parent segment."""
 
-    parent_segment_id: str = Field(description="string or integer; ${VAR} allowed")
+    parent_segment_id: str = Field(
+        description="string or integer; ${VAR} allowed",
+        # the validator below takes an unquoted number too: the schema must say so
+        json_schema_extra=_text_or_whole_number,
+    )
     parent_segment_name: str | None = None
     events: list[Event] = Field(default_factory=list)
     event_tables: list[EventTable] = Field(default_factory=list)

@@ -28,6 +28,7 @@ from rtcfg.state import (
     comparable_key_event,
     comparable_setting,
 )
+from rtcfg.translate import yaml_label
 
 Action = Literal["create", "update", "replace", "delete"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete")
@@ -308,10 +309,10 @@ def replace_reasons(before: Body, after: Body, live_key_event: str | None) -> li
             if key == KEY_EVENT_FIELD or key in PATCHABLE_ATTRIBUTE_FIELDS:
                 continue
             if before.get(key) != after.get(key):
-                reasons.append(f"{key} cannot be patched")
+                reasons.append(f"{yaml_label(after.get('type'), key)} cannot be patched")
     if before.get(KEY_EVENT_FIELD) != after.get(KEY_EVENT_FIELD):
         reasons.append(
-            f"{KEY_EVENT_FIELD} cannot be patched "
+            f"{yaml_label(after.get('type'), KEY_EVENT_FIELD)} cannot be patched "
             f"(key event {live_key_event} → {after.get(KEY_EVENT_FIELD)})"
         )
     return reasons

@@ -39,6 +39,7 @@ class ImportResult:
     document: dict[str, Any]
     text: str
     skipped: dict[str, str] = field(default_factory=dict)
+    schema_written: str | None = None  # the schema file written beside it, if one was
 
 
 def config_document(

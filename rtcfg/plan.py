@@ -74,6 +74,7 @@ class SegmentPlan:
     # (rtcfg.references); ``references_unchecked`` says why that could not be checked
     breaks: dict[str, list[str]] = field(default_factory=dict)
     references_unchecked: str | None = None
+    left_out: int = 0  # changes --target / --exclude left out (not saved: a plan runs as is)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -114,6 +115,7 @@ def build_segment_plan(
     graph = ChangeGraph(desired, live, diff_states(desired, live))
     _check_patterns(graph, targets, "--target")
     _check_patterns(graph, excludes, "--exclude")
+    every = len(graph.changes)
     _select(graph, targets, excludes)
     _check_key_event_deletes(graph)
     _check_ext_lookup_key(graph, config_file)
@@ -126,6 +128,7 @@ def build_segment_plan(
         objects,
         graph.changes,
         _Steps(graph).build(),
+        every - len(graph.changes),
     )
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rtcfg.diff import Change
     from rtcfg.plan import Plan, SegmentPlan
 
+KEY_EVENT_FIELD = "realtimeKeyEventId"  # holds a key event's name inside a plan
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "ok": "\033[32m", "bold": "\033[1m"}
 _RESET = "\033[0m"
 
@@ -32,8 +33,11 @@ def paint(text: str, style: str, color: bool) -> str:
     return f"{_COLORS[style]}{text}{_RESET}" if color else text
 
 
-def problems_text(file: str, problems: Sequence[Problem], *, color: bool = False) -> str:
-    """Problems of one file, each as FILE:LINE:COL: severity: message, then a summary line."""
+def problems_text(
+    file: str, problems: Sequence[Problem], *, color: bool = False, strict: bool = False
+) -> str:
+    """Problems of one file, each as FILE:LINE:COL: severity: message, then a summary line
+    (with ``strict``, warnings are counted as what they are then: errors)."""
     lines = []
     for problem in problems:
         first, *rest = problem.format().split("\n")
@@ -47,7 +51,12 @@ def problems_text(file: str, problems: Sequence[Problem], *, color: bool = False
         lines.extend(rest)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    if errors:
+    if strict and warnings:
+        counted = (
+            f"{errors} error(s), {warnings} warning(s)" if errors else f"{warnings} warning(s)"
+        )
+        summary = paint(f"{file}: {counted} treated as errors (--strict)", "error", color)
+    elif errors:
         summary = paint(f"{file}: {errors} error(s), {warnings} warning(s)", "error", color)
     else:
         extra = f" ({warnings} warning(s))" if warnings else ""
@@ -188,16 +197,20 @@ _LISTED_DESTRUCTIVE = 20
 
 
 def plan_summary(plan: Plan) -> str:
-    """``Plan: 3 to create, 1 to update, 0 to replace, 0 to delete.`` or ``No changes.``"""
+    """``Plan: 3 to create, 1 to update, 0 to replace, 0 to delete.`` or ``No changes.``, and
+    how many changes ``--target``/``--exclude`` left out, so a narrowed plan never reads as
+    "nothing to do" when there is."""
     counts = dict.fromkeys(_SYMBOLS, 0)
     for segment in plan.segments:
         for action, count in segment.summary.items():
             counts[action] += count
+    left_out = sum(getattr(s, "left_out", 0) for s in plan.segments)
+    note = f" {left_out} other change(s) left out by --target/--exclude." if left_out else ""
     if not any(counts.values()):
-        return "No changes."
+        return ("No changes among the selected objects." if left_out else "No changes.") + note
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
-        f"{counts['replace']} to replace, {counts['delete']} to delete."
+        f"{counts['replace']} to replace, {counts['delete']} to delete.{note}"
     )
 
 
@@ -217,23 +230,68 @@ def _reason_lines(change: Change) -> list[str]:
 
 
 def _field_lines(change: Change, new_key_events: frozenset[str]) -> list[str]:
+    from rtcfg.translate import yaml_label
+
+    kind = _object_kind(change)
     if change.action == "create":
-        return [f"{f.path} = {_shown(f.path, f.after, new_key_events)}" for f in change.fields]
+        return [
+            f"{yaml_label(kind, f.path)} = {_shown(f.path, f.after, new_key_events)}"
+            for f in change.fields
+        ]
     if change.action == "delete":
         return []  # "not in the configuration" says it all; the body is in the JSON plan
     return [
-        f"{f.path}: {_shown(f.path, f.before)} → {_shown(f.path, f.after, new_key_events)}"
+        f"{yaml_label(kind, f.path)}: {_shown(f.path, f.before)} → "
+        f"{_shown(f.path, f.after, new_key_events)}"
         for f in change.fields
     ]
 
 
-def _shown(path: str, value: Any, new_key_events: frozenset[str] = frozenset()) -> str:
+def _object_kind(change: Change) -> str:
+    """``setting``, ``key_event``, or an attribute's type (single, list, counter)."""
+    kind = change.address.split(".", 1)[0]
+    if kind != "attribute":
+        return kind
+    return str((change.after or change.before or {}).get("type"))
+
+
+def _id_label(name: str, new_key_events: frozenset[str]) -> str:
     # a plan compares key events by name; the id is only known live (or after apply)
-    if path.endswith("realtimeKeyEventId") and isinstance(value, str):
-        if value in new_key_events:
-            return f"(known after apply: id of key_event.{value})"
-        return f"(id of key_event.{value})"
-    return _value(value)
+    if name in new_key_events:
+        return f"(known after apply: id of key_event.{name})"
+    return f"(id of key_event.{name})"
+
+
+def _shown(path: str, value: Any, new_key_events: frozenset[str] = frozenset()) -> str:
+    if path.endswith(KEY_EVENT_FIELD) and isinstance(value, str):
+        return _id_label(value, new_key_events)
+    if not isinstance(value, dict | list):
+        return _value(value)
+    labels: dict[str, str] = {}  # a placeholder in the JSON text → the label it stands for
+    text = _value(_with_id_placeholders(value, new_key_events, labels))
+    for placeholder, label in labels.items():
+        text = text.replace(json.dumps(placeholder), label)
+    return text
+
+
+def _with_id_placeholders(
+    value: Any, new_key_events: frozenset[str], labels: dict[str, str]
+) -> Any:
+    """``value`` with each nested key event name (list ``actions``) replaced by a placeholder
+    that ``_shown`` turns into its id label after the JSON is written."""
+    if isinstance(value, list):
+        return [_with_id_placeholders(v, new_key_events, labels) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key == KEY_EVENT_FIELD and isinstance(item, str):
+            placeholder = f"\u0000id{len(labels)}"
+            labels[placeholder] = _id_label(item, new_key_events)
+            out[key] = placeholder
+        else:
+            out[key] = _with_id_placeholders(item, new_key_events, labels)
+    return out
 
 
 def created_key_events(segment: SegmentPlan) -> frozenset[str]:
@@ -281,6 +339,43 @@ def plan_json_text(plan: Plan) -> str:
     from rtcfg.planfile import plan_to_json
 
     return json.dumps(plan_to_json(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def plan_failure(error: Exception, fmt: str) -> str:
+    """The document a plan prints when it could not be made (``--format markdown`` or
+    ``json``): the same marker as a plan, so a CI job updates its comment in place and the
+    pull request shows why; the command still exits 1."""
+    from rtcfg import __version__
+    from rtcfg.errors import ConfigError
+
+    if isinstance(error, ConfigError):
+        problems = [p.as_dict() for p in error.problems]
+        lines = [p.format() for p in error.problems]
+    else:
+        problems = [{"file": None, "line": None, "column": None, "severity": "error",
+                     "message": str(error), "hint": None}]  # fmt: skip
+        lines = [f"Error: {error}"]
+    if fmt == "json":
+        document = {"rtcfg_version": __version__, "status": "failed", "errors": problems}
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    detail = "\n".join(lines)
+    fence = "~~~~" if "```" in detail else "```"
+    return "\n".join(
+        [
+            PLAN_MARKER,
+            "## rtcfg plan",
+            "",
+            f"**Plan failed: {len(problems)} error(s).** Nothing was applied.",
+            "",
+            "> [!CAUTION]",
+            "> rtcfg could not make a plan. Fix what is listed below and push again.",
+            "",
+            fence,
+            detail,
+            fence,
+            "",
+        ]
+    )
 
 
 def plan_markdown(plan: Plan, limit: int = 60000) -> str:

@@ -39,6 +39,49 @@ DEFAULT_COUNTER_TYPE = "sliding"
 LIST_AGGREGATION_NAME = "items"
 
 
+# API field → the rt_config.yaml key that sets it, per kind of object, for plans and refusals
+# ("source_field (valueColumn) cannot be patched"); fields named alike in both are left out.
+_YAML_NAMES: dict[str, dict[str, str]] = {
+    "setting": {
+        "keyColumns": "stitching_keys",
+        "eventTables": "events/event_tables",
+        "batchAttributes": "imported_batch attributes",
+        "extLookupKey": "ext_lookup_key",
+    },
+    "key_event": {"databaseName": "database", "tableName": "table", "filterRule": "filter"},
+    "single": {
+        "valueColumn": "source_field",
+        "dataType": "data_type",
+        "sensitive": "sensitivity",
+        "filterRule": "filter_rule",
+        "realtimeKeyEventId": "source_event",
+    },
+    "list": {
+        "idColumn": "source_field",
+        "maxItems": "max_items",
+        "duration": "expiry_days",
+        "filterRule": "filter_rule",
+        "realtimeKeyEventId": "source_event",
+    },
+    "counter": {
+        "counterType": "counter_type",
+        "increment": "aggregation/source_field",
+        "duration": "window_duration",
+        "subDurations": "sub_durations",
+        "filterRule": "filter_rule",
+        "realtimeKeyEventId": "source_event",
+    },
+}
+
+
+def yaml_label(kind: str | None, api_path: str) -> str:
+    """``source_field (valueColumn)``: the YAML key a user wrote, and the API field path, for
+    an object of ``kind`` (setting, key_event, single, list, counter)."""
+    top = re.split(r"[.\[]", api_path, maxsplit=1)[0]
+    name = _YAML_NAMES.get(kind or "", {}).get(top)
+    return f"{name} ({api_path})" if name else api_path
+
+
 def empty_filter_rule() -> Body:
     """A fresh empty And rule (a new object, so callers may mutate it)."""
     return {"type": "And", "conditions": []}

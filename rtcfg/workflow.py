@@ -77,18 +77,17 @@ def write_output(path: str, text: str) -> None:
 
 
 def config_json_schema() -> dict[str, Any]:
-    """The JSON Schema of rt_config.yaml, generated from the pydantic models."""
-    from rtcfg.config import Config
+    """The JSON Schema of rt_config.yaml (``rtcfg.schema``)."""
+    from rtcfg.schema import config_json_schema as build
 
-    schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
-    schema.update(Config.model_json_schema())
-    schema["title"] = "rtcfg rt_config.yaml"
-    return schema
+    return build()
 
 
 def write_schema(output: str | None) -> str:
     """The schema as text; written to ``output`` when given."""
-    text = json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    from rtcfg.schema import schema_text
+
+    text = schema_text()
     if output:
         write_output(output, text)
     return text
@@ -274,6 +273,9 @@ async def import_segment(connection: Any, ps_id: str, output: str, force: bool) 
     result = import_live(live, audience.get("name"))
     if output != "-":
         write_output(output, result.text)
+        from rtcfg.schema import write_schema_beside
+
+        result.schema_written = write_schema_beside(output)
     return result
 
 
@@ -300,6 +302,11 @@ def load_desired(files: Sequence[str], env: Mapping[str, str] | None = None) -> 
     problems: list[Problem] = []
     loaded: list[Desired] = []
     for file in files:
+        if looks_like_saved_plan(file):
+            raise UsageError(
+                f"{file} is a plan saved by `rtcfg plan -o`, not a configuration: "
+                f"`rtcfg apply {file}` applies it; `rtcfg plan` takes rt_config.yaml files"
+            )
         try:
             config = load_config_or_raise(file, env)
         except ConfigError as exc:
@@ -378,12 +385,38 @@ def read_saved_plan(path: str) -> Any:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise PlanError(f"{path}: not a readable plan file ({exc})") from None
+    if isinstance(data, dict) and data.get("status") == "failed":
+        raise PlanError(
+            f"{path} records a plan that could not be made (`rtcfg plan --format json` after an "
+            "error): there is nothing to apply; fix the errors it lists and plan again"
+        )
     return plan_from_json(data, path)
 
 
+def looks_like_saved_plan(path: str) -> bool:
+    """Whether a file is a plan document by its content, whatever its name: a JSON object
+    with ``rtcfg_version`` and ``segments`` (or a failed plan's ``status``). A config is
+    YAML, and one written in JSON syntax has neither key."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the config loader reports an unreadable file at its place
+    if not text.lstrip().startswith("{"):
+        return False
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return (
+        isinstance(data, dict)
+        and "rtcfg_version" in data
+        and ("segments" in data or data.get("status") == "failed")
+    )
+
+
 def is_saved_plan(files: Sequence[str]) -> bool:
-    """``rtcfg apply PLAN.json``: one argument ending in .json."""
-    return len(files) == 1 and files[0].endswith(".json")
+    """``rtcfg apply PLAN``: one argument whose content is a saved plan."""
+    return len(files) == 1 and looks_like_saved_plan(files[0])
 
 
 async def refuse_if_stale(api: Any, plan: Any) -> None:

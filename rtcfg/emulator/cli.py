@@ -14,38 +14,104 @@ from .faults import KINDS
 from .routes import Auth
 from .server import Server
 
+# The help reads like the rest of rtcfg's (click's layout: "Usage:", "Options:", then the
+# environment, exit codes and examples); the emulator imports nothing from rtcfg, so the
+# epilog is written here.
+_DESCRIPTION = """\
+  Serve a local emulator of TD's CDP API (RT 2.0 configuration) and TD API v3.
 
-def build_parser() -> argparse.ArgumentParser:
+  It listens on 127.0.0.1 and starts with the parent segments of the bundled seed, so that
+  rtcfg can be tried, and every test run, without TD credentials. Where TD's behaviour is not
+  published it takes the strictest plausible choice. Ctrl-C or SIGTERM stops it."""
+_EPILOG = """\
+  Environment:
+    (none)  the emulator reads no variables; any TD1 key is accepted unless --api-key
+
+  Exit codes:
+    0  stopped by Ctrl-C or SIGTERM
+    1  cannot listen (e.g. the port is taken)
+    2  bad options, seed or state file
+
+  Examples:
+    rtcfg emulator --port 8765
+    RTCFG_ENDPOINT=http://127.0.0.1:8765 TDX_API_KEY=1/demo rtcfg plan rt_config.yaml
+    rtcfg emulator --port 0 --latency-ms 50 --fault-rate 0.1 --fault-seed 7"""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "Usage: " if prefix is None else prefix)
+
+
+def build_parser(prog: str = "python -m rtcfg.emulator") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m rtcfg.emulator",
-        description="Local emulator of the TD CDP RT 2.0 configuration API and TD API v3.",
+        prog=prog,
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=_HelpFormatter,
+        usage="%(prog)s [OPTIONS]",
+        add_help=False,
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    p.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
-    p.add_argument("--state", metavar="FILE", help="load state from FILE, save after writes")
-    p.add_argument("--seed", metavar="FILE", help="seed JSON (default: bundled seed)")
-    p.add_argument("--latency-ms", type=float, default=0.0, help="latency added per request")
-    p.add_argument("--jitter-ms", type=float, default=0.0, help="+/- jitter on the latency")
-    p.add_argument("--fault-rate", type=float, default=0.0, help="fraction of faulted requests")
+    p._optionals.title = "Options"
+    p.add_argument("-h", "--help", action="help", help="Show this message and exit.")
+    p.add_argument(
+        "--host",
+        metavar="ADDR",
+        default="127.0.0.1",
+        help="Address to listen on (default: loopback).",
+    )
+    p.add_argument(
+        "--port", metavar="N", type=int, default=8765, help="Port; 0 = any free port (8765)."
+    )
+    p.add_argument("--state", metavar="FILE", help="Load state from FILE; save it after writes.")
+    p.add_argument("--seed", metavar="FILE", help="Start data (JSON; default: the bundled seed).")
+    p.add_argument(
+        "--latency-ms", metavar="MS", type=float, default=0.0, help="Latency added per request."
+    )
+    p.add_argument(
+        "--jitter-ms", metavar="MS", type=float, default=0.0, help="+/- jitter on the latency."
+    )
+    p.add_argument(
+        "--fault-rate",
+        metavar="P",
+        type=float,
+        default=0.0,
+        help="Fraction of requests faulted (0-1).",
+    )
     p.add_argument(
         "--fault-kinds",
         default="500,502,503,drop,lost_response",
-        help=f"comma list among {','.join(KINDS)}",
+        metavar="K,...",
+        help=f"Faults to draw from: {', '.join(KINDS)}.",
     )
-    p.add_argument("--rate-limit", type=float, default=0.0, help="requests/s (0 = unlimited)")
-    p.add_argument("--fault-seed", type=int, default=None, help="seed of the fault RNG")
-    p.add_argument("--api-key", default=None, help="only this TD1 key (and --read-only-key)")
-    p.add_argument("--read-only-key", default=None, help="a key that gets 403 on writes")
-    p.add_argument("--update-seconds", type=float, default=2.0, help="time spent 'updating'")
+    p.add_argument(
+        "--rate-limit", metavar="R", type=float, default=0.0, help="Requests/s; 0 = unlimited."
+    )
+    p.add_argument(
+        "--fault-seed", metavar="N", type=int, default=None, help="Seed of the fault RNG."
+    )
+    p.add_argument(
+        "--api-key", metavar="KEY", default=None, help="Accept only this TD1 key (and the next)."
+    )
+    p.add_argument(
+        "--read-only-key", metavar="KEY", default=None, help="A key that gets 403 on writes."
+    )
+    p.add_argument(
+        "--update-seconds",
+        metavar="S",
+        type=float,
+        default=2.0,
+        help="Time spent 'updating' after a PATCH.",
+    )
     p.add_argument(
         "--behaviour",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="play one reading the API contract leaves open (repeatable; see --list-behaviours)",
+        help="Play one reading the API contract leaves open (repeatable; see --list-behaviours).",
     )
     p.add_argument(
-        "--list-behaviours", action="store_true", help="print every behaviour and its values"
+        "--list-behaviours", action="store_true", help="Print every behaviour and its values."
     )
     return p
 
@@ -63,8 +129,8 @@ async def _serve(server: Server) -> None:
         await server.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m rtcfg.emulator") -> int:
+    args = build_parser(prog).parse_args(argv)
     if args.list_behaviours:
         print("\n".join(list_lines()))
         return 0

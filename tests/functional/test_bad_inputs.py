@@ -244,6 +244,7 @@ def test_strict_turns_warnings_into_failure(path: Path) -> None:
     assert f"{path}: valid (1 warning(s))" in relaxed.stdout
     strict = _invoke("--strict", str(path))
     assert strict.exit_code == 1, strict.output
+    assert f"{path}: 1 warning(s) treated as errors (--strict)" in strict.stdout
     _text_lines(strict, path, expect)
     strict_json = _invoke("--strict", "--format", "json", str(path))
     assert strict_json.exit_code == 1

@@ -166,22 +166,26 @@ def single(**fields: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("fields", "reasons"),
     [
-        ({"source_field": "q"}, ["valueColumn cannot be patched"]),
-        ({"data_type": "number"}, ["dataType cannot be patched"]),
-        ({"sensitivity": "sensitive"}, ["sensitive cannot be patched"]),
+        ({"source_field": "q"}, ["source_field (valueColumn) cannot be patched"]),
+        ({"data_type": "number"}, ["data_type (dataType) cannot be patched"]),
+        ({"sensitivity": "sensitive"}, ["sensitivity (sensitive) cannot be patched"]),
         (
             {"filter_rule": {"type": "Or", "conditions": []}},
-            ["filterRule cannot be patched"],
+            ["filter_rule (filterRule) cannot be patched"],
         ),
         (
             {"source_event": "purchase"},
-            ["realtimeKeyEventId cannot be patched (key event page_view → purchase)"],
+            [
+                "source_event (realtimeKeyEventId) cannot be patched "
+                "(key event page_view → purchase)"
+            ],
         ),
         (
             {"source_field": "q", "source_event": "purchase"},
             [
-                "valueColumn cannot be patched",
-                "realtimeKeyEventId cannot be patched (key event page_view → purchase)",
+                "source_field (valueColumn) cannot be patched",
+                "source_event (realtimeKeyEventId) cannot be patched "
+                "(key event page_view → purchase)",
             ],
         ),
         (
@@ -201,11 +205,14 @@ def test_each_replace_reason(fields: dict[str, Any], reasons: list[str]) -> None
     ("attr", "reasons"),
     [
         ({**ATTRIBUTES[1], "aggregation": "last"}, []),
-        ({**ATTRIBUTES[1], "source_field": "q"}, ["idColumn cannot be patched"]),
-        ({**ATTRIBUTES[2], "counter_type": "total"}, ["counterType cannot be patched"]),
+        ({**ATTRIBUTES[1], "source_field": "q"}, ["source_field (idColumn) cannot be patched"]),
+        (
+            {**ATTRIBUTES[2], "counter_type": "total"},
+            ["counter_type (counterType) cannot be patched"],
+        ),
         (
             {**ATTRIBUTES[2], "aggregation": "sum", "source_field": "v"},
-            ["increment cannot be patched"],
+            ["aggregation/source_field (increment) cannot be patched"],
         ),
     ],
 )
@@ -277,7 +284,9 @@ def test_an_attribute_reading_a_dangling_key_event_is_replaced() -> None:
     have = emulated_live(want)
     have.attributes["last_pv"].key_event = "#999"
     change = changes_by_address(want, have)["attribute.last_pv"]
-    assert change.reasons == ["realtimeKeyEventId cannot be patched (key event #999 → page_view)"]
+    assert change.reasons == [
+        "source_event (realtimeKeyEventId) cannot be patched (key event #999 → page_view)"
+    ]
 
 
 def test_field_changes_of_lists_without_identity_are_positional() -> None:

@@ -45,10 +45,10 @@ def test_text_uses_terraform_symbols_and_ends_with_the_summary() -> None:
 
 def test_text_shows_field_changes_and_why_objects_go() -> None:
     text = plan_text(busy_plan(), color=False)
-    assert "      maxItems: 100 → 5" in text
+    assert "      max_items (maxItems): 100 → 5" in text
     assert '      name = "cart"' in text
     assert (
-        "      # forces replacement: realtimeKeyEventId cannot be patched "
+        "      # forces replacement: source_event (realtimeKeyEventId) cannot be patched "
         "(key event page_view → cart)"
     ) in text
     assert "      # not in the configuration" in text
@@ -57,7 +57,7 @@ def test_text_shows_field_changes_and_why_objects_go() -> None:
 def test_an_id_the_plan_creates_is_known_after_apply_and_a_live_one_is_named() -> None:
     text = plan_text(busy_plan(), color=False)
     assert (
-        "      realtimeKeyEventId: (id of key_event.page_view) → "
+        "      source_event (realtimeKeyEventId): (id of key_event.page_view) → "
         "(known after apply: id of key_event.cart)"
     ) in text
     assert "(known after apply: id of key_event.cart)" in plan_markdown(busy_plan())
