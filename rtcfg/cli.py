@@ -547,18 +547,6 @@ def import_(
 
 # --- guided setup: discover, init, report -------------------------------------------------------
 
-_ENVIRONMENT = """\b
-Environment:
-  TDX_API_KEY, TDX_API_KEY_<PROFILE>  the master API key (TD_API_KEY: deprecated)
-  RTCFG_SITE, TDX_SITE                us01 (default), jp01 (= ap01), eu01, ap02, ap03
-  RTCFG_ENDPOINT, RTCFG_TD_ENDPOINT   other API bases, such as the emulator
-  TDX_PROFILE                         the profile whose key to use"""
-
-
-def _epilog(exit_codes: str, example: str) -> str:
-    return f"{_ENVIRONMENT}\n\n\b\nExit codes:\n{exit_codes}\n\n\b\nExample:\n  {example}"
-
-
 def _progress(ctx: click.Context) -> Callable[[int, int, int], None] | None:
     """A progress line on stderr while table lists are read (one line at the end off a tty)."""
     if ctx.obj.get("quiet"):
@@ -576,12 +564,7 @@ def _progress(ctx: click.Context) -> Callable[[int, int, int], None] | None:
     return show
 
 
-@cli.command(
-    epilog=_epilog(
-        "  0 done    1 error (unknown parent segment, API error)",
-        "rtcfg discover 1069944 --database events_db --json | jq '.id_candidates'",
-    )
-)
+@cli.command(help=cli_help.DISCOVER_HELP, epilog=cli_help.DISCOVER)
 @common_options
 @click.argument("ps_id")
 @click.option(
@@ -625,14 +608,7 @@ def discover(
     render.echo(text.rstrip("\n"))
 
 
-@cli.command(
-    epilog=_epilog(
-        "  0 written    1 error (unknown table, API error)\n"
-        "  3 refused (the segment already has RT configuration, RT 2.0 is off, or the\n"
-        "    questions were cancelled)",
-        "rtcfg init 1069944 --use-case cart -y && rtcfg validate --online rt_config_1069944.yaml",
-    )
-)
+@cli.command(help=cli_help.INIT_HELP, epilog=cli_help.INIT)
 @common_options
 @click.argument("ps_id")
 @click.option(
@@ -733,12 +709,7 @@ def _ask(discovery: Any, use_case: str, flags: Any) -> Any:
     return ask_choices(discovery, use_case, flags, prompts.TerminalAsker())
 
 
-@cli.command(
-    epilog=_epilog(
-        "  0 written    1 error (unknown parent segment, invalid config file, API error)",
-        "rtcfg report rt_config_1069944.yaml -o RT_CONFIG_SUMMARY.md",
-    )
-)
+@cli.command(help=cli_help.REPORT_HELP, epilog=cli_help.REPORT)
 @common_options
 @click.argument("target", metavar="FILE|PS_ID")
 @click.option(

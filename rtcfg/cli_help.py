@@ -133,7 +133,42 @@ SEGMENTS = epilog(
 STATUS = epilog(
     environment=API_ENVIRONMENT,
     exit_codes=[(0, "reported"), _ERROR],
-    examples=["rtcfg status 1069935", "rtcfg status 1053580 --csm-request request.md"],
+    examples=[
+        "rtcfg status 1069935",
+        "rtcfg status 1053580 --csm-request request.md --use-case 'cart abandonment'",
+    ],
+)
+
+DISCOVER = epilog(
+    environment=API_ENVIRONMENT,
+    exit_codes=[(0, "listed"), (1, "error: unknown parent segment or database, API error")],
+    examples=[
+        "rtcfg discover 1069944",
+        "rtcfg discover 1069944 --database events_db --json | jq '.id_candidates'",
+    ],
+)
+
+INIT = epilog(
+    environment=API_ENVIRONMENT,
+    exit_codes=[
+        (0, "written"),
+        (1, "error: unknown table or database, the file exists without --force, API error"),
+        (3, "refused: the segment already has RT configuration, RT 2.0 is off, or cancelled"),
+    ],
+    examples=[
+        "rtcfg init 1069944 --use-case cart -y",
+        "rtcfg init 1069944 --use-case both --database events_db -o rt_config.yaml",
+        "rtcfg init 1069944 --use-case triggers -y && rtcfg validate --online rt_config_1069944.yaml",
+    ],
+)
+
+REPORT = epilog(
+    environment=API_ENVIRONMENT,
+    exit_codes=[(0, "written"), (1, "error: unknown parent segment, invalid config, API error")],
+    examples=[
+        "rtcfg report rt_config.yaml",
+        "rtcfg report 1069935 -o RT_CONFIG_SUMMARY.md",
+    ],
 )
 
 # --- what each command does: a one-line summary (the command list shows it), then a paragraph
@@ -143,7 +178,9 @@ Treasure Data RT 2.0 configuration as code: validate, plan, apply, import.
 
 Keep a parent segment's real-time configuration in rt_config.yaml: `validate` checks it
 offline, `plan` shows what would change live (GETs only), `apply` makes the change, and
-`import` writes the live configuration as a file. `rtcfg emulator` serves a local copy of
+`import` writes the live configuration as a file. For a first setup, `discover` finds the
+tables and keys, `init` writes a config for a use case and `report` summarises what is live.
+`rtcfg emulator` serves a local copy of
 the API to try all of it without an account.
 """
 
@@ -193,7 +230,8 @@ FILES are rt_config.yaml files, or one plan saved by `rtcfg plan -o`. Prints the
 for confirmation on a terminal (--yes skips it), then runs the steps in the order the API
 needs, with progress on stderr. Replace and delete need --allow-destroy. A saved plan is
 applied exactly, and refused if live state has changed since it was made. Running apply
-again finishes what a failed or interrupted one left.
+again finishes what a failed or interrupted one left. Then it shows what is configured, the
+console URL and the next steps (-q leaves that out; --format json gives it as fields).
 """
 
 IMPORT_HELP = """\
@@ -205,6 +243,33 @@ format cannot express is named in a warning. An existing file is kept unless --f
 GETs only.
 """
 
+DISCOVER_HELP = """\
+Find event tables, ID keys and batch attributes to use.
+
+Lists the tables that look like event tables (rows, last update, columns), ID-stitching
+candidates with the tables they appear in and the guide's advice, and the parent segment's
+batch attributes. Sends GETs only: one table list per database, read concurrently.
+"""
+
+INIT_HELP = """\
+Write a first rt_config.yaml for a use case.
+
+Discovers the parent segment's tables and writes the key events, attributes, stitching keys
+and primary key the guide recommends for the use case, using only tables and columns that
+exist; a comment explains each choice and names what was left out. On a terminal it asks the
+guide's questions; with --yes or without a terminal it takes the recommendations and flags.
+A segment that already has RT configuration is refused: `rtcfg import` adopts it.
+"""
+
+REPORT_HELP = """\
+Write a parent segment's configuration summary.
+
+From live state (the truth): event tables with their filters, real-time attributes by type,
+batch attributes, ID stitching and the profile key, a Mermaid graph of tables, key events and
+attributes, the console URL and next steps. Given a config FILE, it also notes the primary key
+and use case and says whether the file still matches live state.
+"""
+
 # What each command says when Ctrl-C stops it (exit 1): only apply has anything to finish.
 INTERRUPTED = {
     "apply": "Interrupted. Run the command again; apply finishes what is left.",
@@ -213,5 +278,8 @@ INTERRUPTED = {
     "validate": "Interrupted.",
     "status": "Interrupted: status only reads; nothing was changed.",
     "segments": "Interrupted: segments only reads; nothing was changed.",
+    "discover": "Interrupted: discover only reads; nothing was changed.",
+    "init": "Interrupted: nothing was written.",
+    "report": "Interrupted: nothing was written.",
 }
 INTERRUPTED_DEFAULT = "Interrupted."

@@ -128,7 +128,7 @@ def build_segment_plan(
         objects,
         graph.changes,
         _Steps(graph).build(),
-        every - len(graph.changes),
+        left_out=every - len(graph.changes),
     )
 
 
