@@ -547,6 +547,7 @@ def import_(
 
 # --- guided setup: discover, init, report -------------------------------------------------------
 
+
 def _progress(ctx: click.Context) -> Callable[[int, int, int], None] | None:
     """A progress line on stderr while table lists are read (one line at the end off a tty)."""
     if ctx.obj.get("quiet"):

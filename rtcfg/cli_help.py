@@ -158,7 +158,7 @@ INIT = epilog(
     examples=[
         "rtcfg init 1069944 --use-case cart -y",
         "rtcfg init 1069944 --use-case both --database events_db -o rt_config.yaml",
-        "rtcfg init 1069944 --use-case triggers -y && rtcfg validate --online rt_config_1069944.yaml",
+        "rtcfg init 1069944 --use-case triggers -o rt_config.yaml -y",
     ],
 )
 
