@@ -60,8 +60,11 @@ esac
 summary=""
 if [[ "$RTCFG_COMMAND" == plan && -s "$plan_file" ]]; then
   summary=$(grep -m1 -E '^\*\*(Plan|No changes)' "$plan_file" | tr -d '*' || true)
+elif [[ "$RTCFG_COMMAND" == apply && -s "$out/apply.txt" ]]; then
+  # apply's result line; the configuration summary after it is for people
+  summary=$(grep -m1 -E '^(Apply |No changes)' "$out/apply.txt" || tail -n 1 "$out/apply.txt")
 elif [[ -s "$out/$RTCFG_COMMAND.txt" ]]; then
-  summary=$(tail -n 1 "$out/$RTCFG_COMMAND.txt")  # validate's, drift's or apply's last line
+  summary=$(tail -n 1 "$out/$RTCFG_COMMAND.txt")  # validate's or drift's last line
 fi
 {
   echo "exitcode=$code"

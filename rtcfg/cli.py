@@ -662,8 +662,13 @@ def init(
         render.echo(text.rstrip("\n"))
         return
     workflow.write_output(target, text)
+    from rtcfg.schema import write_schema_beside
+
+    schema = write_schema_beside(target)  # the file's first line points there, as import's does
     if not ctx.obj.get("quiet"):
         render.echo(_written(target, rec), err=True)
+        if schema:
+            render.echo(f"Wrote {schema}, the schema its first line names.", err=True)
 
 
 def _recommendation(
