@@ -46,7 +46,9 @@ def test_excluding_the_rename_leaves_the_setting_out_and_targeting_brings_it() -
 
 def test_a_realtime_attribute_taking_a_dropped_batch_name_waits_for_the_setting() -> None:
     have = emulated_live(desired())
-    want = desired(attributes=[LAST_PV, SEEN, PV_24H, {**LAST_PV, "name": "tier", "identifier": "t"}])
+    want = desired(
+        attributes=[LAST_PV, SEEN, PV_24H, {**LAST_PV, "name": "tier", "identifier": "t"}]
+    )
     segment = plan(want, have)
     assert step(segment, "setting").id in step(segment, "attribute.t").depends_on
     kept = plan(want, have, excludes=["setting"])
