@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from rtcfg.names import batch_columns, batch_names, freed_by_setting
 from rtcfg.state import (
     PATCHABLE_ATTRIBUTE_FIELDS,
     AttributeState,
@@ -352,21 +353,44 @@ class ChangeGraph:
             needs |= set(self.key_event_name_freeing(change))
         if change.action != "delete" and self.needs_setting(change):
             needs.add(SETTING)
+        if change.address == SETTING:
+            needs |= set(self.setting_name_freeing())
         return needs
 
     def needs_setting(self, change: Change) -> bool:
         """Whether ``change`` relies on something the setting change adds: an event table for
-        a key event, a batch attribute for a backfill (so ``--exclude setting`` leaves
-        unrelated changes in the plan)."""
+        a key event, a batch attribute for a backfill; or frees: the name or identifier of a
+        batch attribute it drops or renames (so ``--exclude setting`` leaves unrelated changes
+        in the plan)."""
         if change.address == SETTING or not self.action(SETTING):
             return False
         body = change.after or {}
         if change.address.startswith("key_event."):
             table = {"database": body.get("databaseName"), "table": body.get("tableName")}
             return table not in (self.live.setting.get("eventTables") or [])
+        names, identifiers = freed_by_setting(self.live.setting, self.desired.setting)
+        if body.get("name") in names or body.get("identifier") in identifiers:
+            return True
         backfill = body.get("backfill") or {}
         columns = {b.get("column") for b in self.live.setting.get("batchAttributes") or []}
         return bool(backfill) and backfill.get("attributeIdentifier") not in columns
+
+    def setting_name_freeing(self) -> list[str]:
+        """Attributes that hold a name or identifier a batch attribute of the setting change
+        takes and give it up: deleted, replaced, or (a display name) renamed by an update."""
+        if not self.action(SETTING):
+            return []
+        names, identifiers = batch_names(self.desired.setting), batch_columns(self.desired.setting)
+        freeing = []
+        for attr in self.live.attributes.values():
+            change = self.by_address.get(attribute_address(attr.identifier))
+            name = attr.body.get("name")
+            if change is None or (name not in names and attr.identifier not in identifiers):
+                continue
+            renamed = change.action == "update" and (change.after or {}).get("name") != name
+            if renamed or change.action in ("delete", "replace"):
+                freeing.append(change.address)
+        return freeing
 
     def key_event_name_freeing(self, change: Change) -> list[str]:
         """A key event renamed away (renamed_from) from the name ``change`` wants."""

@@ -11,11 +11,19 @@ soon as those are done; ``stage`` keeps the order of spec/cli.md and the list is
 5. POST / PATCH attributes (``realtimeKeyEventId`` from live, or a ref to a stage-4 POST)
 6. DELETE key events that a list's ``actions`` name until that list is PATCHed in stage 5
 
+A name or identifier is freed before it is taken, whichever kinds hold it: an attribute
+waits on the delete, replace or rename of the one that holds its name, a key event on the
+rename of the one that holds its name, and the setting on an attribute renamed away from the
+name of a batch attribute it adds (such a rename and what it needs come before the setting;
+``rtcfg.names`` says which names batch attributes hold). The list is sorted by stage, except
+that a step always comes after the steps it waits on; a circle is refused.
+
 Steps hold only ids that exist live; the id of an object made during apply is a ``ref``.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -252,17 +260,36 @@ class _Steps:
     def build(self) -> list[Step]:
         drafts = self._deletes()
         early = {d.key for d in drafts if d.stage < 3}
-        setting = self._setting(early)
-        # creates and updates come after every delete, directly or through the setting
-        first = {setting.key} if setting else early
+        freeing = self.c.setting_name_freeing()
+        renames = {a for a in freeing if self.c.action(a) == "update"}
+        setting = self._setting(early | {(5, a) for a in renames})
+        before_setting = _closure(renames, self.c, _creates_and_updates_needed)
         for change in self.c.changes:
             kind = change.address.split(".", 1)[0]
             if change.action != "delete" and kind != SETTING:
+                first = self._first(change, setting, early, before_setting)
                 build = self._key_event if kind == "key_event" else self._attribute
                 drafts.append(build(change, first))
         drafts += [setting] if setting else []
         drafts += self._setting_cleanup(setting, drafts)
         return _numbered(drafts)
+
+    def _first(
+        self,
+        change: Change,
+        setting: _Draft | None,
+        early: set[tuple[int, str]],
+        before_setting: set[str],
+    ) -> set[tuple[int, str]]:
+        """What a create or update waits on besides its own needs. Creates and updates come
+        after every delete, directly or through the setting; but a step the setting waits on
+        (a rename that frees a name a batch attribute takes, and what that rename needs) waits
+        on the deletes, and on the setting only if it needs it: a circle the plan refuses."""
+        if setting is None:
+            return early
+        if change.address not in before_setting:
+            return {setting.key}
+        return early | ({setting.key} if SETTING in self.c.requires(change) else set())
 
     def _tables_during(self, drafts: list[_Draft]) -> list[Body]:
         """Event tables that live key events still read while the setting is PATCHed (those
@@ -426,6 +453,12 @@ class _Steps:
         )
 
 
+def _creates_and_updates_needed(graph: ChangeGraph, address: str) -> set[str]:
+    """The key event and attribute creates and updates that ``address`` waits on."""
+    needs = graph.requires(graph.by_address[address]) - {SETTING}
+    return {a for a in needs if graph.action(a) in ("create", "update")}
+
+
 def _table_of(key_event: Body) -> Body:
     return {"database": key_event.get("databaseName"), "table": key_event.get("tableName")}
 
@@ -451,7 +484,7 @@ def _live_id(object_id: str | None, address: str) -> str:
 
 
 def _numbered(drafts: list[_Draft]) -> list[Step]:
-    drafts = sorted(drafts, key=lambda d: (d.stage, address_order(d.address)))
+    drafts = _in_order(drafts)
     ids = {d.key: i for i, d in enumerate(drafts, 1)}
     steps = []
     for d in drafts:
@@ -461,6 +494,32 @@ def _numbered(drafts: list[_Draft]) -> list[Step]:
         )
     check_step_order(steps, "the plan")
     return steps
+
+
+def _in_order(drafts: list[_Draft]) -> list[_Draft]:
+    """By stage and address, except that a step comes after every step it waits on (a rename
+    the setting waits on comes before it), so ids only point backwards. On a circle: plain
+    order, which ``check_step_order`` then refuses."""
+    by_key = {d.key: d for d in drafts}
+    waiting = {d.key: {n for n in d.needs if n in by_key and n != d.key} for d in drafts}
+    waited_by: dict[tuple[int, str], list[tuple[int, str]]] = {k: [] for k in by_key}
+    for k, needs in waiting.items():
+        for n in needs:
+            waited_by[n].append(k)
+    order = {k: (d.stage, address_order(d.address), k) for k, d in by_key.items()}
+    ready = [order[k] for k, needs in waiting.items() if not needs]
+    heapq.heapify(ready)
+    ordered: list[_Draft] = []
+    while ready:
+        done = heapq.heappop(ready)[2]
+        ordered.append(by_key[done])
+        for other in waited_by[done]:
+            waiting[other].discard(done)
+            if not waiting[other]:
+                heapq.heappush(ready, order[other])
+    if len(ordered) < len(drafts):
+        return sorted(drafts, key=lambda d: (d.stage, address_order(d.address)))
+    return ordered
 
 
 def check_step_order(steps: list[Step], source: str) -> None:
