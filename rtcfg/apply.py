@@ -30,6 +30,7 @@ from typing import Any, Literal
 from rtcfg.client import ApiClient
 from rtcfg.errors import ConflictError, RtcfgError, WriteOutcomeUnknown
 from rtcfg.plan import SegmentPlan, Step
+from rtcfg.safe_text import safe
 from rtcfg.state import Body, comparable_setting
 
 StepStatus = Literal["done", "failed", "skipped"]
@@ -133,7 +134,7 @@ class _Run:
             self.running.add(step.id)
             started = time.monotonic()
             if step.path.endswith("/realtime_setting"):  # the one step that takes seconds
-                self.progress(f"{_verb(step)} {step.address}… (then waiting for status ok)")
+                self.progress(f"{_verb(step)} {safe(step.address)}… (then waiting for status ok)")
             try:
                 object_id = await self._execute(step)
             except RtcfgError as exc:
@@ -152,7 +153,9 @@ class _Run:
             self.ids[step.address] = result.object_id
         total = len(self.plan.steps)
         outcome = f"done in {result.seconds:.1f}s" if result.status == "done" else result.status
-        self.progress(f"[{len(self.results)}/{total}] {_verb(step)} {step.address}… {outcome}")
+        self.progress(
+            f"[{len(self.results)}/{total}] {_verb(step)} {safe(step.address)}… {outcome}"
+        )
         self.finished[step.id].set()
 
     async def _execute(self, step: Step) -> str | None:
@@ -187,7 +190,7 @@ class _Run:
             found = await self._look_up(step)
             if found is not None:
                 return found
-            self.progress(f"{step.address}: not there after a lost answer; sending it again")
+            self.progress(f"{safe(step.address)}: not there after a lost answer; sending it again")
             try:
                 created = await self.api.post(step.path, body)
             except WriteOutcomeUnknown as again:

@@ -7,6 +7,7 @@ Options are defined once; every command calls one workflow function. Expected fa
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
@@ -88,21 +89,42 @@ def _connect(
     profile: str | None,
 ) -> Any:
     """Resolve the connection, print its notices (never the key), set up -v logging."""
-    import logging
     import os
 
     from rtcfg.connection import resolve_connection
+    from rtcfg.render import echo
+    from rtcfg.safe_text import register_secret
 
     connection = resolve_connection(site, endpoint, td_endpoint, profile, os.environ)
+    register_secret(connection.api_key)
     for notice in connection.notices:
-        click.echo(f"Warning: {notice}", err=True)
+        echo(f"Warning: {notice}", err=True)
     if ctx.obj.get("verbose"):
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setFormatter(_SafeFormatter("%(message)s"))
         http_log = logging.getLogger("rtcfg.http")
         http_log.addHandler(handler)
         http_log.setLevel(logging.INFO)
     return connection
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines pass the same filter as output: the key redacted, unsafe text escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from rtcfg.render import printable
+
+        return printable(super().format(record), getattr(sys.stderr, "encoding", None))
+
+
+def _ps_id(value: str) -> str:
+    """A PS_ID argument: ASCII decimal digits, checked before any request is sent."""
+    from rtcfg.text_checks import id_problem
+
+    problem = id_problem(value)
+    if problem is not None:
+        raise UsageError(f"PS_ID: {problem}")
+    return value.strip()
 
 
 def _run(coroutine: Any) -> Any:
@@ -121,14 +143,20 @@ class _Commands(click.Group):
     """The command group; the one place where expected errors become messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import os
+
+        from rtcfg.render import echo
+        from rtcfg.safe_text import register_secrets_from_env
+
+        register_secrets_from_env(os.environ)  # redacted from every output, whatever the command
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
             for problem in exc.problems:
-                click.echo(problem.format(), err=True)
+                echo(problem.format(), err=True)
             ctx.exit(exc.exit_code)
         except RtcfgError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -218,6 +246,7 @@ def status(
 
     from rtcfg import render, workflow
 
+    ps_id = _ps_id(ps_id)
     connection = _connect(ctx, **conn)
     report = _run(workflow.segment_status(connection, ps_id))
     render.echo(json.dumps(report, indent=2) if as_json else render.status_text(report))
@@ -396,11 +425,13 @@ def import_(
     """Write the live RT 2.0 configuration of a parent segment as rt_config.yaml."""
     from rtcfg import render, workflow
     from rtcfg.importer import default_output
+    from rtcfg.safe_text import safe
 
+    ps_id = _ps_id(ps_id)
     target = output or default_output(ps_id)
     result = _run(workflow.import_segment(_connect(ctx, **conn), ps_id, target, force))
     for identifier, reason in result.skipped.items():
-        render.echo(f"Warning: attribute.{identifier} not imported: {reason}", err=True)
+        render.echo(f"Warning: {safe(f'attribute.{identifier}')} not imported: {reason}", err=True)
     if target == "-":
         render.echo(result.text.rstrip("\n"))
     elif not ctx.obj.get("quiet"):

@@ -26,7 +26,9 @@ _DURATION_RE = re.compile(r"^\s*(\d+)\s*(m|min|minutes?|h|hours?|d|days?)\s*$")
 _UNITS = {"m": "minute", "h": "hour", "d": "day"}
 # Variables that hold API keys (client.py reads them): never interpolated into a config.
 _KEY_VARIABLE = re.compile(r"^(TDX_API_KEY(_\w+)?|TD_API_KEY)$")
-_VAR_RE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# ``$$``, ``${NAME}``, ``${NAME:-default}``; any other ``${`` (unclosed, a bad name, a nested
+# ``${``) is the last alternative, an error at its value rather than text passed through
+_VAR_RE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}${]*))?\}|\$\{")
 
 AttributeType = Literal["single", "list", "counter", "imported_batch", "imported"]
 DurationText = Annotated[str | int, Field(description="30m, 24h, 7d (or a number of days)")]
@@ -194,11 +196,14 @@ class Config(_Model):
     @field_validator("parent_segment_id", mode="before")
     @classmethod
     def _id_as_text(cls, value: object) -> object:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        if not isinstance(value, str) or not value.strip().isdigit():
-            raise ValueError(f"{value!r} is not a parent segment id (digits only)")
-        return value.strip()
+        from rtcfg.text_checks import id_problem
+
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        problem = id_problem(text)
+        if problem is not None:
+            raise ValueError(f'{problem}; quote the id: parent_segment_id: "1069944"')
+        assert isinstance(text, str)
+        return text.strip()
 
 
 def interpolate(doc: LoadedDocument, env: Mapping[str, str]) -> list[Problem]:
@@ -210,6 +215,16 @@ def interpolate(doc: LoadedDocument, env: Mapping[str, str]) -> list[Problem]:
             if match.group(0) == "$$":
                 return "$"
             name, default = match.group(1), match.group(2)
+            if name is None:
+                problems.append(
+                    doc.problem(
+                        path,
+                        f"'${{' at character {match.start() + 1} starts no valid variable",
+                        "write ${NAME} or ${NAME:-default} (NAME: letters, digits, _), "
+                        "and $$ for a literal $",
+                    )
+                )
+                return match.group(0)
             if _KEY_VARIABLE.match(name):
                 problems.append(
                     doc.problem(
@@ -449,43 +464,80 @@ def validate_model(doc: LoadedDocument) -> tuple[Config | None, list[Problem], b
         return _salvage(doc, paths), problems, False
 
 
+MAX_CONFIG_BYTES = 4 * 1024 * 1024  # a config of 600 objects is well under 1 MiB
+STDIN = "-"
+
+
+class ConfigReadError(Exception):
+    """A config file that cannot be read as one (missing, a folder, too large, endless)."""
+
+
+def read_config_bytes(path: str | Path) -> bytes:
+    """The bytes of a config file, or of standard input for ``-``; at most MAX_CONFIG_BYTES
+    are read, so ``/dev/zero`` or a runaway pipe is a message, not an exhausted machine."""
+    import sys
+
+    try:
+        if str(path) == STDIN:
+            raw = sys.stdin.buffer.read(MAX_CONFIG_BYTES + 1)
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigReadError(f"cannot read file: {exc.strerror or exc}") from None
+    except (AttributeError, ValueError):  # no usable standard input (closed, or text only)
+        raise ConfigReadError("cannot read a config from standard input here") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigReadError(
+            f"the file is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB: not a config"
+        )
+    return raw
+
+
+def _decode(raw: bytes, file: str) -> str | Problem:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = position_to_mark(raw, exc.start)
+        return Problem(
+            file,
+            line,
+            col,
+            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+            "save the file as UTF-8",
+        )
+
+
 def load_config(
     path: str | Path, env: Mapping[str, str] | None = None
 ) -> tuple[Config | None, LoadedDocument | None, list[Problem]]:
-    """Load and check one config file; returns the Config (None on errors) and all problems."""
+    """Load and check one config file (``-``: standard input); returns the Config (None on
+    errors), the document (its ``sha256`` is that of the bytes read) and all problems."""
+    import hashlib
+
     from rtcfg.checks import check_config
+    from rtcfg.text_checks import text_problems
 
     file = str(path)
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        return None, None, [Problem(file, 1, 1, f"cannot read file: {exc.strerror or exc}")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, col = position_to_mark(raw, exc.start)
-        return (
-            None,
-            None,
-            [
-                Problem(
-                    file,
-                    line,
-                    col,
-                    f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-                    "save the file as UTF-8",
-                )
-            ],
-        )
+        raw = read_config_bytes(path)
+    except ConfigReadError as exc:
+        return None, None, [Problem(file, 1, 1, str(exc))]
+    text = _decode(raw, file)
+    if isinstance(text, Problem):
+        return None, None, [text]
     try:
         doc = load_config_text(text, file)
     except YamlLoadError as exc:
         return None, None, [exc.problem]
-    problems = interpolate(doc, os.environ if env is None else env)
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    environment = os.environ if env is None else env
+    problems = interpolate(doc, environment)
+    problems += text_problems(doc, environment)
     config, model_problems, _ = validate_model(doc)
     if config is not None:
         model_problems += check_config(config, doc)
-    # a value with an unset ${VAR} is reported once, for the variable
+    # a value with an unset ${VAR} or an unsafe text is reported once, for that
     unset_at = {(p.line, p.col) for p in problems}
     problems += sorted(
         (p for p in model_problems if (p.line, p.col) not in unset_at),
@@ -497,7 +549,14 @@ def load_config(
 
 def load_config_or_raise(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
     """Load a config for plan/apply: any error (warnings are fine) raises ConfigError."""
-    config, _, problems = load_config(path, env)
-    if config is None:
+    return load_config_and_digest(path, env)[0]
+
+
+def load_config_and_digest(
+    path: str | Path, env: Mapping[str, str] | None = None
+) -> tuple[Config, str]:
+    """The Config and the sha256 of the bytes it was read from (read once: ``-`` works)."""
+    config, doc, problems = load_config(path, env)
+    if config is None or doc is None:
         raise ConfigError([p for p in problems if p.severity == "error"])
-    return config
+    return config, doc.sha256

@@ -44,9 +44,13 @@ class Problem:
     severity: str = "error"  # "error" | "warning"
 
     def format(self) -> str:
-        """Render as ``FILE:LINE:COL: severity: message (hint)``, the form editors jump to."""
-        text = f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message}"
-        return f"{text}\n  hint: {self.hint}" if self.hint else text
+        """Render as ``FILE:LINE:COL: severity: message (hint)``, the form editors jump to.
+        Messages quote the file's own values: each part is escaped, so a value never adds
+        a line or a terminal escape (``rtcfg.safe_text``)."""
+        from rtcfg.safe_text import safe
+
+        text = f"{safe(self.file)}:{self.line}:{self.col}: {self.severity}: {safe(self.message)}"
+        return f"{text}\n  hint: {safe(self.hint)}" if self.hint else text
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form used by ``--format json``."""

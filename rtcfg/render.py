@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rtcfg.errors import Problem
+from rtcfg.safe_text import safe
 
 if TYPE_CHECKING:
     from rtcfg.diff import Change
@@ -61,10 +62,29 @@ def problems_json(problems: Sequence[Problem]) -> str:
     return json.dumps([p.as_dict() for p in problems], indent=2)
 
 
+# Symbols of rtcfg's own output, and what they become on a stream that cannot encode them.
+_ASCII = str.maketrans({"\u2192": "->", "\u2026": "...", "\u2014": "-", "\u2013": "-"})
+
+
+def printable(text: str, encoding: str | None) -> str:
+    """``text`` as it may be written: the key redacted, unsafe characters escaped (only
+    rtcfg's own colours and line breaks stay), and, for a stream that is not UTF-8 (cp1252,
+    ascii), ASCII symbols and ``\\u`` escapes instead of what it cannot encode."""
+    from rtcfg.safe_text import escape_output, redact
+
+    text = escape_output(redact(text))
+    try:
+        text.encode(encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        text = text.translate(_ASCII)
+        text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return text
+
+
 def echo(text: str, *, err: bool = False) -> None:
-    """Write a line to stdout (results) or stderr (progress, errors)."""
+    """Write a line to stdout (results) or stderr (progress, errors); see :func:`printable`."""
     stream = sys.stderr if err else sys.stdout
-    stream.write(text + "\n")
+    stream.write(printable(text, getattr(stream, "encoding", None)) + "\n")
 
 
 def segments_table(rows: Sequence[dict[str, object]]) -> str:
@@ -73,29 +93,30 @@ def segments_table(rows: Sequence[dict[str, object]]) -> str:
 
     if not rows:
         return "No parent segments match."
-    table = [[r["id"], r["name"], "yes" if r["rt_enabled"] else "no"] for r in rows]
+    table = [[safe(r["id"]), safe(r["name"]), "yes" if r["rt_enabled"] else "no"] for r in rows]
     return tabulate(table, headers=["ID", "NAME", "RT 2.0"], tablefmt="plain")
 
 
 def status_text(report: dict[str, object]) -> str:
     """``rtcfg status`` for a person."""
     lines = [
-        f"Parent segment {report['parent_segment_id']} ({report['parent_segment_name']})",
+        f"Parent segment {safe(report['parent_segment_id'])} "
+        f"({safe(report['parent_segment_name'])})",
         f"  RT 2.0 enabled:   {'yes' if report['rt_enabled'] else 'no'}",
     ]
     if not report["rt_enabled"]:
-        return "\n".join([*lines, f"  {report['message']}"])
+        return "\n".join([*lines, f"  {safe(report['message'])}"])
     attributes = report["attributes"]
     assert isinstance(attributes, dict)
     lines += [
         f"  config exists:    {'yes' if report['config_exists'] else 'no'}",
-        f"  setting status:   {report['status']}"
-        + (f" ({report['status_detailed']})" if report.get("status_detailed") else ""),
+        f"  setting status:   {safe(report['status'])}"
+        + (f" ({safe(report['status_detailed'])})" if report.get("status_detailed") else ""),
         f"  event tables:     {report['event_tables']}",
         f"  stitching keys:   {report['stitching_keys']}",
         f"  key events:       {report['key_events']}",
         f"  attributes:       {sum(attributes.values())} ("
-        + ", ".join(f"{n} {t}" for t, n in attributes.items())
+        + ", ".join(f"{safe(n)} {safe(t)}" for t, n in attributes.items())
         + ")",
         f"  imported (batch): {report['imported_batch_attributes']}",
     ]
@@ -189,7 +210,7 @@ def created_key_events(segment: SegmentPlan) -> frozenset[str]:
 
 
 def _segment_header(segment: SegmentPlan) -> str:
-    return f"Parent segment {segment.parent_segment_id} ({segment.config_file})"
+    return f"Parent segment {safe(segment.parent_segment_id)} ({safe(segment.config_file)})"
 
 
 def plan_text(plan: Plan, color: bool = False) -> str:
@@ -202,8 +223,8 @@ def plan_text(plan: Plan, color: bool = False) -> str:
         pending = created_key_events(segment)
         for change in segment.changes:
             symbol, style = _SYMBOLS[change.action]
-            lines.append(f"  {paint(symbol, style, color)} {change.address}")
-            lines += [f"      {line}" for line in change_details(change, pending)]
+            lines.append(f"  {paint(symbol, style, color)} {safe(change.address)}")
+            lines += [f"      {safe(line)}" for line in change_details(change, pending)]
         lines.append("")
     summary = plan_summary(plan)
     lines.append(paint(summary, "bold", color) if color else summary)
@@ -249,7 +270,7 @@ def _markdown(plan: Plan, detail_limit: int | None, max_objects: int | None) -> 
         left_out = len(segment.changes) - len(shown)
         header = _segment_header(segment)
         segments.append({"header": header, "changes": views, "left_out": left_out})
-    destructive = [c.address for s in plan.segments for c in s.destructive]
+    destructive = [safe(c.address) for s in plan.segments for c in s.destructive]
     listed = destructive[:_LISTED_DESTRUCTIVE]
     if len(destructive) > len(listed):
         listed.append(f"and {len(destructive) - len(listed)} more")
@@ -279,15 +300,26 @@ def _change_view(
         hidden = len(fields) - (kept.count("\n") + 1 if kept else 0)
         note = f"… {hidden} field change(s) not shown: run `rtcfg plan` to see them"
         fields = [*kept.splitlines(), note]
-    detail = "\n".join(_reason_lines(change) + fields)
+    detail = "\n".join(safe(line) for line in _reason_lines(change) + fields)
     return {
         "symbol": _SYMBOLS[change.action][0],
-        "address": change.address,
+        "address": safe(change.address),
         "action": change.action,
         "destructive": change.destructive,
         "detail": detail,
-        "fence": "~~~~" if "```" in detail else "```",
+        "fence": _fence(detail),
     }
+
+
+def _fence(detail: str) -> str:
+    """A code fence longer than any run of backticks or tildes in ``detail``: a value can
+    never close the block and write markdown (or HTML) of its own into a review comment."""
+    import re
+
+    if "```" not in detail:
+        return "```"
+    longest = max((len(m) for m in re.findall(r"~+", detail)), default=0)
+    return "~" * max(4, longest + 1)
 
 
 def apply_report(plan: Plan, outcome: Any) -> str:
@@ -305,15 +337,15 @@ def apply_report(plan: Plan, outcome: Any) -> str:
     from tabulate import tabulate
 
     rows = [
-        [r.step.id, r.step.method, r.step.address, r.status, r.error or ""]
+        [r.step.id, safe(r.step.method), safe(r.step.address), r.status, safe(r.error or "")]
         for result in outcome.results
         for r in result.results
     ]
     lines = [tabulate(rows, headers=["step", "method", "address", "status", "why"])]
     if outcome.remaining:
-        lines.append("Still different after apply: " + ", ".join(outcome.remaining))
+        lines.append("Still different after apply: " + ", ".join(map(safe, outcome.remaining)))
     if outcome.unverified:
-        lines.append(f"Not checked: {outcome.unverified}")
+        lines.append(f"Not verified: {safe(outcome.unverified)}")
     failed = sum(1 for result in outcome.results for _ in result.failed)
     if failed:
         lines.append(

@@ -69,9 +69,10 @@ def check_output_path(path: str) -> None:
 def write_output(path: str, text: str) -> None:
     """Write a result file; a failure is a message, not a traceback."""
     from rtcfg.errors import UsageError
+    from rtcfg.safe_text import escape_output, redact
 
-    try:
-        Path(path).write_text(text, encoding="utf-8")
+    try:  # what goes into a file passes the same filter as what is printed
+        Path(path).write_text(escape_output(redact(text)), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -266,9 +267,7 @@ class Desired:
 
 def load_desired(files: Sequence[str], env: Mapping[str, str] | None = None) -> list[Desired]:
     """Load and translate every file; any config error stops here, before a request is sent."""
-    import hashlib
-
-    from rtcfg.config import load_config_or_raise
+    from rtcfg.config import load_config_and_digest
     from rtcfg.errors import ConfigError, UsageError
     from rtcfg.translate import desired_state
 
@@ -276,11 +275,10 @@ def load_desired(files: Sequence[str], env: Mapping[str, str] | None = None) -> 
     loaded: list[Desired] = []
     for file in files:
         try:
-            config = load_config_or_raise(file, env)
+            config, digest = load_config_and_digest(file, env)
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue
-        digest = hashlib.sha256(Path(file).read_bytes()).hexdigest()
         loaded.append(Desired(file, digest, desired_state(config)))
     if problems:
         raise ConfigError(problems)
