@@ -57,7 +57,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from rtcfg import __version__
-from rtcfg.connection import Connection, check_key_may_be_sent
+from rtcfg.api_answers import (
+    decode_json,
+    describe_body,
+    is_api_error_body,
+    parse_error,
+    wrong_endpoint_hint,
+)
+from rtcfg.connection import Connection, check_key_may_be_sent, is_loopback, shown_url
 from rtcfg.errors import (
     ApiError,
     ApiErrorInfo,
@@ -66,11 +73,12 @@ from rtcfg.errors import (
     TransportError,
     WriteOutcomeUnknown,
 )
+from rtcfg.safe_text import redact, safe
 
 log = logging.getLogger("rtcfg.http")
 
 MAX_PAGES = 10_000  # a guard: 10 million objects at the largest page size
-TEXT_LIMIT = 300  # characters of a non-JSON error body kept in a message
+TEXT_LIMIT = 300  # characters of an exception's text kept in a message
 
 
 # The largest page TD's OpenAPI allows (partial_pagination.yaml: page[size] 1..1000, default
@@ -131,7 +139,7 @@ def _retry_after(value: str | None, cap: float) -> float | None:
     except ValueError:
         try:
             seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
     if not math.isfinite(seconds):
         return None
@@ -186,13 +194,21 @@ class ApiClient:
             "Accept": "application/json",
             "User-Agent": f"rtcfg/{__version__}",
         }
-        self._http = httpx.AsyncClient(
-            headers=headers,
-            limits=limits,
-            transport=self._transport,
-            follow_redirects=False,
-            verify=self._tls(),
-        )
+        try:
+            self._http = httpx.AsyncClient(
+                headers=headers,
+                limits=limits,
+                transport=self._transport,
+                follow_redirects=False,
+                verify=self._tls(),
+                # Proxies from the environment (HTTPS_PROXY, ALL_PROXY, NO_PROXY) serve https
+                # only: that is a CONNECT tunnel, and the proxy sees nothing but TLS. A plain
+                # http request through a proxy would hand it the key in clear, so plain http
+                # (loopback only) always goes straight to its peer.
+                mounts={"http://": None},
+            )
+        except (ValueError, ImportError, httpx.InvalidURL) as exc:  # a bad proxy variable
+            raise TransportError(_proxy_problem(exc)) from None
         self.set_deadline(self.deadline)
         return self
 
@@ -343,16 +359,28 @@ class ApiClient:
                 timeout=timeout,
             )
         except httpx.HTTPError as exc:
-            failure = self._transport_failure(exc)
+            failure = self._transport_failure(exc, attempt)
             _log_attempt(attempt, type(exc).__name__, started)
             return failure
         _log_attempt(attempt, str(response.status_code), started)
         return self._interpret(attempt, response)
 
-    def _transport_failure(self, exc: httpx.HTTPError) -> _Failure:
+    def _transport_failure(self, exc: httpx.HTTPError, attempt: _Attempt) -> _Failure:
         # Only the type and text of httpx's exception are kept: the exception itself holds the
         # request, whose headers carry the key, so it is never chained to ours.
-        reason = f"{type(exc).__name__}: {self._redact(str(exc)) or 'no detail'}"
+        host = _host_of(attempt.url)
+        detail = _clean_text(self._redact(str(exc))) or "no detail"
+        reason = f"{type(exc).__name__}: {detail} (talking to {host})"
+        https = attempt.url.startswith("https:")
+        loopback_stall = isinstance(exc, httpx.ConnectTimeout) and is_loopback(attempt.url)
+        if https and (_is_tls_failure(exc) or loopback_stall):
+            # not transient: retrying a handshake with a server that speaks no TLS only waits
+            return _Failure(
+                f"the TLS handshake with {host} failed ({detail}): does this endpoint speak "
+                "TLS? The emulator speaks plain http (http://127.0.0.1:8765)",
+                reached=False,
+                transient=False,
+            )
         if isinstance(exc, _NOT_SENT):
             return _Failure(reason, reached=False)
         if isinstance(exc, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)):
@@ -367,9 +395,20 @@ class ApiClient:
             if not response.content.strip():
                 return None
             try:
-                return json.loads(response.content)
+                return decode_json(response.content)
             except ValueError:
-                return _Failure(f"HTTP {status} with a body that is not JSON", reached=True)
+                what = describe_body(response.content, response.headers.get("content-type", ""))
+                return _Failure(
+                    f"{_shown(attempt)} answered HTTP {status} with {what}, not JSON: "
+                    + wrong_endpoint_hint(),
+                    reached=True,
+                )
+        if not is_api_error_body(response.content) and status < 500 and status != 429:
+            what = describe_body(response.content, response.headers.get("content-type", ""))
+            reason = (
+                f"{_shown(attempt)} answered HTTP {status} with {what}: {wrong_endpoint_hint()}"
+            )
+            return _Failure(reason, reached=True, transient=False)
         error = self._api_error(attempt, response)
         if not _is_transient_status(status):
             return _Failure(f"HTTP {status}", reached=True, transient=False, error=error)
@@ -381,8 +420,9 @@ class ApiClient:
         )
 
     def _api_error(self, attempt: _Attempt, response: httpx.Response) -> ApiError:
-        code, message, details = _parse_error(response)
-        message = self._redact(message)
+        code, message, details = parse_error(
+            response.content, response.reason_phrase, lambda text: redact(self._redact(text))
+        )
         if response.status_code in (401, 403):
             message += self._key_hint()
         info = ApiErrorInfo(
@@ -428,7 +468,9 @@ def _raise_if_final(attempt: _Attempt, failure: _Failure, maybe_applied: bool) -
             )
         if error is not None:
             raise error
-        raise TransportError(f"{attempt.method} {attempt.path}: {failure.reason}")
+        raise TransportError(
+            failure.reason if "://" in failure.reason else f"{_shown(attempt)}: {failure.reason}"
+        )
     if attempt.method == "POST" and failure.reached:
         raise WriteOutcomeUnknown(
             f"POST {attempt.path}: the outcome is unknown ({failure.reason}); the object may "
@@ -474,9 +516,44 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _proxy_problem(exc: Exception) -> str:
+    # the proxy's URL may carry a user and password: never shown
+    kind = "SOCKS proxies need the socksio package" if isinstance(exc, ImportError) else str(exc)
+    kind = kind.split("'")[0].strip().rstrip(":")
+    return (
+        f"the proxy set in HTTPS_PROXY / ALL_PROXY cannot be used ({safe(kind)}); fix or unset "
+        "it (NO_PROXY lists hosts that bypass it)"
+    )
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    """An error of the TLS handshake itself (wrong protocol, bad certificate), not of TCP."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError) or "SSL" in str(current)[:200]:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _log_attempt(attempt: _Attempt, outcome: str, started: float) -> None:
     elapsed = time.monotonic() - started
     log.info("%s %s %s %.3fs", attempt.method, attempt.path, outcome, elapsed)
+
+
+def _host_of(url: str) -> str:
+    parts = urlsplit(url)
+    return safe(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
+
+
+def _shown(attempt: _Attempt) -> str:
+    return f"{attempt.method} {shown_url(attempt.url)}"
+
+
+def _clean_text(text: str) -> str:
+    return safe(text[:TEXT_LIMIT])
 
 
 def _strip(path: str) -> str:
@@ -508,33 +585,3 @@ def _page(body: Any, path: str) -> tuple[list[dict[str, Any]], str | None]:
     if isinstance(body, list):  # an unpaginated list
         return body, None
     raise TransportError(f"GET {_strip(path)}: expected a list, got {type(body).__name__}")
-
-
-def _parse_error(response: httpx.Response) -> tuple[str | None, str, dict[str, object]]:
-    """(code, message, details) from the CDP, JSON:API or TD envelopes, or plain text."""
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            first = errors[0]
-            texts = [
-                str(e.get("detail") or e.get("title") or "") for e in errors if isinstance(e, dict)
-            ]
-            meta = first.get("meta")
-            details: dict[str, object] = dict(meta) if isinstance(meta, dict) else {}
-            return _text(first.get("code")), "; ".join(t for t in texts if t), details
-        message = body.get("message") or body.get("error") or body.get("detail") or ""
-        code = body.get("code") or (body.get("error") if body.get("message") else None)
-        extra = {k: v for k, v in body.items() if k in ("validationCode", "severity")}
-        return _text(code), str(message), extra
-    text = response.text.strip()
-    if len(text) > TEXT_LIMIT:
-        text = text[:TEXT_LIMIT] + "…"
-    return None, text or response.reason_phrase, {}
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
