@@ -518,11 +518,13 @@ def _ssl_context() -> ssl.SSLContext:
 
 def _proxy_problem(exc: Exception) -> str:
     # the proxy's URL may carry a user and password: never shown
-    kind = "SOCKS proxies need the socksio package" if isinstance(exc, ImportError) else str(exc)
-    kind = kind.split("'")[0].strip().rstrip(":")
+    if isinstance(exc, ImportError):
+        why = "a SOCKS proxy needs the socksio package"
+    else:
+        why = "its URL is no usable proxy URL"
     return (
-        f"the proxy set in HTTPS_PROXY / ALL_PROXY cannot be used ({safe(kind)}); fix or unset "
-        "it (NO_PROXY lists hosts that bypass it)"
+        f"the proxy set in HTTPS_PROXY / ALL_PROXY cannot be used ({why}); fix or unset it "
+        "(NO_PROXY lists hosts that bypass it)"
     )
 
 
