@@ -370,15 +370,16 @@ def apply(
     desired = workflow.desired_for_saved_plan(saved) if saved else workflow.load_desired(files)
     # one loop and one client from the plan's reads to the check after the writes
     with workflow.ApiSession(connection) as session:
+        live_settings = None
         if saved is not None:
             result = saved
-            session.run(lambda api: workflow.refuse_if_stale(api, saved))
+            live_settings = session.run(lambda api: workflow.refuse_if_stale(api, saved))
         else:
             result = session.run(lambda api: workflow.plan_files(api, desired, targets, excludes))
         _print_plan(ctx, result, "text")
-        if all(s.empty for s in result.segments):
+        if all(s.empty and not s.steps for s in result.segments):
             return
-        workflow.refuse_destructive(result, allow_destroy)
+        workflow.refuse_destructive(result, allow_destroy, live_settings)
         _confirm(auto_approve)
         progress = (
             (lambda _: None) if ctx.obj.get("quiet") else (lambda line: render.echo(line, err=True))

@@ -346,15 +346,24 @@ def apply_report(plan: Plan, outcome: Any) -> str:
         lines.append("Still different after apply: " + ", ".join(map(safe, outcome.remaining)))
     if outcome.unverified:
         lines.append(f"Not verified: {safe(outcome.unverified)}")
+    return "\n".join([*lines, _apply_verdict(outcome)])
+
+
+def _apply_verdict(outcome: Any) -> str:
+    """The last line: failed steps, a result that is still different, or one not verified
+    (worded apart: "not verified" says nothing is known to be wrong, only unchecked)."""
     failed = sum(1 for result in outcome.results for _ in result.failed)
     if failed:
-        lines.append(
+        return (
             f"Apply failed: {failed} step(s) not done. Fix the cause and run apply again; "
             "it finishes the rest."
         )
-    else:
-        lines.append(
+    if outcome.remaining:
+        return (
             "Apply failed: every step was done, but the result is not what the plan "
             "meant; `rtcfg plan` shows what is left."
         )
-    return "\n".join(lines)
+    return (
+        "Apply not verified: every step was done, but the result could not be checked; "
+        "run `rtcfg plan` on the config to see where live state stands."
+    )
