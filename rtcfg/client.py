@@ -68,6 +68,7 @@ from rtcfg.connection import Connection, check_key_may_be_sent, is_loopback, sho
 from rtcfg.errors import (
     ApiError,
     ApiErrorInfo,
+    AttemptFailed,
     ConflictError,
     NotFoundError,
     TransportError,
@@ -264,9 +265,11 @@ class ApiClient:
         """POST JSON; see the module docstring for when a POST is retried."""
         return _unwrap(await self._request("POST", path, body=body))
 
-    async def patch(self, path: str, body: Any) -> Any:
-        """PATCH with a complete body (so that resending it is harmless)."""
-        return _unwrap(await self._request("PATCH", path, body=body))
+    async def patch(self, path: str, body: Any, *, retry: bool = True) -> Any:
+        """PATCH with a complete body (so that resending it is harmless). ``retry=False``:
+        one attempt; a transient failure raises WriteOutcomeUnknown when it may have been
+        acted on, else AttemptFailed (the setting is re-planned before it is resent)."""
+        return _unwrap(await self._request("PATCH", path, body=body, retry=retry))
 
     async def delete(self, path: str) -> Any | None:
         """DELETE; None when the object was already gone (404)."""
@@ -285,6 +288,7 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         td: bool = False,
+        retry: bool = True,
     ) -> Any:
         base = self.connection.td_base if td else self.connection.cdp_base
         content = None if body is None else _encode(body)
@@ -298,6 +302,8 @@ class ApiClient:
                 return result
             last = result
             _raise_if_final(attempt, result, maybe_applied)
+            if not retry:
+                _raise_single(attempt, result)
             maybe_applied = maybe_applied or result.reached
             failed += 1
             throttled += result.throttled
@@ -476,6 +482,15 @@ def _raise_if_final(attempt: _Attempt, failure: _Failure, maybe_applied: bool) -
             f"POST {attempt.path}: the outcome is unknown ({failure.reason}); the object may "
             "have been created: look it up before creating it again"
         )
+
+
+def _raise_single(attempt: _Attempt, failure: _Failure) -> NoReturn:
+    """A transient failure of a request its caller resends itself."""
+    if failure.reached:
+        raise WriteOutcomeUnknown(
+            f"{attempt.method} {attempt.path}: the outcome is unknown ({failure.reason})"
+        )
+    raise AttemptFailed(f"{attempt.method} {attempt.path}: {failure.reason}", failure.retry_after)
 
 
 def _raise_exhausted(attempt: _Attempt, failure: _Failure, attempts: int) -> NoReturn:

@@ -11,7 +11,8 @@ place and never shows a traceback for them::
     │   ├── NotFoundError           404: unknown parent segment / object, RT disabled
     │   └── ConflictError           409: the server refused because of current state
     ├── TransportError              no usable answer: connection, timeout, bad body, deadline
-    │   └── WriteOutcomeUnknown     a POST may or may not have been stored: look it up first
+    │   ├── WriteOutcomeUnknown     a POST may or may not have been stored: look it up first
+    │   └── AttemptFailed           one attempt (retry=False) failed before it was acted on
     ├── PlanError                   a plan that cannot be carried out (unset extLookupKey, …)
     ├── ApplyError                  one or more apply steps failed
     └── RefusedError                exit 3: stale saved plan, destroy not allowed, not confirmed
@@ -128,6 +129,15 @@ class TransportError(RtcfgError):
 class WriteOutcomeUnknown(TransportError):
     """A POST failed after it may have reached the server: the caller must look the object up
     by name/identifier before creating it again, or a duplicate could be made."""
+
+
+class AttemptFailed(TransportError):
+    """A request sent with ``retry=False`` failed transiently and surely was not acted on
+    (connection refused, 429): the caller decides what to send next, and when."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PlanError(RtcfgError):
