@@ -131,10 +131,11 @@ def _run(coroutine: Any) -> Any:
     import asyncio
 
     from rtcfg.client import quiet_cancelled_reads
+    from rtcfg.workflow import guard_answers
 
     async def guarded() -> Any:
         quiet_cancelled_reads(asyncio.get_running_loop())
-        return await coroutine
+        return await guard_answers(coroutine)
 
     return asyncio.run(guarded())
 

@@ -601,4 +601,6 @@ def _page(body: Any, path: str) -> tuple[list[dict[str, Any]], str | None]:
         return body["data"], next_page if isinstance(next_page, str) else None
     if isinstance(body, list):  # an unpaginated list
         return body, None
-    raise TransportError(f"GET {_strip(path)}: expected a list, got {type(body).__name__}")
+    raise TransportError(
+        f"GET {_strip(path)}: expected a list, got {type(body).__name__}: " + wrong_endpoint_hint()
+    )

@@ -101,6 +101,27 @@ def _client(connection: Any, deadline: float | None = 600.0) -> Any:
     return ApiClient(connection, deadline=deadline)
 
 
+# What code that reads an answer raises when the answer is not of the shape the API
+# documents (a list where an object belongs, a number for a name): a wrong endpoint, a proxy,
+# a broken server. Bytes from a server are hostile: a message, never a traceback.
+_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError)
+
+
+async def guard_answers(work: Awaitable[T]) -> T:
+    """``await work``; an answer of an unexpected shape becomes a TransportError."""
+    from rtcfg.errors import TransportError
+    from rtcfg.safe_text import safe
+
+    try:
+        return await work
+    except _SHAPE_ERRORS as exc:
+        raise TransportError(
+            "an answer of the API has a shape rtcfg does not understand "
+            f"({type(exc).__name__}: {safe(str(exc))[:200]}): is --endpoint right? "
+            "(-v lists the requests)"
+        ) from None
+
+
 class ApiSession:
     """One event loop and one API client for all the API work of a command, so that apply
     reuses the connections its plan opened, and the check after it those of the writes (over
@@ -130,7 +151,7 @@ class ApiSession:
             self._api = _client(self.connection, deadline)  # set first: close() closes it
             self._runner.run(self._api.__aenter__())
         self._api.set_deadline(deadline)
-        result: T = self._runner.run(work(self._api))
+        result: T = self._runner.run(guard_answers(work(self._api)))
         return result
 
     async def _with_own_client(
@@ -142,7 +163,7 @@ class ApiSession:
 
         quiet_cancelled_reads(asyncio.get_running_loop())
         async with _client(self.connection, deadline) as api:
-            return await work(api)
+            return await guard_answers(work(api))
 
     def close(self) -> None:
         """Close the client's connections and the loop (idempotent)."""

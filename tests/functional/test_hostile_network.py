@@ -180,3 +180,19 @@ def test_an_unusable_proxy_variable_is_a_message(proxy: str) -> None:
     result = rtcfg("status", "1069935", "--endpoint", "https://127.0.0.1:9", HTTPS_PROXY=proxy)
     assert result.exit_code == 1 and "HTTPS_PROXY" in result.output
     assert "hunter2secret" not in result.output and result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[]", b'"x"', b"null", b'{"data": [1, 2]}', b'{"name": {"a": 1}, "id": []}', b"[" * 3000],
+    ids=["list", "text", "null", "items", "object", "deep"],
+)
+@pytest.mark.parametrize(
+    "command", [["status", "1069935"], ["segments"], ["import", "1", "-o", "-"]]
+)
+def test_an_answer_of_an_unexpected_shape_is_a_message(body: bytes, command: list[str]) -> None:
+    with RecordingServer(answer("200 OK", body)) as server:
+        result = rtcfg(*command, "--endpoint", server.url)
+    # no traceback; a failure says where to look (some shapes read as "RT 2.0 not enabled")
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
+    assert result.exit_code == 0 or "is --endpoint right?" in result.output, result.output
