@@ -527,8 +527,15 @@ def quiet_cancelled_reads(loop: asyncio.AbstractEventLoop) -> None:
 
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context per process: building one loads the CA bundle (~50 ms)."""
-    return httpx.create_ssl_context()
+    """One verifying TLS context per process: building one loads the CA bundle (~50 ms).
+    A CA bundle that cannot be loaded (SSL_CERT_FILE naming no file) is a message."""
+    try:
+        return httpx.create_ssl_context()
+    except (OSError, ssl.SSLError) as exc:
+        raise TransportError(
+            "cannot load the TLS certificate authorities (check SSL_CERT_FILE and SSL_CERT_DIR): "
+            + safe(exc.strerror or str(exc))
+        ) from None
 
 
 def _proxy_problem(exc: Exception) -> str:

@@ -92,7 +92,10 @@ def _base_url(url: str | None, option: str) -> str | None:
         parts = urlsplit(url.strip())
         parts.port  # noqa: B018 -- raises ValueError for a port that is no number
     except ValueError:
-        raise UsageError(f"{option} is not a valid URL: '{shown}'") from None
+        raise UsageError(
+            f"{option} is not a valid URL (a port is a number up to 65535, an IPv6 address "
+            "goes in [ ]), e.g. https://host or http://127.0.0.1:8765"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"{option} must be an http(s) URL such as https://host, not '{shown}'")
     if "@" in parts.netloc:

@@ -196,3 +196,20 @@ def test_an_answer_of_an_unexpected_shape_is_a_message(body: bytes, command: lis
     # no traceback; a failure says where to look (some shapes read as "RT 2.0 not enabled")
     assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
     assert result.exit_code == 0 or "is --endpoint right?" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://[::1", "http://127.0.0.1:99999", "http://127.0.0.1:abc", "https://a b"]
+)
+def test_an_unreadable_endpoint_is_a_usage_error(endpoint: str) -> None:
+    result = rtcfg("status", "1069935", "--endpoint", endpoint)
+    assert result.exit_code == 1 and result.output.startswith("Error: --endpoint")
+
+
+def test_a_ca_bundle_that_cannot_be_loaded_is_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rtcfg import client
+
+    client._ssl_context.cache_clear()
+    result = rtcfg("status", "1", "--endpoint", "https://127.0.0.1:9", SSL_CERT_FILE="/no/such")
+    client._ssl_context.cache_clear()
+    assert result.exit_code == 1 and "SSL_CERT_FILE" in result.output
