@@ -184,8 +184,8 @@ def test_an_unusable_proxy_variable_is_a_message(proxy: str) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"[]", b'"x"', b"null", b'{"data": [1, 2]}', b'{"name": {"a": 1}, "id": []}', b"[" * 3000],
-    ids=["list", "text", "null", "items", "object", "deep"],
+    [b"[]", b'"x"', b"null", b'{"data": [1, 2]}', b'{"name": {"a": 1}, "id": []}'],
+    ids=["list", "text", "null", "items", "object"],
 )
 @pytest.mark.parametrize(
     "command", [["status", "1069935"], ["segments"], ["import", "1", "-o", "-"]]
@@ -213,3 +213,9 @@ def test_a_ca_bundle_that_cannot_be_loaded_is_a_message(monkeypatch: pytest.Monk
     result = rtcfg("status", "1", "--endpoint", "https://127.0.0.1:9", SSL_CERT_FILE="/no/such")
     client._ssl_context.cache_clear()
     assert result.exit_code == 1 and "SSL_CERT_FILE" in result.output
+
+
+def test_json_nested_too_deep_to_decode_is_a_bad_body_not_a_crash() -> None:
+    reply = answer("200 OK", b"[" * 100_000 + b"]" * 100_000)
+    with RecordingServer(reply) as server, pytest.raises(TransportError, match="not JSON"):
+        call(server.url, lambda api: api.get("/audiences"))
