@@ -14,9 +14,14 @@ the API's (pure: no I/O, no httpx; ``rtcfg.client`` hands over the bytes).
 from __future__ import annotations
 
 import json
+import math
+import ssl
+import time
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from typing import Any
 
+from rtcfg.errors import TransportError
 from rtcfg.safe_text import escape
 
 TEXT_LIMIT = 300  # characters of a server text kept in a message
@@ -111,3 +116,69 @@ def describe_body(content: bytes, content_type: str) -> str:
 
 def wrong_endpoint_hint(option: str = "--endpoint") -> str:
     return f"is {option} right? It should be the CDP API base URL of your site (or the emulator)"
+
+
+def retry_after_seconds(value: str | None, cap: float) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), capped; None if bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), cap)
+
+
+def proxy_problem(exc: Exception) -> str:
+    # the proxy's URL may carry a user and password: never shown
+    if isinstance(exc, ImportError):
+        why = "a SOCKS proxy needs the socksio package"
+    else:
+        why = "its URL is no usable proxy URL"
+    return (
+        f"the proxy set in HTTPS_PROXY / ALL_PROXY cannot be used ({why}); fix or unset it "
+        "(NO_PROXY lists hosts that bypass it)"
+    )
+
+
+def is_tls_failure(exc: BaseException) -> bool:
+    """An error of the TLS handshake itself (wrong protocol, bad certificate), not of TCP."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError) or "SSL" in str(current)[:200]:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def unwrap(body: Any) -> Any:
+    """``{"data": {...}}`` (with at most pagination/meta/links beside it) → the object."""
+    if (
+        isinstance(body, dict)
+        and isinstance(body.get("data"), dict)
+        and set(body) <= {"data", "pagination", "meta", "links", "included"}
+    ):
+        return body["data"]
+    return body
+
+
+def page_of(body: Any, path: str) -> tuple[list[dict[str, Any]], str | None]:
+    """(items, nextPage) of one page of a list."""
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        pagination = body.get("pagination") or {}
+        next_page = pagination.get("nextPage") if isinstance(pagination, dict) else None
+        return body["data"], next_page if isinstance(next_page, str) else None
+    if isinstance(body, list):  # an unpaginated list
+        return body, None
+    raise TransportError(
+        f"GET {path.partition('?')[0]}: expected a list, got {type(body).__name__}: "
+        + wrong_endpoint_hint()
+    )

@@ -43,13 +43,11 @@ import asyncio
 import functools
 import json
 import logging
-import math
 import random
 import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -61,7 +59,12 @@ from rtcfg.api_answers import (
     decode_json,
     describe_body,
     is_api_error_body,
+    is_tls_failure,
+    page_of,
     parse_error,
+    proxy_problem,
+    retry_after_seconds,
+    unwrap,
     wrong_endpoint_hint,
 )
 from rtcfg.connection import Connection, check_key_may_be_sent, is_loopback, shown_url
@@ -130,23 +133,6 @@ def _is_transient_status(status: int) -> bool:
     return status in (408, 429) or (status >= 500 and status not in _FINAL_STATUS_5XX)
 
 
-def _retry_after(value: str | None, cap: float) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), capped; None if bad."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    if not math.isfinite(seconds):
-        return None
-    return min(max(seconds, 0.0), cap)
-
-
 # --- the client ---------------------------------------------------------------------------------
 
 
@@ -209,7 +195,7 @@ class ApiClient:
                 mounts={"http://": None},
             )
         except (ValueError, ImportError, httpx.InvalidURL) as exc:  # a bad proxy variable
-            raise TransportError(_proxy_problem(exc)) from None
+            raise TransportError(proxy_problem(exc)) from None
         self.set_deadline(self.deadline)
         return self
 
@@ -239,7 +225,7 @@ class ApiClient:
         self, path: str, params: Mapping[str, Any] | None = None, *, td: bool = False
     ) -> Any:
         """GET JSON; a single object wrapped in ``{"data": {...}}`` is unwrapped."""
-        return _unwrap(await self._request("GET", path, params=params, td=td))
+        return unwrap(await self._request("GET", path, params=params, td=td))
 
     async def list_all(
         self, path: str, params: Mapping[str, Any] | None = None
@@ -251,7 +237,7 @@ class ApiClient:
         seen: set[str] = set()
         body = await self._request("GET", path, params=query)
         for _ in range(MAX_PAGES):
-            data, next_page = _page(body, path)
+            data, next_page = page_of(body, path)
             items.extend(data)
             if not next_page:
                 return items
@@ -263,18 +249,18 @@ class ApiClient:
 
     async def post(self, path: str, body: Any) -> Any:
         """POST JSON; see the module docstring for when a POST is retried."""
-        return _unwrap(await self._request("POST", path, body=body))
+        return unwrap(await self._request("POST", path, body=body))
 
     async def patch(self, path: str, body: Any, *, retry: bool = True) -> Any:
         """PATCH with a complete body (so that resending it is harmless). ``retry=False``:
         one attempt; a transient failure raises WriteOutcomeUnknown when it may have been
         acted on, else AttemptFailed (the setting is re-planned before it is resent)."""
-        return _unwrap(await self._request("PATCH", path, body=body, retry=retry))
+        return unwrap(await self._request("PATCH", path, body=body, retry=retry))
 
     async def delete(self, path: str) -> Any | None:
         """DELETE; None when the object was already gone (404)."""
         try:
-            return _unwrap(await self._request("DELETE", path))
+            return unwrap(await self._request("DELETE", path))
         except NotFoundError:
             return None
 
@@ -379,7 +365,7 @@ class ApiClient:
         reason = f"{type(exc).__name__}: {detail} (talking to {host})"
         https = attempt.url.startswith("https:")
         loopback_stall = isinstance(exc, httpx.ConnectTimeout) and is_loopback(attempt.url)
-        if https and (_is_tls_failure(exc) or loopback_stall):
+        if https and (is_tls_failure(exc) or loopback_stall):
             # not transient: retrying a handshake with a server that speaks no TLS only waits
             return _Failure(
                 f"the TLS handshake with {host} failed ({detail}): does this endpoint speak "
@@ -419,7 +405,7 @@ class ApiClient:
         if not _is_transient_status(status):
             return _Failure(f"HTTP {status}", reached=True, transient=False, error=error)
         cap = self.retry.max_retry_after
-        wait = _retry_after(response.headers.get("Retry-After"), cap)
+        wait = retry_after_seconds(response.headers.get("Retry-After"), cap)
         reached = status != 429  # a 429 says the request was refused before it was acted on
         return _Failure(
             f"HTTP {status}", reached=reached, retry_after=wait, error=error, throttled=not reached
@@ -538,30 +524,6 @@ def _ssl_context() -> ssl.SSLContext:
         ) from None
 
 
-def _proxy_problem(exc: Exception) -> str:
-    # the proxy's URL may carry a user and password: never shown
-    if isinstance(exc, ImportError):
-        why = "a SOCKS proxy needs the socksio package"
-    else:
-        why = "its URL is no usable proxy URL"
-    return (
-        f"the proxy set in HTTPS_PROXY / ALL_PROXY cannot be used ({why}); fix or unset it "
-        "(NO_PROXY lists hosts that bypass it)"
-    )
-
-
-def _is_tls_failure(exc: BaseException) -> bool:
-    """An error of the TLS handshake itself (wrong protocol, bad certificate), not of TCP."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ssl.SSLError) or "SSL" in str(current)[:200]:
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
 def _log_attempt(attempt: _Attempt, outcome: str, started: float) -> None:
     elapsed = time.monotonic() - started
     log.info("%s %s %s %.3fs", attempt.method, attempt.path, outcome, elapsed)
@@ -587,27 +549,3 @@ def _strip(path: str) -> str:
 
 def _encode(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-
-
-def _unwrap(body: Any) -> Any:
-    """``{"data": {...}}`` (with at most pagination/meta/links beside it) → the object."""
-    if (
-        isinstance(body, dict)
-        and isinstance(body.get("data"), dict)
-        and set(body) <= {"data", "pagination", "meta", "links", "included"}
-    ):
-        return body["data"]
-    return body
-
-
-def _page(body: Any, path: str) -> tuple[list[dict[str, Any]], str | None]:
-    """(items, nextPage) of one page of a list."""
-    if isinstance(body, dict) and isinstance(body.get("data"), list):
-        pagination = body.get("pagination") or {}
-        next_page = pagination.get("nextPage") if isinstance(pagination, dict) else None
-        return body["data"], next_page if isinstance(next_page, str) else None
-    if isinstance(body, list):  # an unpaginated list
-        return body, None
-    raise TransportError(
-        f"GET {_strip(path)}: expected a list, got {type(body).__name__}: " + wrong_endpoint_hint()
-    )

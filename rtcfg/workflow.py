@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rtcfg.errors import Problem, RtcfgError
+from rtcfg.plan_safety import refuse_destructive as refuse_destructive  # re-exported
+from rtcfg.plan_safety import refuse_if_stale as refuse_if_stale
 
 if TYPE_CHECKING:  # pydantic is imported only by commands that read a config (start-up time)
     from rtcfg.config import Config
@@ -363,84 +365,6 @@ def read_saved_plan(path: str) -> Any:
 def is_saved_plan(files: Sequence[str]) -> bool:
     """``rtcfg apply PLAN.json``: one argument ending in .json."""
     return len(files) == 1 and files[0].endswith(".json")
-
-
-async def refuse_if_stale(api: Any, plan: Any) -> dict[str, Any]:
-    """A saved plan is applied only if its steps agree with its changes (checked before any
-    request: ``rtcfg.plancheck``) and live state still matches what it was made from.
-    Returns each parent segment's live setting, for :func:`refuse_destructive`."""
-    import asyncio
-
-    from rtcfg.errors import RefusedError
-    from rtcfg.live import read_live_state
-    from rtcfg.plan import drifted_addresses
-    from rtcfg.plancheck import live_problems, saved_plan_problems
-
-    _refuse_disagreement(saved_plan_problems(plan.segments))
-    lives = await asyncio.gather(
-        *(read_live_state(api, s.parent_segment_id) for s in plan.segments)
-    )
-    drifted = [
-        f"{segment.parent_segment_id}: {address}"
-        for segment, live in zip(plan.segments, lives, strict=True)
-        for address in drifted_addresses(segment, live)
-    ]
-    if drifted:
-        raise RefusedError(
-            "the saved plan is stale: live state changed since it was made, at "
-            + ", ".join(drifted)
-            + ". Run `rtcfg plan -o` again and review the new plan."
-        )
-    pairs = zip(plan.segments, lives, strict=True)
-    _refuse_disagreement([p for segment, live in pairs for p in live_problems(segment, live)])
-    return {s.parent_segment_id: live.setting for s, live in zip(plan.segments, lives, strict=True)}
-
-
-def _refuse_disagreement(problems: list[str]) -> None:
-    from rtcfg.errors import RefusedError
-
-    if problems:
-        raise RefusedError(
-            "the saved plan does not agree with itself, so none of it is applied:\n"
-            + "\n".join(f"  {p}" for p in problems[:20])
-            + (f"\n  and {len(problems) - 20} more" if len(problems) > 20 else "")
-            + "\nWas it edited after `rtcfg plan -o`? Make the plan again and review it."
-        )
-
-
-def refuse_destructive(
-    plan: Any, allow_destroy: bool, live_settings: Mapping[str, Any] | None = None
-) -> None:
-    """Replace and delete need ``--allow-destroy``; the message names each and says why.
-    What needs it is decided by the steps apply would send too (every DELETE, every setting
-    PATCH that drops an imported attribute), not by the changes' labels alone."""
-    from rtcfg.diff import SETTING
-    from rtcfg.errors import RefusedError
-    from rtcfg.plancheck import destroying_steps
-    from rtcfg.safe_text import safe
-
-    lines = []
-    for segment in plan.segments:
-        flagged = {c.address for c in segment.destructive}
-        lines += [
-            f"  {c.action} {safe(c.address)}: {'; '.join(map(safe, c.reasons))}"
-            for c in segment.destructive
-        ]
-        before = next((c.before for c in segment.changes if c.address == SETTING), None)
-        live = (live_settings or {}).get(segment.parent_segment_id, before) or {}
-        lines += [
-            f"  {line}"
-            for line in destroying_steps(segment, live)
-            if line.split(" ", 1)[0] not in flagged
-        ]
-    if lines and not allow_destroy:
-        raise RefusedError(
-            f"{len(lines)} destructive change(s) need --allow-destroy:\n"
-            + "\n".join(lines)
-            + "\nA replaced object gets a new id and a deleted one is gone: personalizations and "
-            "journeys that use it break, and a counter starts again from zero. Review, then run "
-            "apply again with --allow-destroy."
-        )
 
 
 @dataclass
