@@ -146,19 +146,29 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         import os
 
-        from rtcfg.render import echo
         from rtcfg.safe_text import register_secrets_from_env
 
         register_secrets_from_env(os.environ)  # redacted from every output, whatever the command
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
-            for problem in exc.problems:
-                echo(problem.format(), err=True)
+            _report([problem.format() for problem in exc.problems])
             ctx.exit(exc.exit_code)
         except RtcfgError as exc:
-            echo(f"Error: {exc}", err=True)
+            _report([f"Error: {exc}"])
             ctx.exit(exc.exit_code)
+
+
+def _report(lines: list[str]) -> None:
+    """Print an error; when even standard error cannot be written, the exit code says it."""
+    import contextlib
+
+    from rtcfg.errors import OutputError
+    from rtcfg.render import echo
+
+    with contextlib.suppress(OutputError, BrokenPipeError):
+        for line in lines:
+            echo(line, err=True)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -478,8 +488,20 @@ def main() -> None:
     gc.set_threshold(100_000, 50, 100)
     try:
         _run_cli()
+    except BrokenPipeError:  # `rtcfg plan | head`: the reader is gone, nothing more to say
+        _drop_stdout()
+        sys.exit(ExitCode.ERROR)
     finally:
         gc.freeze()
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _run_cli() -> None:
@@ -493,4 +515,10 @@ def _run_cli() -> None:
         sys.exit(ExitCode.ERROR)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    try:
+        sys.stdout.flush()  # a full disk or a closed pipe is found here, not at exit
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError, AttributeError):
+        sys.exit(ExitCode.ERROR)
     sys.exit(code if isinstance(code, int) else ExitCode.OK)

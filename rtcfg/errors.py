@@ -6,6 +6,7 @@ place and never shows a traceback for them::
     RtcfgError                      exit 1 unless said otherwise
     ├── ConfigError                 a config file has problems (carries every Problem found)
     ├── UsageError                  options that do not fit together, a missing file
+    ├── OutputError                 standard output cannot be written (closed, disk full)
     ├── CredentialsError            no API key, or a key that may not be sent to that URL
     ├── ApiError                    the API answered with an error (status, code, message)
     │   ├── NotFoundError           404: unknown parent segment / object, RT disabled
@@ -81,6 +82,10 @@ class ConfigError(RtcfgError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s) in config")
+
+
+class OutputError(RtcfgError):
+    """Standard output or error cannot be written (closed, a full disk)."""
 
 
 class CredentialsError(RtcfgError):

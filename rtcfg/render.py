@@ -25,7 +25,12 @@ _RESET = "\033[0m"
 
 def use_color(stream: TextIO, no_color: bool = False) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set or --no-color is given."""
-    return not no_color and "NO_COLOR" not in os.environ and stream.isatty()
+    if no_color or "NO_COLOR" in os.environ or stream is None:
+        return False
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream
+        return False
 
 
 def paint(text: str, style: str, color: bool) -> str:
@@ -83,8 +88,18 @@ def printable(text: str, encoding: str | None) -> str:
 
 def echo(text: str, *, err: bool = False) -> None:
     """Write a line to stdout (results) or stderr (progress, errors); see :func:`printable`."""
+    from rtcfg.errors import OutputError
+
     stream = sys.stderr if err else sys.stdout
-    stream.write(printable(text, getattr(stream, "encoding", None)) + "\n")
+    if stream is None:  # started with the stream closed (`rtcfg plan >&-`)
+        raise OutputError(f"standard {'error' if err else 'output'} is closed")
+    try:
+        stream.write(printable(text, getattr(stream, "encoding", None)) + "\n")
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): main ends quietly
+    except (OSError, ValueError) as exc:  # a full disk, a closed file
+        name = "error" if err else "output"
+        raise OutputError(f"cannot write to standard {name}: {exc}") from None
 
 
 def segments_table(rows: Sequence[dict[str, object]]) -> str:

@@ -188,3 +188,31 @@ def test_output_on_a_stream_that_is_not_utf8_falls_back_to_ascii(
     assert "{field: ..., pattern: ...}" in output or "\u2026" in output.encode(encoding).decode(
         encoding
     )
+
+
+@pytest.mark.parametrize(
+    "redirect",
+    ['"$@" >&-', '"$@" >/dev/full', 'set -o pipefail; "$@" | head -1 >/dev/null'],
+    ids=["closed", "disk-full", "broken-pipe"],
+)
+def test_standard_output_that_cannot_be_written_is_no_traceback(
+    tmp_path: Path, redirect: str
+) -> None:
+    config = tmp_path / "rt_config.yaml"
+    config.write_text(event())
+    command = [
+        sys.executable,
+        "-m",
+        "rtcfg",
+        "validate",
+        *[str(config)] * 1500,
+    ]  # more than a pipe holds
+    result = subprocess.run(
+        ["bash", "-c", redirect, "bash", *command],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=False,
+    )
+    stderr = result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in stderr, stderr
