@@ -27,7 +27,7 @@ from typing import Any
 from rtcfg.diff import SETTING, live_fingerprint, removed_batch_columns
 from rtcfg.plan import SegmentPlan, Step
 from rtcfg.safe_text import safe
-from rtcfg.state import State
+from rtcfg.state import PATCHABLE_ATTRIBUTE_FIELDS, SETTING_KEYS, State
 from rtcfg.text_checks import is_decimal_id
 
 # /audiences/{ps}/realtime_setting | realtime_key_events[/{id}] | realtime_attributes[/{id}]:
@@ -38,6 +38,7 @@ _PATH = re.compile(
 )
 _COLLECTIONS = {"setting": "realtime_setting", "key_event": "realtime_key_events"}
 _COLLECTIONS["attribute"] = "realtime_attributes"
+_PATCHABLE = frozenset(PATCHABLE_ATTRIBUTE_FIELDS)
 _LOOKUP_FIELDS = {"key_event": "name", "attribute": "identifier"}
 _REF_PATH = re.compile(r"[A-Za-z]+|actions\[[0-9]{1,4}\]\.[A-Za-z]+")
 _ALLOWED = {
@@ -111,7 +112,25 @@ def _step_problems(step: Step, action: str, ps_id: str, posts: set[str]) -> list
     if (step.method == "DELETE") != (step.body is None):
         problems.append("a DELETE has no body, and every other step has one")
     problems += _lookup_and_ref_problems(step, kind, posts)
+    problems += _body_problems(step, kind)
     return problems
+
+
+def _body_problems(step: Step, kind: str) -> list[str]:
+    """The body names the object of the address, and a PATCH holds only what it may."""
+    body, name = step.body, step.address.split(".", 1)[-1]
+    if body is None:
+        return []
+    if kind == "setting" and set(body) != set(SETTING_KEYS):
+        return [f"its body is not a whole setting ({', '.join(SETTING_KEYS)})"]
+    if kind == "key_event" and body.get("name") != name:
+        return [f"its body names key event {safe(repr(body.get('name')))}"]
+    if kind == "attribute" and step.method == "POST" and body.get("identifier") != name:
+        return [f"its body creates attribute {safe(repr(body.get('identifier')))}"]
+    if kind == "attribute" and step.method == "PATCH" and not set(body) <= _PATCHABLE:
+        extra = sorted(set(body) - _PATCHABLE)
+        return [f"its PATCH body holds fields no attribute PATCH sends: {safe(extra)}"]
+    return []
 
 
 def _lookup_and_ref_problems(step: Step, kind: str, posts: set[str]) -> list[str]:

@@ -116,6 +116,18 @@ def an_extra_delete(plan: Plan) -> None:
     steps.append(extra)
 
 
+def a_post_of_another_identifier(plan: Plan) -> None:
+    _step(plan, "POST")["body"]["identifier"] = "someone_else"
+
+
+def a_patch_of_an_immutable_field(plan: Plan) -> None:
+    _step(plan, "PATCH", "attribute.")["body"]["type"] = "counter"
+
+
+def a_partial_setting(plan: Plan) -> None:
+    del _step(plan, "PATCH", "setting")["body"]["batchAttributes"]
+
+
 def another_fingerprint(plan: Plan) -> None:
     plan["segments"][0]["live_fingerprint"] = "0" * 64
 
@@ -142,6 +154,9 @@ TAMPERS = [
     duplicate_step_id,
     an_extra_delete,
     another_fingerprint,
+    a_post_of_another_identifier,
+    a_patch_of_an_immutable_field,
+    a_partial_setting,
     a_bad_lookup,
     a_parent_segment_id_with_a_path,
 ]
