@@ -81,6 +81,7 @@ from rtcfg.safe_text import redact, safe
 
 log = logging.getLogger("rtcfg.http")
 
+CONNECT_TIMEOUT = 10.0  # seconds for TCP connect and TLS handshake
 MAX_PAGES = 10_000  # a guard: 10 million objects at the largest page size
 TEXT_LIMIT = 300  # characters of an exception's text kept in a message
 
@@ -348,7 +349,9 @@ class ApiClient:
                 params=attempt.params,
                 content=attempt.content,
                 headers=headers,
-                timeout=timeout,
+                # a connection (TCP and TLS handshake) that takes longer is not coming: a
+                # server that speaks no TLS would otherwise hold each attempt for the full time
+                timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
             )
         except httpx.HTTPError as exc:
             failure = self._transport_failure(exc, attempt)
