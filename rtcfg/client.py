@@ -421,7 +421,13 @@ class ApiClient:
         if response.status_code in (401, 403):
             message += self._key_hint()
         info = ApiErrorInfo(
-            response.status_code, code, message, attempt.method, attempt.path, details
+            response.status_code,
+            code,
+            message,
+            attempt.method,
+            attempt.path,
+            details,
+            shown_url(attempt.url),
         )
         kind = {404: NotFoundError, 409: ConflictError}.get(response.status_code, ApiError)
         return kind(info)

@@ -102,6 +102,7 @@ class ApiErrorInfo:
     method: str = ""
     path: str = ""
     details: dict[str, object] = field(default_factory=dict)
+    url: str = ""  # what answered: scheme, host, port and path (never userinfo or query)
 
 
 class ApiError(RtcfgError):

@@ -52,13 +52,16 @@ async def read_audience(api: ApiClient, ps_id: str) -> Body:
     try:
         audience: Body = await api.get(f"/audiences/{ps_id}")
     except NotFoundError as exc:
-        raise _segment_not_found(ps_id) from exc
+        raise _segment_not_found(ps_id, exc) from exc
     return audience
 
 
-def _segment_not_found(ps_id: str) -> SegmentNotFoundError:
+def _segment_not_found(ps_id: str, exc: NotFoundError | None = None) -> SegmentNotFoundError:
+    # a 404 comes from the API, or from whatever else --endpoint points at: say which answered
+    where = f" ({exc.info.url or exc.info.path} answered 404: {exc.info.message})" if exc else ""
     return SegmentNotFoundError(
-        f"parent segment {ps_id} not found; `rtcfg segments` lists the ones this key can see"
+        f"parent segment {ps_id} not found{where}; `rtcfg segments` lists the ones this key "
+        "can see (or is --endpoint right?)"
     )
 
 
@@ -85,8 +88,8 @@ async def _explain_missing(api: ApiClient, ps_id: str, exc: NotFoundError) -> Rt
     """A 404 on a realtime path: unknown parent segment, or RT 2.0 not enabled for it?"""
     try:
         audience = await api.get(f"/audiences/{ps_id}")
-    except NotFoundError:
-        return _segment_not_found(ps_id)
+    except NotFoundError as missing:
+        return _segment_not_found(ps_id, missing)
     if not audience.get(RT_ENABLED_FIELD, True):
         return RtNotEnabledError(
             f"RT 2.0 is not enabled for parent segment {ps_id} ({audience.get('name')}); "

@@ -126,7 +126,7 @@ def test_an_answer_that_is_not_the_api_names_the_url(reply: bytes, says: str) ->
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"GET {server.url}/audiences/1069935" in result.output
     assert says in result.output and "is --endpoint right?" in result.output
-    assert "not found; `rtcfg segments`" not in result.output  # not blamed on the id
+    assert "parent segment 1069935 not found" not in result.output  # not blamed on the id
 
 
 def test_a_200_with_an_html_page_names_the_url_after_its_retries() -> None:
@@ -219,3 +219,10 @@ def test_json_nested_too_deep_to_decode_is_a_bad_body_not_a_crash() -> None:
     reply = answer("200 OK", b"[" * 100_000 + b"]" * 100_000)
     with RecordingServer(reply) as server, pytest.raises(TransportError, match="not JSON"):
         call(server.url, lambda api: api.get("/audiences"))
+
+
+def test_a_json_404_of_a_wrong_path_names_the_url_that_answered(emu: EmulatorThread) -> None:
+    result = rtcfg("status", "1069935", "--endpoint", emu.url + "/v1")
+    assert result.exit_code == 1
+    assert f"{emu.url}/v1/audiences/1069935 answered 404" in result.output
+    assert "is --endpoint right?" in result.output
