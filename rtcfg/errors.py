@@ -15,6 +15,7 @@ place and never shows a traceback for them::
     │   ├── WriteOutcomeUnknown     a POST may or may not have been stored: look it up first
     │   └── AttemptFailed           one attempt (retry=False) failed before it was acted on
     ├── PlanError                   a plan that cannot be carried out (unset extLookupKey, …)
+    │   └── SavedPlanRefused        exit 3: a saved plan whose content cannot be right
     ├── ApplyError                  one or more apply steps failed
     └── RefusedError                exit 3: stale saved plan, destroy not allowed, not confirmed
 """
@@ -148,6 +149,14 @@ class AttemptFailed(TransportError):
 
 class PlanError(RtcfgError):
     """The desired state cannot be reached by any plan (for example unsetting extLookupKey)."""
+
+
+class SavedPlanRefused(PlanError):
+    """A saved plan of a known format whose content cannot be right (a key of the wrong type,
+    an unknown method, a step that depends on itself): refused like a plan that disagrees with
+    itself (exit 3), never run."""
+
+    exit_code = ExitCode.REFUSED
 
 
 class ApplyError(RtcfgError):

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pydantic is imported only by commands that read a config (s
     from rtcfg.config import Config
 
 T = TypeVar("T")
+MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of 600 objects is a few MiB
 
 
 @dataclass
@@ -356,9 +357,14 @@ def read_saved_plan(path: str) -> Any:
     from rtcfg.planfile import plan_from_json
 
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PlanError(f"{path}: not a readable plan file ({exc})") from None
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_PLAN_BYTES + 1)
+        if len(raw) > MAX_PLAN_BYTES:
+            raise ValueError(f"larger than {MAX_PLAN_BYTES // (1024 * 1024)} MiB")
+        data = json.loads(raw)
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise PlanError(f"{path}: not a readable plan file ({reason})") from None
     return plan_from_json(data, path)
 
 

@@ -206,3 +206,48 @@ def test_when_the_config_is_gone_apply_says_not_verified(
     assert code == 1
     assert "Not verified: the config file(s)" in output and "Apply not verified" in output
     assert "Still different" not in output and "Apply complete" not in output
+
+
+def _chain(length: int) -> Plan:
+    steps = [
+        {
+            "id": i,
+            "method": "PATCH",
+            "path": f"/audiences/{POPULATED}/realtime_setting",
+            "body": {},
+            "address": "setting",
+            "depends_on": [i - 1] if i > 1 else [],
+            "refs": {},
+            "stage": 3,
+            "lookup": None,
+        }
+        for i in range(length, 0, -1)  # the last first: checking the order recurses deepest
+    ]
+    segment = {
+        "parent_segment_id": POPULATED,
+        "config_file": "x.yaml",
+        "config_sha256": "0",
+        "live_fingerprint": "0",
+        "live_objects": {},
+        "changes": [],
+        "steps": steps,
+    }
+    return {"format_version": "1", "rtcfg_version": "0", "segments": [segment]}
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (json.dumps(_chain(5000)), 3),  # thousands of steps waiting on each other in a chain
+        ("[" * 100_000 + "]" * 100_000, 1),  # JSON too deep to decode: no plan at all
+        (json.dumps({**_chain(1), "segments": [{"steps": "x"}]}), 3),
+    ],
+    ids=["deep-chain", "deep-json", "wrong-types"],
+)
+def test_a_plan_file_built_to_crash_is_refused(
+    emu: EmulatorThread, tmp_path: Path, content: str, code: int
+) -> None:
+    saved = tmp_path / "plan.json"
+    saved.write_text(content)
+    assert rtcfg(emu, "apply", str(saved), "-y")[0] == code
+    assert writes(emu) == []
