@@ -431,17 +431,23 @@ def desired_for_saved_plan(plan: Any, env: Mapping[str, str] | None = None) -> l
 
     from rtcfg.errors import ConfigError
 
-    files = [
-        s.config_file
-        for s in plan.segments
-        if Path(s.config_file).is_file()
-        and hashlib.sha256(Path(s.config_file).read_bytes()).hexdigest() == s.config_sha256
-    ]
+    from rtcfg.config import ConfigReadError, read_config_bytes
+
+    def unchanged(file: str, digest: str) -> bool:
+        # a path from the plan file: only a regular file, read capped (never stdin, a device)
+        if file == "-" or not Path(file).is_file():
+            return False
+        try:
+            return hashlib.sha256(read_config_bytes(file)).hexdigest() == digest
+        except ConfigReadError:
+            return False
+
+    files = [s.config_file for s in plan.segments if unchanged(s.config_file, s.config_sha256)]
     if len(files) != len(plan.segments):
         return []
     try:
         desired = load_desired(files, env)
-    except ConfigError:  # e.g. a ${VAR} unset now: the plan does not need the file
+    except (ConfigError, RtcfgError):  # e.g. a ${VAR} unset now: the plan does not need it
         return []
     same = [d.state.parent_segment_id for d in desired] == [
         s.parent_segment_id for s in plan.segments
