@@ -429,9 +429,8 @@ def desired_for_saved_plan(plan: Any, env: Mapping[str, str] | None = None) -> l
     apply); a changed or missing file means apply runs the plan without that check."""
     import hashlib
 
+    from rtcfg.config_text import ConfigReadError, read_config_bytes
     from rtcfg.errors import ConfigError
-
-    from rtcfg.config import ConfigReadError, read_config_bytes
 
     def unchanged(file: str, digest: str) -> bool:
         # a path from the plan file: only a regular file, read capped (never stdin, a device)
