@@ -195,7 +195,9 @@ class Server:
         finally:
             self._conns.discard(task)
             writer.close()
-            with contextlib.suppress(Exception):
+            # the end of this task either way: a shutdown's cancellation that reaches this
+            # wait (read_request's wait_for passes it on late) must not end it "cancelled"
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
 
     async def _refuse(self, writer: asyncio.StreamWriter, refused: _Refuse) -> None:
