@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import time
 from collections.abc import Callable
@@ -29,9 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rtcfg.client import ApiClient
-from rtcfg.errors import ConflictError, RtcfgError, WriteOutcomeUnknown
+from rtcfg.diff import SETTING
+from rtcfg.errors import AttemptFailed, ConflictError, RtcfgError, WriteOutcomeUnknown
 from rtcfg.live import SETTING_NOT_CONFIGURED, inconsistent_message
 from rtcfg.plan import SegmentPlan, Step
+from rtcfg.safe_text import safe
+from rtcfg.setting_merge import SettingConflict, rebase_setting
 from rtcfg.state import Body, comparable_setting
 
 StepStatus = Literal["done", "failed", "skipped"]
@@ -42,6 +46,7 @@ Progress = Callable[[str], None]
 # start may still answer the old status right after it.
 SETTING_READY = "ok"
 SETTING_FAILED = ("inconsistent",)
+SETTING_ATTEMPTS = 8  # setting PATCHes sent (each re-planned) before the step fails
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -110,6 +115,10 @@ class _Run:
         self.finished: dict[int, asyncio.Event] = {s.id: asyncio.Event() for s in plan.steps}
         self.slots = asyncio.Semaphore(max(1, options.parallelism))
         self.running: set[int] = set()  # steps sent and not finished
+        # the setting as the plan saw it live: what a concurrent writer's change is told by
+        self.setting_base: Body | None = next(
+            (c.before for c in plan.changes if c.address == SETTING and c.before), None
+        )
 
     async def run(self) -> ApplyResult:
         try:
@@ -138,7 +147,7 @@ class _Run:
             self.running.add(step.id)
             started = time.monotonic()
             if step.path.endswith("/realtime_setting"):  # the one step that takes seconds
-                self.progress(f"{_verb(step)} {step.address}… (then waiting for status ok)")
+                self.progress(f"{_verb(step)} {safe(step.address)}… (then waiting for status ok)")
             try:
                 object_id = await self._execute(step)
             except RtcfgError as exc:
@@ -157,7 +166,9 @@ class _Run:
             self.ids[step.address] = result.object_id
         total = len(self.plan.steps)
         outcome = f"done in {result.seconds:.1f}s" if result.status == "done" else result.status
-        self.progress(f"[{len(self.results)}/{total}] {_verb(step)} {step.address}… {outcome}")
+        self.progress(
+            f"[{len(self.results)}/{total}] {_verb(step)} {safe(step.address)}… {outcome}"
+        )
         self.finished[step.id].set()
 
     async def _execute(self, step: Step) -> str | None:
@@ -192,7 +203,7 @@ class _Run:
             found = await self._look_up(step)
             if found is not None:
                 return found
-            self.progress(f"{step.address}: not there after a lost answer; sending it again")
+            self.progress(f"{safe(step.address)}: not there after a lost answer; sending it again")
             try:
                 created = await self.api.post(step.path, body)
             except WriteOutcomeUnknown as again:
@@ -221,17 +232,57 @@ class _Run:
             await self.api.patch(path, body)
 
     async def _patch_setting(self, path: str, body: Body) -> None:
-        try:
-            await self.api.patch(path, body)
-        except ConflictError:
-            # still applying an earlier PATCH (someone else's, or ours before a crash)
-            await self._wait_for_setting(path)
-            await self.api.patch(path, body)
-        except WriteOutcomeUnknown:
-            current = await self._wait_for_setting(path)
-            if comparable_setting(current) != comparable_setting(body):
-                await self.api.patch(path, body)
+        """PATCH the whole setting, re-planned onto live state before every attempt
+        (``setting_merge``): the live setting is read first, and when someone else changed
+        it since the plan, their change is kept, or the step is refused. A failed attempt
+        (409 while another PATCH is applied, a lost answer, a 5xx) is never resent as it
+        was: the client does not retry it; this loop reads live state again and re-plans."""
+        failures = 0
+        while True:
+            body, already = await self._rebased(path, body)
+            if already:
+                break
+            try:
+                await self.api.patch(path, body, retry=False)
+                break
+            except (ConflictError, WriteOutcomeUnknown, AttemptFailed) as exc:
+                failures += 1
+                if failures >= SETTING_ATTEMPTS:
+                    raise StepFailed(f"the setting PATCH failed {failures} times: {exc}") from None
+                await asyncio.sleep(self._setting_backoff(failures, exc))
         await self._wait_for_setting(path)
+        self.setting_base = body  # what live now holds: the base of a second setting step
+
+    def _setting_backoff(self, failures: int, exc: Exception) -> float:
+        if isinstance(exc, ConflictError):
+            return 0.0  # _rebased waits for the other PATCH to be applied
+        retry_after = getattr(exc, "retry_after", None)
+        policy = self.api.retry
+        ceiling = min(policy.max_delay, policy.base_delay * 2 ** (failures - 1))
+        wait = retry_after if retry_after is not None else random.uniform(0, ceiling)
+        return float(min(wait, policy.max_retry_after))
+
+    async def _rebased(self, path: str, body: Body) -> tuple[Body, bool]:
+        """(the body to send, whether live already holds it)."""
+        live: Body = await self.api.get(path)
+        if live.get("status") not in (SETTING_READY, None, *SETTING_FAILED):
+            live = await self._wait_for_setting(path)  # another PATCH is being applied
+        now = comparable_setting(live)
+        if now == comparable_setting(body):
+            return body, True
+        base = self.setting_base
+        if base is None or now == comparable_setting(base):
+            return body, False
+        try:
+            rebased = rebase_setting(base, body, live)
+        except SettingConflict as exc:
+            raise StepFailed(
+                "the setting was changed by someone else while this apply ran (another "
+                f"apply of this parent segment?), and {exc}; nothing was sent. Run `rtcfg "
+                "plan` again and review the new plan"
+            ) from None
+        self.progress("setting: changed live since the plan; keeping that change, re-planned")
+        return rebased, comparable_setting(rebased) == now
 
     async def _wait_for_setting(self, path: str) -> Body:
         """Poll the setting until its status is ok; fail on a final bad status or the time limit."""

@@ -8,6 +8,7 @@ words of the help (summaries, epilogs, Ctrl-C messages) are in ``rtcfg.cli_help`
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
@@ -103,31 +104,53 @@ def _connect(
     profile: str | None,
 ) -> Any:
     """Resolve the connection, print its notices (never the key), set up -v logging."""
-    import logging
     import os
 
     from rtcfg.connection import resolve_connection
+    from rtcfg.render import echo
+    from rtcfg.safe_text import register_secret
 
     connection = resolve_connection(site, endpoint, td_endpoint, profile, os.environ)
+    register_secret(connection.api_key)
     for notice in connection.notices:
-        click.echo(f"Warning: {notice}", err=True)
+        echo(f"Warning: {notice}", err=True)
     if ctx.obj.get("verbose"):
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setFormatter(_SafeFormatter("%(message)s"))
         http_log = logging.getLogger("rtcfg.http")
         http_log.addHandler(handler)
         http_log.setLevel(logging.INFO)
     return connection
 
 
+class _SafeFormatter(logging.Formatter):
+    """Log lines pass the same filter as output: the key redacted, unsafe text escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from rtcfg.render import printable
+
+        return printable(super().format(record), getattr(sys.stderr, "encoding", None))
+
+
+def _ps_id(value: str) -> str:
+    """A PS_ID argument: ASCII decimal digits, checked before any request is sent."""
+    from rtcfg.text_checks import id_problem
+
+    problem = id_problem(value)
+    if problem is not None:
+        raise UsageError(f"PS_ID: {problem}")
+    return value.strip()
+
+
 def _run(coroutine: Any) -> Any:
     import asyncio
 
     from rtcfg.client import quiet_cancelled_reads
+    from rtcfg.workflow import guard_answers
 
     async def guarded() -> Any:
         quiet_cancelled_reads(asyncio.get_running_loop())
-        return await coroutine
+        return await guard_answers(coroutine)
 
     return asyncio.run(guarded())
 
@@ -136,6 +159,11 @@ class _Commands(click.Group):
     """The command group; the one place where expected errors become messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import os
+
+        from rtcfg.safe_text import register_secrets_from_env
+
+        register_secrets_from_env(os.environ)  # redacted from every output, whatever the command
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:  # each command says what an interruption left behind
@@ -143,12 +171,23 @@ class _Commands(click.Group):
             click.echo(message or cli_help.INTERRUPTED_DEFAULT, err=True)
             ctx.exit(ExitCode.ERROR)
         except ConfigError as exc:
-            for problem in exc.problems:
-                click.echo(problem.format(), err=True)
+            _report([problem.format() for problem in exc.problems])
             ctx.exit(exc.exit_code)
         except RtcfgError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            _report([f"Error: {exc}"])
             ctx.exit(exc.exit_code)
+
+
+def _report(lines: list[str]) -> None:
+    """Print an error; when even standard error cannot be written, the exit code says it."""
+    import contextlib
+
+    from rtcfg.errors import OutputError
+    from rtcfg.render import echo
+
+    with contextlib.suppress(OutputError, BrokenPipeError):
+        for line in lines:
+            echo(line, err=True)
 
 
 _HELP_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -270,6 +309,7 @@ def status(
 
     from rtcfg import render, workflow
 
+    ps_id = _ps_id(ps_id)
     if use_case and not csm_request:
         raise UsageError("--use-case goes into the enablement request: add --csm-request FILE")
     connection = _connect(ctx, **conn)
@@ -428,17 +468,18 @@ def apply(
     desired = workflow.desired_for_saved_plan(saved) if saved else workflow.load_desired(files)
     # one loop and one client from the plan's reads to the check after the writes
     with workflow.ApiSession(connection) as session:
+        live_settings = None
         if saved is not None:
             result = saved
-            session.run(lambda api: workflow.refuse_if_stale(api, saved))
+            live_settings = session.run(lambda api: workflow.refuse_if_stale(api, saved))
         else:
             result = session.run(lambda api: workflow.plan_files(api, desired, targets, excludes))
         _print_plan(ctx, result, "text", err=fmt == "json")
-        if all(s.empty for s in result.segments):
+        if all(s.empty and not s.steps for s in result.segments):
             if fmt == "json":
                 _show_outcome(ctx, fmt, session, result, desired, None)
             return
-        workflow.refuse_destructive(result, allow_destroy)
+        workflow.refuse_destructive(result, allow_destroy, live_settings)
         _confirm(auto_approve)
         options, progress = ApplyOptions(parallelism=parallelism), _step_progress(ctx)
         # no deadline for the writes: each request has its retries, the setting wait its limit
@@ -524,11 +565,13 @@ def import_(
     """Write the live configuration of a parent segment as YAML."""
     from rtcfg import render, workflow
     from rtcfg.importer import default_output
+    from rtcfg.safe_text import safe
 
+    ps_id = _ps_id(ps_id)
     target = output or default_output(ps_id)
     result = _run(workflow.import_segment(_connect(ctx, **conn), ps_id, target, force))
     for identifier, reason in result.skipped.items():
-        render.echo(f"Warning: attribute.{identifier} not imported: {reason}", err=True)
+        render.echo(f"Warning: {safe(f'attribute.{identifier}')} not imported: {reason}", err=True)
     if target == "-":
         render.echo(result.text.rstrip("\n"))
     elif not ctx.obj.get("quiet"):
@@ -782,8 +825,20 @@ def main() -> None:
     gc.set_threshold(100_000, 50, 100)
     try:
         _run_cli()
+    except BrokenPipeError:  # `rtcfg plan | head`: the reader is gone, nothing more to say
+        _drop_stdout()
+        sys.exit(ExitCode.ERROR)
     finally:
         gc.freeze()
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _run_cli() -> None:
@@ -797,4 +852,10 @@ def _run_cli() -> None:
         sys.exit(ExitCode.ERROR)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    try:
+        sys.stdout.flush()  # a full disk or a closed pipe is found here, not at exit
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError, AttributeError):
+        sys.exit(ExitCode.ERROR)
     sys.exit(code if isinstance(code, int) else ExitCode.OK)

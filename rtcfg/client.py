@@ -43,13 +43,11 @@ import asyncio
 import functools
 import json
 import logging
-import math
 import random
 import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -57,15 +55,29 @@ from urllib.parse import urlsplit
 import httpx
 
 from rtcfg import __version__
-from rtcfg.connection import Connection, check_key_may_be_sent
+from rtcfg.api_answers import (
+    decode_json,
+    describe_body,
+    is_api_error_body,
+    is_tls_failure,
+    page_of,
+    parse_error,
+    proxy_problem,
+    retry_after_seconds,
+    unwrap,
+    wrong_endpoint_hint,
+)
+from rtcfg.connection import Connection, check_key_may_be_sent, is_loopback, shown_url
 from rtcfg.errors import (
     ApiError,
     ApiErrorInfo,
+    AttemptFailed,
     ConflictError,
     NotFoundError,
     TransportError,
     WriteOutcomeUnknown,
 )
+from rtcfg.safe_text import redact, safe
 
 log = logging.getLogger("rtcfg.http")
 
@@ -73,8 +85,9 @@ log = logging.getLogger("rtcfg.http")
 # application/vnd.treasuredata.v1+json (cdp-openapi.yml, e.g. l.3266); their list answers are
 # declared application/json (l.6505 personalizations, l.6083 journeys), so both are accepted.
 JSON_API_ACCEPT = "application/vnd.treasuredata.v1+json, application/json"
+CONNECT_TIMEOUT = 10.0  # seconds for TCP connect and TLS handshake
 MAX_PAGES = 10_000  # a guard: 10 million objects at the largest page size
-TEXT_LIMIT = 300  # characters of a non-JSON error body kept in a message
+TEXT_LIMIT = 300  # characters of an exception's text kept in a message
 
 
 # The largest page TD's OpenAPI allows (partial_pagination.yaml: page[size] 1..1000, default
@@ -125,23 +138,6 @@ def _is_transient_status(status: int) -> bool:
     return status in (408, 429) or (status >= 500 and status not in _FINAL_STATUS_5XX)
 
 
-def _retry_after(value: str | None, cap: float) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), capped; None if bad."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError, IndexError):
-            return None
-    if not math.isfinite(seconds):
-        return None
-    return min(max(seconds, 0.0), cap)
-
-
 # --- the client ---------------------------------------------------------------------------------
 
 
@@ -190,13 +186,21 @@ class ApiClient:
             "Accept": "application/json",
             "User-Agent": f"rtcfg/{__version__}",
         }
-        self._http = httpx.AsyncClient(
-            headers=headers,
-            limits=limits,
-            transport=self._transport,
-            follow_redirects=False,
-            verify=self._tls(),
-        )
+        try:
+            self._http = httpx.AsyncClient(
+                headers=headers,
+                limits=limits,
+                transport=self._transport,
+                follow_redirects=False,
+                verify=self._tls(),
+                # Proxies from the environment (HTTPS_PROXY, ALL_PROXY, NO_PROXY) serve https
+                # only: that is a CONNECT tunnel, and the proxy sees nothing but TLS. A plain
+                # http request through a proxy would hand it the key in clear, so plain http
+                # (loopback only) always goes straight to its peer.
+                mounts={"http://": None},
+            )
+        except (ValueError, ImportError, httpx.InvalidURL) as exc:  # a bad proxy variable
+            raise TransportError(proxy_problem(exc)) from None
         self.set_deadline(self.deadline)
         return self
 
@@ -226,7 +230,7 @@ class ApiClient:
         self, path: str, params: Mapping[str, Any] | None = None, *, td: bool = False
     ) -> Any:
         """GET JSON; a single object wrapped in ``{"data": {...}}`` is unwrapped."""
-        return _unwrap(await self._request("GET", path, params=params, td=td))
+        return unwrap(await self._request("GET", path, params=params, td=td))
 
     async def list_all(
         self, path: str, params: Mapping[str, Any] | None = None
@@ -238,7 +242,7 @@ class ApiClient:
         seen: set[str] = set()
         body = await self._request("GET", path, params=query)
         for _ in range(MAX_PAGES):
-            data, next_page = _page(body, path)
+            data, next_page = page_of(body, path)
             items.extend(data)
             if not next_page:
                 return items
@@ -250,16 +254,18 @@ class ApiClient:
 
     async def post(self, path: str, body: Any) -> Any:
         """POST JSON; see the module docstring for when a POST is retried."""
-        return _unwrap(await self._request("POST", path, body=body))
+        return unwrap(await self._request("POST", path, body=body))
 
-    async def patch(self, path: str, body: Any) -> Any:
-        """PATCH with a complete body (so that resending it is harmless)."""
-        return _unwrap(await self._request("PATCH", path, body=body))
+    async def patch(self, path: str, body: Any, *, retry: bool = True) -> Any:
+        """PATCH with a complete body (so that resending it is harmless). ``retry=False``:
+        one attempt; a transient failure raises WriteOutcomeUnknown when it may have been
+        acted on, else AttemptFailed (the setting is re-planned before it is resent)."""
+        return unwrap(await self._request("PATCH", path, body=body, retry=retry))
 
     async def delete(self, path: str) -> Any | None:
         """DELETE; None when the object was already gone (404)."""
         try:
-            return _unwrap(await self._request("DELETE", path))
+            return unwrap(await self._request("DELETE", path))
         except NotFoundError:
             return None
 
@@ -273,6 +279,7 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         td: bool = False,
+        retry: bool = True,
     ) -> Any:
         base = self.connection.td_base if td else self.connection.cdp_base
         content = None if body is None else _encode(body)
@@ -286,6 +293,8 @@ class ApiClient:
                 return result
             last = result
             _raise_if_final(attempt, result, maybe_applied)
+            if not retry:
+                _raise_single(attempt, result)
             maybe_applied = maybe_applied or result.reached
             failed += 1
             throttled += result.throttled
@@ -346,19 +355,33 @@ class ApiClient:
                 params=attempt.params,
                 content=attempt.content,
                 headers=headers,
-                timeout=timeout,
+                # a connection (TCP and TLS handshake) that takes longer is not coming: a
+                # server that speaks no TLS would otherwise hold each attempt for the full time
+                timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
             )
         except httpx.HTTPError as exc:
-            failure = self._transport_failure(exc)
+            failure = self._transport_failure(exc, attempt)
             _log_attempt(attempt, type(exc).__name__, started)
             return failure
         _log_attempt(attempt, str(response.status_code), started)
         return self._interpret(attempt, response)
 
-    def _transport_failure(self, exc: httpx.HTTPError) -> _Failure:
+    def _transport_failure(self, exc: httpx.HTTPError, attempt: _Attempt) -> _Failure:
         # Only the type and text of httpx's exception are kept: the exception itself holds the
         # request, whose headers carry the key, so it is never chained to ours.
-        reason = f"{type(exc).__name__}: {self._redact(str(exc)) or 'no detail'}"
+        host = _host_of(attempt.url)
+        detail = _clean_text(self._redact(str(exc))) or "no detail"
+        reason = f"{type(exc).__name__}: {detail} (talking to {host})"
+        https = attempt.url.startswith("https:")
+        loopback_stall = isinstance(exc, httpx.ConnectTimeout) and is_loopback(attempt.url)
+        if https and (is_tls_failure(exc) or loopback_stall):
+            # not transient: retrying a handshake with a server that speaks no TLS only waits
+            return _Failure(
+                f"the TLS handshake with {host} failed ({detail}): does this endpoint speak "
+                "TLS? The emulator speaks plain http (http://127.0.0.1:8765)",
+                reached=False,
+                transient=False,
+            )
         if isinstance(exc, _NOT_SENT):
             return _Failure(reason, reached=False)
         if isinstance(exc, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)):
@@ -373,26 +396,44 @@ class ApiClient:
             if not response.content.strip():
                 return None
             try:
-                return json.loads(response.content)
+                return decode_json(response.content)
             except ValueError:
-                return _Failure(f"HTTP {status} with a body that is not JSON", reached=True)
+                what = describe_body(response.content, response.headers.get("content-type", ""))
+                return _Failure(
+                    f"{_shown(attempt)} answered HTTP {status} with {what}, not JSON: "
+                    + wrong_endpoint_hint(),
+                    reached=True,
+                )
+        if not is_api_error_body(response.content) and status < 500 and status != 429:
+            what = describe_body(response.content, response.headers.get("content-type", ""))
+            reason = (
+                f"{_shown(attempt)} answered HTTP {status} with {what}: {wrong_endpoint_hint()}"
+            )
+            return _Failure(reason, reached=True, transient=False)
         error = self._api_error(attempt, response)
         if not _is_transient_status(status):
             return _Failure(f"HTTP {status}", reached=True, transient=False, error=error)
         cap = self.retry.max_retry_after
-        wait = _retry_after(response.headers.get("Retry-After"), cap)
+        wait = retry_after_seconds(response.headers.get("Retry-After"), cap)
         reached = status != 429  # a 429 says the request was refused before it was acted on
         return _Failure(
             f"HTTP {status}", reached=reached, retry_after=wait, error=error, throttled=not reached
         )
 
     def _api_error(self, attempt: _Attempt, response: httpx.Response) -> ApiError:
-        code, message, details = _parse_error(response)
-        message = self._redact(message)
+        code, message, details = parse_error(
+            response.content, response.reason_phrase, lambda text: redact(self._redact(text))
+        )
         if response.status_code in (401, 403):
             message += self._key_hint()
         info = ApiErrorInfo(
-            response.status_code, code, message, attempt.method, attempt.path, details
+            response.status_code,
+            code,
+            message,
+            attempt.method,
+            attempt.path,
+            details,
+            shown_url(attempt.url),
         )
         kind = {404: NotFoundError, 409: ConflictError}.get(response.status_code, ApiError)
         return kind(info)
@@ -434,12 +475,23 @@ def _raise_if_final(attempt: _Attempt, failure: _Failure, maybe_applied: bool) -
             )
         if error is not None:
             raise error
-        raise TransportError(f"{attempt.method} {attempt.path}: {failure.reason}")
+        raise TransportError(
+            failure.reason if "://" in failure.reason else f"{_shown(attempt)}: {failure.reason}"
+        )
     if attempt.method == "POST" and failure.reached:
         raise WriteOutcomeUnknown(
             f"POST {attempt.path}: the outcome is unknown ({failure.reason}); the object may "
             "have been created: look it up before creating it again"
         )
+
+
+def _raise_single(attempt: _Attempt, failure: _Failure) -> NoReturn:
+    """A transient failure of a request its caller resends itself."""
+    if failure.reached:
+        raise WriteOutcomeUnknown(
+            f"{attempt.method} {attempt.path}: the outcome is unknown ({failure.reason})"
+        )
+    raise AttemptFailed(f"{attempt.method} {attempt.path}: {failure.reason}", failure.retry_after)
 
 
 def _raise_exhausted(attempt: _Attempt, failure: _Failure, attempts: int) -> NoReturn:
@@ -476,13 +528,33 @@ def quiet_cancelled_reads(loop: asyncio.AbstractEventLoop) -> None:
 
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context per process: building one loads the CA bundle (~50 ms)."""
-    return httpx.create_ssl_context()
+    """One verifying TLS context per process: building one loads the CA bundle (~50 ms).
+    A CA bundle that cannot be loaded (SSL_CERT_FILE naming no file) is a message."""
+    try:
+        return httpx.create_ssl_context()
+    except (OSError, ssl.SSLError) as exc:
+        raise TransportError(
+            "cannot load the TLS certificate authorities (check SSL_CERT_FILE and SSL_CERT_DIR): "
+            + safe(exc.strerror or str(exc))
+        ) from None
 
 
 def _log_attempt(attempt: _Attempt, outcome: str, started: float) -> None:
     elapsed = time.monotonic() - started
     log.info("%s %s %s %.3fs", attempt.method, attempt.path, outcome, elapsed)
+
+
+def _host_of(url: str) -> str:
+    parts = urlsplit(url)
+    return safe(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
+
+
+def _shown(attempt: _Attempt) -> str:
+    return f"{attempt.method} {shown_url(attempt.url)}"
+
+
+def _clean_text(text: str) -> str:
+    return safe(text[:TEXT_LIMIT])
 
 
 def _strip(path: str) -> str:
@@ -492,55 +564,3 @@ def _strip(path: str) -> str:
 
 def _encode(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-
-
-def _unwrap(body: Any) -> Any:
-    """``{"data": {...}}`` (with at most pagination/meta/links beside it) → the object."""
-    if (
-        isinstance(body, dict)
-        and isinstance(body.get("data"), dict)
-        and set(body) <= {"data", "pagination", "meta", "links", "included"}
-    ):
-        return body["data"]
-    return body
-
-
-def _page(body: Any, path: str) -> tuple[list[dict[str, Any]], str | None]:
-    """(items, nextPage) of one page of a list."""
-    if isinstance(body, dict) and isinstance(body.get("data"), list):
-        pagination = body.get("pagination") or {}
-        next_page = pagination.get("nextPage") if isinstance(pagination, dict) else None
-        return body["data"], next_page if isinstance(next_page, str) else None
-    if isinstance(body, list):  # an unpaginated list
-        return body, None
-    raise TransportError(f"GET {_strip(path)}: expected a list, got {type(body).__name__}")
-
-
-def _parse_error(response: httpx.Response) -> tuple[str | None, str, dict[str, object]]:
-    """(code, message, details) from the CDP, JSON:API or TD envelopes, or plain text."""
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            first = errors[0]
-            texts = [
-                str(e.get("detail") or e.get("title") or "") for e in errors if isinstance(e, dict)
-            ]
-            meta = first.get("meta")
-            details: dict[str, object] = dict(meta) if isinstance(meta, dict) else {}
-            return _text(first.get("code")), "; ".join(t for t in texts if t), details
-        message = body.get("message") or body.get("error") or body.get("detail") or ""
-        code = body.get("code") or (body.get("error") if body.get("message") else None)
-        extra = {k: v for k, v in body.items() if k in ("validationCode", "severity")}
-        return _text(code), str(message), extra
-    text = response.text.strip()
-    if len(text) > TEXT_LIMIT:
-        text = text[:TEXT_LIMIT] + "…"
-    return None, text or response.reason_phrase, {}
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)

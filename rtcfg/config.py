@@ -18,16 +18,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from rtcfg.config_text import (
+    ConfigReadError,
+    decode_config,
+    interpolate,
+    read_config_bytes,
+)
 from rtcfg.errors import ConfigError, Problem
-from rtcfg.yamlio import LoadedDocument, YamlLoadError, load_config_text, position_to_mark
+from rtcfg.yamlio import LoadedDocument, YamlLoadError, load_config_text
 
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*(m|min|minutes?|h|hours?|d|days?)\s*$")
 _UNITS = {"m": "minute", "h": "hour", "d": "day"}
-# Variables that hold API keys (client.py reads them): never interpolated into a config.
-_KEY_VARIABLE = re.compile(r"^(TDX_API_KEY(_\w+)?|TD_API_KEY)$")
-_VAR_RE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
 AttributeType = Literal["single", "list", "counter", "imported_batch", "imported"]
 DurationText = Annotated[str | int, Field(description="30m, 24h, 7d (or a number of days)")]
 
@@ -203,56 +205,14 @@ class Config(_Model):
     @field_validator("parent_segment_id", mode="before")
     @classmethod
     def _id_as_text(cls, value: object) -> object:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        if not isinstance(value, str) or not value.strip().isdigit():
-            raise ValueError(f"{value!r} is not a parent segment id (digits only)")
-        return value.strip()
+        from rtcfg.text_checks import id_problem
 
-
-def interpolate(doc: LoadedDocument, env: Mapping[str, str]) -> list[Problem]:
-    """Replace ``${VAR}`` / ``${VAR:-default}`` in every string value, in place."""
-    problems: list[Problem] = []
-
-    def substitute(text: str, path: tuple[str | int, ...]) -> str:
-        def one(match: re.Match[str]) -> str:
-            if match.group(0) == "$$":
-                return "$"
-            name, default = match.group(1), match.group(2)
-            if _KEY_VARIABLE.match(name):
-                problems.append(
-                    doc.problem(
-                        path,
-                        f"${{{name}}} would put the API key into the configuration, and from "
-                        "there into plans and pull request comments",
-                        "the key is read from the environment by rtcfg itself; remove this",
-                    )
-                )
-                return match.group(0)
-            if name in env:
-                return env[name]
-            if default is not None:
-                return default
-            problems.append(
-                doc.problem(
-                    path,
-                    f"environment variable {name} is not set",
-                    f"export {name}=… or write ${{{name}:-default}}",
-                )
-            )
-            return match.group(0)
-
-        return _VAR_RE.sub(one, text)
-
-    def walk(node: Any, path: tuple[str | int, ...]) -> Any:
-        if isinstance(node, dict):
-            return {k: walk(v, (*path, k)) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v, (*path, i)) for i, v in enumerate(node)]
-        return substitute(node, path) if isinstance(node, str) and "$" in node else node
-
-    doc.data = walk(doc.data, ())
-    return problems
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        problem = id_problem(text)
+        if problem is not None:
+            raise ValueError(f'{problem}; quote the id: parent_segment_id: "1069944"')
+        assert isinstance(text, str)
+        return text.strip()
 
 
 def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[tuple[str | int, ...], bool]:
@@ -461,40 +421,33 @@ def validate_model(doc: LoadedDocument) -> tuple[Config | None, list[Problem], b
 def load_config(
     path: str | Path, env: Mapping[str, str] | None = None
 ) -> tuple[Config | None, LoadedDocument | None, list[Problem]]:
-    """Load and check one config file; returns the Config (None on errors) and all problems."""
+    """Load and check one config file (``-``: standard input); returns the Config (None on
+    errors), the document (its ``sha256`` is that of the bytes read) and all problems."""
+    import hashlib
+
     from rtcfg.checks import check_config
+    from rtcfg.text_checks import text_problems
 
     file = str(path)
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        return None, None, [Problem(file, 1, 1, f"cannot read file: {exc.strerror or exc}")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, col = position_to_mark(raw, exc.start)
-        return (
-            None,
-            None,
-            [
-                Problem(
-                    file,
-                    line,
-                    col,
-                    f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-                    "save the file as UTF-8",
-                )
-            ],
-        )
+        raw = read_config_bytes(path)
+    except ConfigReadError as exc:
+        return None, None, [Problem(file, 1, 1, str(exc))]
+    text = decode_config(raw, file)
+    if isinstance(text, Problem):
+        return None, None, [text]
     try:
         doc = load_config_text(text, file)
     except YamlLoadError as exc:
         return None, None, [exc.problem]
-    problems = interpolate(doc, os.environ if env is None else env)
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    environment = os.environ if env is None else env
+    problems = interpolate(doc, environment)
+    problems += text_problems(doc, environment)
     config, model_problems, _ = validate_model(doc)
     if config is not None:
         model_problems += check_config(config, doc)
-    # a value with an unset ${VAR} is reported once, for the variable
+    # a value with an unset ${VAR} or an unsafe text is reported once, for that
     unset_at = {(p.line, p.col) for p in problems}
     problems += sorted(
         (p for p in model_problems if (p.line, p.col) not in unset_at),
@@ -506,7 +459,14 @@ def load_config(
 
 def load_config_or_raise(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
     """Load a config for plan/apply: any error (warnings are fine) raises ConfigError."""
-    config, _, problems = load_config(path, env)
-    if config is None:
+    return load_config_and_digest(path, env)[0]
+
+
+def load_config_and_digest(
+    path: str | Path, env: Mapping[str, str] | None = None
+) -> tuple[Config, str]:
+    """The Config and the sha256 of the bytes it was read from (read once: ``-`` works)."""
+    config, doc, problems = load_config(path, env)
+    if config is None or doc is None:
         raise ConfigError([p for p in problems if p.severity == "error"])
-    return config
+    return config, doc.sha256

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from rtcfg.errors import CredentialsError, UsageError
+from rtcfg.safe_text import first_unsafe, safe
 
 # site → (CDP API base, TD API base); api/NOTES.md §1.1 and §5. jp01 is also called ap01.
 # The TD API host of ap03 is INFERRED from the naming of the other sites: no public source
@@ -70,14 +71,42 @@ def _resolve_site(site: str | None) -> str:
     return name
 
 
+def shown_url(url: str) -> str:
+    """``url`` as it may appear in a message: scheme, host, port and path only. Userinfo
+    (``user:password@``), a query or a fragment may hold a secret and are never echoed."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is no number, brackets that do not close
+        return "(an unreadable URL)"
+    host = f"[{host}]" if ":" in host else host
+    return safe(f"{parts.scheme}://{host}{port}{parts.path}" if parts.scheme else parts.path)
+
+
 def _base_url(url: str | None, option: str) -> str | None:
     if not url:
         return None
-    parts = urlsplit(url.strip())
+    shown = shown_url(url)
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 -- raises ValueError for a port that is no number
+    except ValueError:
+        raise UsageError(
+            f"{option} is not a valid URL (a port is a number up to 65535, an IPv6 address "
+            "goes in [ ]), e.g. https://host or http://127.0.0.1:8765"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{option} must be an http(s) URL such as https://host, not '{url}'")
+        raise UsageError(f"{option} must be an http(s) URL such as https://host, not '{shown}'")
+    if "@" in parts.netloc:
+        raise UsageError(
+            f"{option} must not carry a user name or password ('user@' or 'user:pass@'): "
+            f"'{shown}'; the key goes in TDX_API_KEY"
+        )
     if parts.query or parts.fragment:
-        raise UsageError(f"{option} must not have a query or fragment: '{url}'")
+        raise UsageError(f"{option} must not have a query or fragment: '{shown}'")
+    if first_unsafe(url.strip()) is not None or " " in url.strip():
+        raise UsageError(f"{option} holds spaces or control characters: '{shown}'")
     return url.strip().rstrip("/")
 
 
@@ -92,8 +121,11 @@ def _resolve_key(profile: str | None, env: Mapping[str, str]) -> tuple[str, str,
         key = (env.get(name) or "").strip()
         if not key:
             continue
-        if any(ch.isspace() or not ch.isprintable() for ch in key):
-            raise CredentialsError(f"the API key in {name} contains spaces or control characters")
+        if not all("!" <= ch <= "~" for ch in key):  # what an HTTP header value can carry
+            raise CredentialsError(
+                f"the API key in {name} holds characters an HTTP header cannot carry (spaces, "
+                "control characters or non-ASCII letters): copy the key again"
+            )
         if profile and name != names[0]:
             notices.append(f"{names[0]} (profile '{profile}') is not set; using {name}")
         if name == "TD_API_KEY":
@@ -118,6 +150,6 @@ def check_key_may_be_sent(conn: Connection) -> None:
     for url in (conn.cdp_base, conn.td_base):
         if urlsplit(url).scheme != "https" and not is_loopback(url):
             raise CredentialsError(
-                f"refusing to send the API key over plain http to {url}: use https "
+                f"refusing to send the API key over plain http to {shown_url(url)}: use https "
                 "(http is allowed only for loopback addresses such as the emulator)"
             )

@@ -6,13 +6,16 @@ place and never shows a traceback for them::
     RtcfgError                      exit 1 unless said otherwise
     ├── ConfigError                 a config file has problems (carries every Problem found)
     ├── UsageError                  options that do not fit together, a missing file
+    ├── OutputError                 standard output cannot be written (closed, disk full)
     ├── CredentialsError            no API key, or a key that may not be sent to that URL
     ├── ApiError                    the API answered with an error (status, code, message)
     │   ├── NotFoundError           404: unknown parent segment / object, RT disabled
     │   └── ConflictError           409: the server refused because of current state
     ├── TransportError              no usable answer: connection, timeout, bad body, deadline
-    │   └── WriteOutcomeUnknown     a POST may or may not have been stored: look it up first
+    │   ├── WriteOutcomeUnknown     a POST may or may not have been stored: look it up first
+    │   └── AttemptFailed           one attempt (retry=False) failed before it was acted on
     ├── PlanError                   a plan that cannot be carried out (unset extLookupKey, …)
+    │   └── SavedPlanRefused        exit 3: a saved plan whose content cannot be right
     ├── ApplyError                  one or more apply steps failed
     └── RefusedError                exit 3: stale saved plan, destroy not allowed, not confirmed
 """
@@ -44,9 +47,13 @@ class Problem:
     severity: str = "error"  # "error" | "warning"
 
     def format(self) -> str:
-        """Render as ``FILE:LINE:COL: severity: message (hint)``, the form editors jump to."""
-        text = f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message}"
-        return f"{text}\n  hint: {self.hint}" if self.hint else text
+        """Render as ``FILE:LINE:COL: severity: message (hint)``, the form editors jump to.
+        Messages quote the file's own values: each part is escaped, so a value never adds
+        a line or a terminal escape (``rtcfg.safe_text``)."""
+        from rtcfg.safe_text import safe
+
+        text = f"{safe(self.file)}:{self.line}:{self.col}: {self.severity}: {safe(self.message)}"
+        return f"{text}\n  hint: {safe(self.hint)}" if self.hint else text
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form used by ``--format json``."""
@@ -78,6 +85,10 @@ class ConfigError(RtcfgError):
         super().__init__(f"{len(problems)} problem(s) in config")
 
 
+class OutputError(RtcfgError):
+    """Standard output or error cannot be written (closed, a full disk)."""
+
+
 class CredentialsError(RtcfgError):
     """No API key was found, or it may not be sent to the requested endpoint."""
 
@@ -92,6 +103,7 @@ class ApiErrorInfo:
     method: str = ""
     path: str = ""
     details: dict[str, object] = field(default_factory=dict)
+    url: str = ""  # what answered: scheme, host, port and path (never userinfo or query)
 
 
 class ApiError(RtcfgError):
@@ -126,8 +138,25 @@ class WriteOutcomeUnknown(TransportError):
     by name/identifier before creating it again, or a duplicate could be made."""
 
 
+class AttemptFailed(TransportError):
+    """A request sent with ``retry=False`` failed transiently and surely was not acted on
+    (connection refused, 429): the caller decides what to send next, and when."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class PlanError(RtcfgError):
     """The desired state cannot be reached by any plan (for example unsetting extLookupKey)."""
+
+
+class SavedPlanRefused(PlanError):
+    """A saved plan of a known format whose content cannot be right (a key of the wrong type,
+    an unknown method, a step that depends on itself): refused like a plan that disagrees with
+    itself (exit 3), never run."""
+
+    exit_code = ExitCode.REFUSED
 
 
 class ApplyError(RtcfgError):

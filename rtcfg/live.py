@@ -104,13 +104,16 @@ async def read_audience(api: ApiClient, ps_id: str) -> Body:
     try:
         audience: Body = await api.get(f"/audiences/{ps_id}")
     except NotFoundError as exc:
-        raise _segment_not_found(ps_id) from exc
+        raise _segment_not_found(ps_id, exc) from exc
     return audience
 
 
-def _segment_not_found(ps_id: str) -> SegmentNotFoundError:
+def _segment_not_found(ps_id: str, exc: NotFoundError | None = None) -> SegmentNotFoundError:
+    # a 404 comes from the API, or from whatever else --endpoint points at: say which answered
+    where = f" ({exc.info.url or exc.info.path} answered 404: {exc.info.message})" if exc else ""
     return SegmentNotFoundError(
-        f"parent segment {ps_id} not found; `rtcfg segments` lists the ones this key can see"
+        f"parent segment {ps_id} not found{where}; `rtcfg segments` lists the ones this key "
+        "can see (or is --endpoint right?)"
     )
 
 
@@ -137,12 +140,13 @@ async def _explain_missing(api: ApiClient, ps_id: str, status: int) -> RtcfgErro
     (the parent segment exists, so the realtime paths' refusal is read as "not enabled")."""
     try:
         audience = await api.get(f"/audiences/{ps_id}")
-    except NotFoundError:
-        return _segment_not_found(ps_id)
+    except NotFoundError as missing:
+        return _segment_not_found(ps_id, missing)
+    name = audience.get("name") if isinstance(audience, dict) else None
     return RtNotEnabledError(
-        f"RT 2.0 is not enabled for parent segment {ps_id} ({audience.get('name')}): its "
-        f"realtime_setting answers {status}; `rtcfg status {ps_id} --csm-request FILE` writes the "
-        "enablement request"
+        f"RT 2.0 is not enabled for parent segment {ps_id} ({name}): its realtime_setting "
+        f"answers {status}; `rtcfg status {ps_id} --csm-request FILE` writes the enablement "
+        "request"
     )
 
 

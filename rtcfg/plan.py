@@ -43,6 +43,7 @@ from rtcfg.diff import (
 )
 from rtcfg.diff import live_fingerprint as live_fingerprint  # part of this module's API
 from rtcfg.errors import PlanError
+from rtcfg.safe_text import safe
 from rtcfg.state import PATCHABLE_ATTRIBUTE_FIELDS, SETTING_KEYS, AttributeState, Body, State
 
 FORMAT_VERSION = "1"
@@ -206,10 +207,11 @@ def _check_key_event_deletes(graph: ChangeGraph) -> None:
             address = attribute_address(reader.identifier)
             kept = graph.by_address.get(address)
             if kept is None or (kept.action == "update" and graph.still_reads(kept, name)):
+                who, what = safe(change.address), safe(address)  # live names: hostile
                 raise PlanError(
-                    f"{change.address} cannot be deleted: {address} reads it and stays live "
+                    f"{who} cannot be deleted: {what} reads it and stays live "
                     "(its change is excluded or not targeted); include "
-                    f"{address} in the plan, or keep the key event in the configuration"
+                    f"{what} in the plan, or keep the key event in the configuration"
                 )
 
 
@@ -218,6 +220,7 @@ def _check_ext_lookup_key(graph: ChangeGraph, config_file: str) -> None:
         return
     current = graph.live.setting.get("extLookupKey")
     if current is not None and graph.desired.setting.get("extLookupKey") is None:
+        current = safe(current)  # a live value: shown escaped
         raise PlanError(
             f"ext_lookup_key cannot be unset once set: parent segment "
             f"{graph.live.parent_segment_id} has extLookupKey {current!r}. Add "

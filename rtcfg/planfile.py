@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rtcfg.diff import ACTIONS, Change, FieldChange
-from rtcfg.errors import PlanError
+from rtcfg.errors import PlanError, SavedPlanRefused
 from rtcfg.plan import (
     FORMAT_VERSION,
     METHODS,
@@ -97,7 +97,14 @@ def _segment_from_json(source: str, data: Any, where: str) -> SegmentPlan:
     values["changes"] = [_change_from_json(source, c, f"{where}.changes[{i}]") for i, c in changes]
     steps = enumerate(values["steps"])
     values["steps"] = [_step_from_json(source, s, f"{where}.steps[{i}]") for i, s in steps]
-    check_step_order(values["steps"], source)
+    try:
+        check_step_order(values["steps"], source)
+    except PlanError as exc:
+        raise SavedPlanRefused(str(exc)) from None
+    except RecursionError:  # a chain of thousands of steps: no plan rtcfg makes
+        raise SavedPlanRefused(
+            f"{source}: {where}: steps depend on each other too deeply"
+        ) from None
     return SegmentPlan(**values)
 
 
@@ -134,5 +141,5 @@ def _read(source: str, data: Any, spec: dict[str, tuple[type, ...]], where: str)
 
 
 def _expect(condition: bool, source: str, problem: str) -> None:
-    if not condition:
-        raise PlanError(f"{source}: not a plan this rtcfg can read: {problem}")
+    if not condition:  # a file of a known format that cannot be right: refused, exit 3
+        raise SavedPlanRefused(f"{source}: not a plan this rtcfg can read: {problem}")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rtcfg.errors import Problem
+from rtcfg.safe_text import safe
 
 if TYPE_CHECKING:
     from rtcfg.diff import Change
@@ -25,7 +26,12 @@ _RESET = "\033[0m"
 
 def use_color(stream: TextIO, no_color: bool = False) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set or --no-color is given."""
-    return not no_color and "NO_COLOR" not in os.environ and stream.isatty()
+    if no_color or "NO_COLOR" in os.environ or stream is None:
+        return False
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream
+        return False
 
 
 def paint(text: str, style: str, color: bool) -> str:
@@ -70,10 +76,39 @@ def problems_json(problems: Sequence[Problem]) -> str:
     return json.dumps([p.as_dict() for p in problems], indent=2)
 
 
+# Symbols of rtcfg's own output, and what they become on a stream that cannot encode them.
+_ASCII = str.maketrans({"\u2192": "->", "\u2026": "...", "\u2014": "-", "\u2013": "-"})
+
+
+def printable(text: str, encoding: str | None) -> str:
+    """``text`` as it may be written: the key redacted, unsafe characters escaped (only
+    rtcfg's own colours and line breaks stay), and, for a stream that is not UTF-8 (cp1252,
+    ascii), ASCII symbols and ``\\u`` escapes instead of what it cannot encode."""
+    from rtcfg.safe_text import escape_output, redact
+
+    text = escape_output(redact(text))
+    try:
+        text.encode(encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        text = text.translate(_ASCII)
+        text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return text
+
+
 def echo(text: str, *, err: bool = False) -> None:
-    """Write a line to stdout (results) or stderr (progress, errors)."""
+    """Write a line to stdout (results) or stderr (progress, errors); see :func:`printable`."""
+    from rtcfg.errors import OutputError
+
     stream = sys.stderr if err else sys.stdout
-    stream.write(text + "\n")
+    if stream is None:  # started with the stream closed (`rtcfg plan >&-`)
+        raise OutputError(f"standard {'error' if err else 'output'} is closed")
+    try:
+        stream.write(printable(text, getattr(stream, "encoding", None)) + "\n")
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): main ends quietly
+    except (OSError, ValueError) as exc:  # a full disk, a closed file
+        name = "error" if err else "output"
+        raise OutputError(f"cannot write to standard {name}: {exc}") from None
 
 
 def segments_table(rows: Sequence[dict[str, object]]) -> str:
@@ -82,7 +117,7 @@ def segments_table(rows: Sequence[dict[str, object]]) -> str:
 
     if not rows:
         return "No parent segments match."
-    table = [[r["id"], r["name"], _rt_cell(r)] for r in rows]
+    table = [[safe(r["id"]), safe(r["name"]), safe(_rt_cell(r))] for r in rows]
     return tabulate(table, headers=["ID", "NAME", "RT 2.0"], tablefmt="plain")
 
 
@@ -97,22 +132,23 @@ def _rt_cell(row: dict[str, object]) -> str:
 def status_text(report: dict[str, object]) -> str:
     """``rtcfg status`` for a person."""
     lines = [
-        f"Parent segment {report['parent_segment_id']} ({report['parent_segment_name']})",
+        f"Parent segment {safe(report['parent_segment_id'])} "
+        f"({safe(report['parent_segment_name'])})",
         f"  RT 2.0 enabled:   {'yes' if report['rt_enabled'] else 'no'}",
     ]
     if not report["rt_enabled"]:
-        return "\n".join([*lines, f"  {report['message']}"])
+        return "\n".join([*lines, f"  {safe(report['message'])}"])
     attributes = report["attributes"]
     assert isinstance(attributes, dict)
     lines += [
         f"  config exists:    {'yes' if report['config_exists'] else 'no'}",
-        f"  setting status:   {report['status']}"
-        + (f" ({report['status_detailed']})" if report.get("status_detailed") else ""),
+        f"  setting status:   {safe(report['status'])}"
+        + (f" ({safe(report['status_detailed'])})" if report.get("status_detailed") else ""),
         f"  event tables:     {report['event_tables']}",
         f"  stitching keys:   {report['stitching_keys']}",
         f"  key events:       {report['key_events']}",
         f"  attributes:       {sum(attributes.values())} ("
-        + ", ".join(f"{n} {t}" for t, n in attributes.items())
+        + ", ".join(f"{safe(n)} {safe(t)}" for t, n in attributes.items())
         + ")",
         f"  imported (batch): {report['imported_batch_attributes']}",
     ]
@@ -310,7 +346,7 @@ def breaks_lines(segment: SegmentPlan, change: Change) -> list[str]:
 
 
 def _segment_header(segment: SegmentPlan) -> str:
-    return f"Parent segment {segment.parent_segment_id} ({segment.config_file})"
+    return f"Parent segment {safe(segment.parent_segment_id)} ({safe(segment.config_file)})"
 
 
 def plan_text(plan: Plan, color: bool = False) -> str:
@@ -323,11 +359,12 @@ def plan_text(plan: Plan, color: bool = False) -> str:
         pending = created_key_events(segment)
         for change in segment.changes:
             symbol, style = _SYMBOLS[change.action]
-            lines.append(f"  {paint(symbol, style, color)} {change.address}")
-            lines += [f"      {line}" for line in change_details(change, pending)]
-            lines += [f"      {line}" for line in breaks_lines(segment, change)]
+            lines.append(f"  {paint(symbol, style, color)} {safe(change.address)}")
+            lines += [f"      {safe(line)}" for line in change_details(change, pending)]
+            lines += [f"      {safe(line)}" for line in breaks_lines(segment, change)]
         if segment.references_unchecked and segment.destructive:
-            lines.append(f"  {paint('!', 'warning', color)} {segment.references_unchecked}")
+            unchecked = safe(segment.references_unchecked)
+            lines.append(f"  {paint('!', 'warning', color)} {unchecked}")
         lines.append("")
     summary = plan_summary(plan)
     lines.append(paint(summary, "bold", color) if color else summary)
@@ -413,7 +450,7 @@ def _markdown(plan: Plan, detail_limit: int | None, max_objects: int | None) -> 
         segments.append(
             {"header": header, "changes": views, "left_out": left_out, "unchecked": unchecked}
         )
-    destructive = [c.address for s in plan.segments for c in s.destructive]
+    destructive = [safe(c.address) for s in plan.segments for c in s.destructive]
     listed = destructive[:_LISTED_DESTRUCTIVE]
     if len(destructive) > len(listed):
         listed.append(f"and {len(destructive) - len(listed)} more")
@@ -446,15 +483,26 @@ def _change_view(
         hidden = len(fields) - (kept.count("\n") + 1 if kept else 0)
         note = f"… {hidden} field change(s) not shown: run `rtcfg plan` to see them"
         fields = [*kept.splitlines(), note]
-    detail = "\n".join(_reason_lines(change) + list(breaks) + fields)
+    detail = "\n".join(safe(line) for line in _reason_lines(change) + list(breaks) + fields)
     return {
         "symbol": _SYMBOLS[change.action][0],
-        "address": change.address,
+        "address": safe(change.address),
         "action": change.action,
         "destructive": change.destructive,
         "detail": detail,
-        "fence": "~~~~" if "```" in detail else "```",
+        "fence": _fence(detail),
     }
+
+
+def _fence(detail: str) -> str:
+    """A code fence longer than any run of backticks or tildes in ``detail``: a value can
+    never close the block and write markdown (or HTML) of its own into a review comment."""
+    import re
+
+    if "```" not in detail:
+        return "```"
+    longest = max((len(m) for m in re.findall(r"~+", detail)), default=0)
+    return "~" * max(4, longest + 1)
 
 
 def apply_report(plan: Plan, outcome: Any) -> str:
@@ -472,24 +520,33 @@ def apply_report(plan: Plan, outcome: Any) -> str:
     from tabulate import tabulate
 
     rows = [
-        [r.step.id, r.step.method, r.step.address, r.status, r.error or ""]
+        [r.step.id, safe(r.step.method), safe(r.step.address), r.status, safe(r.error or "")]
         for result in outcome.results
         for r in result.results
     ]
     lines = [tabulate(rows, headers=["step", "method", "address", "status", "why"])]
     if outcome.remaining:
-        lines.append("Still different after apply: " + ", ".join(outcome.remaining))
+        lines.append("Still different after apply: " + ", ".join(map(safe, outcome.remaining)))
     if outcome.unverified:
-        lines.append(f"Not checked: {outcome.unverified}")
+        lines.append(f"Not verified: {safe(outcome.unverified)}")
+    return "\n".join([*lines, _apply_verdict(outcome)])
+
+
+def _apply_verdict(outcome: Any) -> str:
+    """The last line: failed steps, a result that is still different, or one not verified
+    (worded apart: "not verified" says nothing is known to be wrong, only unchecked)."""
     failed = sum(1 for result in outcome.results for _ in result.failed)
     if failed:
-        lines.append(
+        return (
             f"Apply failed: {failed} step(s) not done. Fix the cause and run apply again; "
             "it finishes the rest."
         )
-    else:
-        lines.append(
+    if outcome.remaining:
+        return (
             "Apply failed: every step was done, but the result is not what the plan "
             "meant; `rtcfg plan` shows what is left."
         )
-    return "\n".join(lines)
+    return (
+        "Apply not verified: every step was done, but the result could not be checked; "
+        "run `rtcfg plan` on the config to see where live state stands."
+    )

@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rtcfg.errors import Problem, RtcfgError
+from rtcfg.plan_safety import refuse_destructive as refuse_destructive  # re-exported
+from rtcfg.plan_safety import refuse_if_stale as refuse_if_stale
 
 if TYPE_CHECKING:  # pydantic is imported only by commands that read a config (start-up time)
     from rtcfg.config import Config
 
 T = TypeVar("T")
+MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of 600 objects is a few MiB
 
 
 @dataclass
@@ -69,9 +72,10 @@ def check_output_path(path: str) -> None:
 def write_output(path: str, text: str) -> None:
     """Write a result file; a failure is a message, not a traceback."""
     from rtcfg.errors import UsageError
+    from rtcfg.safe_text import escape_output, redact
 
-    try:
-        Path(path).write_text(text, encoding="utf-8")
+    try:  # what goes into a file passes the same filter as what is printed
+        Path(path).write_text(escape_output(redact(text)), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -97,6 +101,27 @@ def _client(connection: Any, deadline: float | None = 600.0) -> Any:
     from rtcfg.client import ApiClient
 
     return ApiClient(connection, deadline=deadline)
+
+
+# What code that reads an answer raises when the answer is not of the shape the API
+# documents (a list where an object belongs, a number for a name): a wrong endpoint, a proxy,
+# a broken server. Bytes from a server are hostile: a message, never a traceback.
+_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError)
+
+
+async def guard_answers(work: Awaitable[T]) -> T:
+    """``await work``; an answer of an unexpected shape becomes a TransportError."""
+    from rtcfg.errors import TransportError
+    from rtcfg.safe_text import safe
+
+    try:
+        return await work
+    except _SHAPE_ERRORS as exc:
+        raise TransportError(
+            "an answer of the API has a shape rtcfg does not understand "
+            f"({type(exc).__name__}: {safe(str(exc))[:200]}): is --endpoint right? "
+            "(-v lists the requests)"
+        ) from None
 
 
 class ApiSession:
@@ -128,7 +153,7 @@ class ApiSession:
             self._api = _client(self.connection, deadline)  # set first: close() closes it
             self._runner.run(self._api.__aenter__())
         self._api.set_deadline(deadline)
-        result: T = self._runner.run(work(self._api))
+        result: T = self._runner.run(guard_answers(work(self._api)))
         return result
 
     async def _with_own_client(
@@ -140,7 +165,7 @@ class ApiSession:
 
         quiet_cancelled_reads(asyncio.get_running_loop())
         async with _client(self.connection, deadline) as api:
-            return await work(api)
+            return await guard_answers(work(api))
 
     def close(self) -> None:
         """Close the client's connections and the loop (idempotent)."""
@@ -293,9 +318,7 @@ class Desired:
 
 def load_desired(files: Sequence[str], env: Mapping[str, str] | None = None) -> list[Desired]:
     """Load and translate every file; any config error stops here, before a request is sent."""
-    import hashlib
-
-    from rtcfg.config import load_config_or_raise
+    from rtcfg.config import load_config_and_digest
     from rtcfg.errors import ConfigError, UsageError
     from rtcfg.translate import desired_state
 
@@ -308,11 +331,10 @@ def load_desired(files: Sequence[str], env: Mapping[str, str] | None = None) -> 
                 f"`rtcfg apply {file}` applies it; `rtcfg plan` takes rt_config.yaml files"
             )
         try:
-            config = load_config_or_raise(file, env)
+            config, digest = load_config_and_digest(file, env)
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue
-        digest = hashlib.sha256(Path(file).read_bytes()).hexdigest()
         loaded.append(Desired(file, digest, desired_state(config)))
     if problems:
         raise ConfigError(problems)
@@ -382,9 +404,14 @@ def read_saved_plan(path: str) -> Any:
     from rtcfg.planfile import plan_from_json
 
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PlanError(f"{path}: not a readable plan file ({exc})") from None
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_PLAN_BYTES + 1)
+        if len(raw) > MAX_PLAN_BYTES:
+            raise ValueError(f"larger than {MAX_PLAN_BYTES // (1024 * 1024)} MiB")
+        data = json.loads(raw)
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise PlanError(f"{path}: not a readable plan file ({reason})") from None
     if isinstance(data, dict) and data.get("status") == "failed":
         raise PlanError(
             f"{path} records a plan that could not be made (`rtcfg plan --format json` after an "
@@ -397,15 +424,21 @@ def looks_like_saved_plan(path: str) -> bool:
     """Whether a file is a plan document by its content, whatever its name: a JSON object
     with ``rtcfg_version`` and ``segments`` (or a failed plan's ``status``). A config is
     YAML, and one written in JSON syntax has neither key."""
+    if path == "-":
+        return False  # standard input is read once, as a config
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:  # bounded: the path may be /dev/zero or a FIFO
+            head = handle.read(4096)
+            if not head.lstrip().startswith(b"{"):
+                return False
+            text = (head + handle.read(MAX_PLAN_BYTES + 1 - len(head))).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False  # the config loader reports an unreadable file at its place
-    if not text.lstrip().startswith("{"):
+    if len(text) > MAX_PLAN_BYTES or not text.lstrip().startswith("{"):
         return False
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return (
         isinstance(data, dict)
@@ -417,50 +450,6 @@ def looks_like_saved_plan(path: str) -> bool:
 def is_saved_plan(files: Sequence[str]) -> bool:
     """``rtcfg apply PLAN``: one argument whose content is a saved plan."""
     return len(files) == 1 and looks_like_saved_plan(files[0])
-
-
-async def refuse_if_stale(api: Any, plan: Any) -> None:
-    """A saved plan is applied only if live state still matches what it was made from."""
-    import asyncio
-
-    from rtcfg.errors import RefusedError
-    from rtcfg.live import read_live_state
-    from rtcfg.plan import drifted_addresses
-
-    lives = await asyncio.gather(
-        *(read_live_state(api, s.parent_segment_id) for s in plan.segments)
-    )
-    drifted = [
-        f"{segment.parent_segment_id}: {address}"
-        for segment, live in zip(plan.segments, lives, strict=True)
-        for address in drifted_addresses(segment, live)
-    ]
-    if drifted:
-        raise RefusedError(
-            "the saved plan is stale: live state changed since it was made, at "
-            + ", ".join(drifted)
-            + ". Run `rtcfg plan -o` again and review the new plan."
-        )
-
-
-def refuse_destructive(plan: Any, allow_destroy: bool) -> None:
-    """Replace and delete need ``--allow-destroy``; the message names each and says why."""
-    from rtcfg.errors import RefusedError
-
-    destructive = [(s, c) for s in plan.segments for c in s.destructive]
-    if destructive and not allow_destroy:
-        lines = []
-        for segment, c in destructive:
-            lines.append(f"  {c.action} {c.address}: {'; '.join(c.reasons)}")
-            lines += [f"    breaks {used}" for used in segment.breaks.get(c.address, [])]
-        unchecked = {s.references_unchecked for s, _ in destructive if s.references_unchecked}
-        raise RefusedError(
-            f"{len(destructive)} destructive change(s) need --allow-destroy:\n"
-            + "\n".join([*lines, *(f"  {note}" for note in sorted(unchecked))])
-            + "\nA replaced object gets a new id and a deleted one is gone: personalizations and "
-            "journeys that use it break, and a counter starts again from zero. Review, then run "
-            "apply again with --allow-destroy."
-        )
 
 
 @dataclass
@@ -493,11 +482,17 @@ async def apply_planned(
     intended = {(s.parent_segment_id, c.address) for s in plan.segments for c in s.changes}
     remaining: list[str] = []
     unverified = None
-    if desired:
+    if not desired:  # never skipped silently: no config to compare with is "not verified"
+        files = ", ".join(s.config_file for s in plan.segments)
+        unverified = (
+            f"the config file(s) the plan was made from ({files}) are gone, changed or no "
+            "longer load, so live state was not compared with them"
+        )
+    else:
         try:
             again = await plan_files(api, desired)
         except RtcfgError as exc:  # the writes are made: report them, and say what is unknown
-            unverified = f"could not check the result: {exc}"
+            unverified = f"re-reading live state failed: {exc}"
         else:
             remaining = [
                 c.address
@@ -513,19 +508,24 @@ def desired_for_saved_plan(plan: Any, env: Mapping[str, str] | None = None) -> l
     apply); a changed or missing file means apply runs the plan without that check."""
     import hashlib
 
+    from rtcfg.config_text import ConfigReadError, read_config_bytes
     from rtcfg.errors import ConfigError
 
-    files = [
-        s.config_file
-        for s in plan.segments
-        if Path(s.config_file).is_file()
-        and hashlib.sha256(Path(s.config_file).read_bytes()).hexdigest() == s.config_sha256
-    ]
+    def unchanged(file: str, digest: str) -> bool:
+        # a path from the plan file: only a regular file, read capped (never stdin, a device)
+        if file == "-" or not Path(file).is_file():
+            return False
+        try:
+            return hashlib.sha256(read_config_bytes(file)).hexdigest() == digest
+        except ConfigReadError:
+            return False
+
+    files = [s.config_file for s in plan.segments if unchanged(s.config_file, s.config_sha256)]
     if len(files) != len(plan.segments):
         return []
     try:
         desired = load_desired(files, env)
-    except ConfigError:  # e.g. a ${VAR} unset now: the plan does not need the file
+    except (ConfigError, RtcfgError):  # e.g. a ${VAR} unset now: the plan does not need it
         return []
     same = [d.state.parent_segment_id for d in desired] == [
         s.parent_segment_id for s in plan.segments

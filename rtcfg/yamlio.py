@@ -8,6 +8,7 @@ Dumping is stable: keys in the order given, block style, no aliases, unicode kep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,12 +16,21 @@ from typing import Any
 import yaml
 
 from rtcfg.errors import Problem
+from rtcfg.safe_text import first_unsafe, is_unsafe
 
 Path = tuple[str | int, ...]
 Mark = tuple[int, int]
 
 # A config has hundreds of nodes; a hundred thousand means an alias bomb, not a config.
 MAX_NODES = 100_000
+MAX_MERGE_DEPTH = 50  # merges of merges: a config needs two or three
+MAX_DEPTH = 200  # nested mappings and lists: a config needs six
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+# The only plain numbers read as numbers: YAML 1.1 (pyyaml) also reads 012 as octal 10, 0x10
+# as 16, 0b11 as 3, 1_000 as 1000 and 1:30 as 90 (sexagesimal), none of which a person means.
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+MAX_NUMBER_DIGITS = 30  # a longer number is no count, size or id of a config
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 # libyaml's parser is ~10x faster and gives the same nodes and marks; fall back when absent.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -37,6 +47,7 @@ class LoadedDocument:
     # names of events and stitching keys dropped while salvaging a file with model errors:
     # references to them are not reported again as dangling
     dropped_names: set[str] = field(default_factory=set)
+    sha256: str = ""  # of the bytes the document was read from (set by config.load_config)
 
     def mark_of(self, path: Path, *, key: bool = False) -> Mark:
         """The mark of ``path``, or of its nearest ancestor that has one."""
@@ -97,8 +108,10 @@ class _Builder:
                 "write the values out instead of nesting anchors and aliases",
             )
         self.value_marks.setdefault(path, _mark(node))
+        if len(path) > MAX_DEPTH:
+            raise self.fail(node, f"the document nests more than {MAX_DEPTH} levels deep")
         if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-            return self.loader.construct_object(node, deep=True)
+            return self.scalar(node)
         if id(node) in self.open_nodes:
             raise self.fail(
                 node,
@@ -113,8 +126,41 @@ class _Builder:
         finally:
             self.open_nodes.discard(id(node))
 
-    def _merged_pairs(self, node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
-        """Pairs of a mapping with YAML merge keys (``<<: *base``) expanded, own keys last."""
+    def scalar(self, node: yaml.Node) -> Any:
+        """A scalar's value; a number YAML 1.1 would read in a way nobody means, or a value
+        its constructor cannot make (``2001-13-45``, 5,000 digits), is a located error."""
+        text = str(node.value)
+        if isinstance(node, yaml.ScalarNode) and not node.style:  # plain (libyaml: "")
+            sexagesimal = node.tag == _FLOAT_TAG and (":" in text or "_" in text)
+            if sexagesimal or (node.tag == _INT_TAG and not _PLAIN_INT.fullmatch(text)):
+                raise self.fail(
+                    node,
+                    f"'{text}' is a number in YAML 1.1 notation (octal, hex, binary, "
+                    "sexagesimal or with _), which reads as another value than it shows",
+                    f'quote it ("{text}") if it is an id or text, or write it in plain decimal',
+                )
+            if node.tag in (_INT_TAG, _FLOAT_TAG) and len(text) > MAX_NUMBER_DIGITS:
+                raise self.fail(
+                    node,
+                    f"a number of {len(text)} characters",
+                    "quote it if it is text; no count, size or id of a config is that long",
+                )
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise self.fail(
+                node,
+                f"'{text[:40]}' cannot be read as {_tag_name(node.tag)}: {exc}",
+                "quote the value if it is text",
+            ) from None
+
+    def _merged_pairs(
+        self, node: yaml.MappingNode, chain: tuple[int, ...] = ()
+    ) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+        """Pairs of a mapping with YAML merge keys (``<<: *base``) expanded, own keys last.
+        A merge that reaches back to a mapping of its own chain, or a chain deeper than
+        MAX_MERGE_DEPTH, is an error at the merge (not a RecursionError)."""
+        chain = (*chain, id(node))
         for key_node, value_node in node.value:
             if key_node.tag != _MERGE_TAG:
                 continue
@@ -124,7 +170,19 @@ class _Builder:
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
                     raise self.fail(source, "a merge key (<<) must refer to a mapping")
-                yield from self._merged_pairs(source)
+                if id(source) in chain:
+                    raise self.fail(
+                        key_node,
+                        "a merge key (<<) merges a mapping into itself",
+                        "a mapping cannot merge itself; merge another anchor",
+                    )
+                if len(chain) > MAX_MERGE_DEPTH:
+                    raise self.fail(
+                        key_node,
+                        f"merge keys (<<) are chained more than {MAX_MERGE_DEPTH} deep",
+                        "merge fewer levels of anchors, or write the values out",
+                    )
+                yield from self._merged_pairs(source, chain)
         for key_node, value_node in node.value:
             if key_node.tag != _MERGE_TAG:
                 yield key_node, value_node
@@ -133,7 +191,7 @@ class _Builder:
         result: dict[str, Any] = {}
         own_keys: set[str] = set()
         for key_node, value_node in self._merged_pairs(node):
-            key = self.loader.construct_object(key_node, deep=True)
+            key = self.scalar(key_node)
             if not isinstance(key, str):
                 key = str(key)
             is_own = any(k is key_node for k, _ in node.value)
@@ -150,6 +208,10 @@ class _Builder:
             self.value_marks.pop(child, None)
             result[key] = self.build(value_node, child)
         return result
+
+
+def _tag_name(tag: str) -> str:
+    return {"tag:yaml.org,2002:timestamp": "a date", _INT_TAG: "a number"}.get(tag, "a value")
 
 
 def position_to_mark(text: str | bytes, position: int) -> Mark:
@@ -202,6 +264,10 @@ def load_config_text(text: str, file: str) -> LoadedDocument:
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         raise YamlLoadError(_syntax_problem(exc, text, file)) from exc
+    except RecursionError:  # the pure-Python parser, without libyaml's depth limit
+        raise YamlLoadError(
+            Problem(file, 1, 1, "the document nests too deeply", "flatten the nesting")
+        ) from None
     except yaml.reader.ReaderError as exc:
         line, col = position_to_mark(text, exc.position)
         char = chr(exc.character) if isinstance(exc.character, int) else exc.character
@@ -237,8 +303,23 @@ _OTHER_BREAKS = frozenset("\r\x85\u2028\u2029")
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = '"' if _OTHER_BREAKS & set(value) else ("|" if "\n" in value else None)
+    quoted = _OTHER_BREAKS & set(value) or first_unsafe(value, "\n") is not None
+    style = '"' if quoted else ("|" if "\n" in value else None)
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _yaml_escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _escape_unsafe(text: str) -> str:
+    """pyyaml writes format characters (bidi overrides, zero-width ones) raw even inside
+    double quotes; a string holding one is always double-quoted (``_str_representer``), so
+    each is written as the escape YAML reads back as the same character."""
+    if first_unsafe(text, "\n") is None:
+        return text
+    return "".join(_yaml_escaped(c) if c != "\n" and is_unsafe(c) else c for c in text)
 
 
 _StableDumper.add_representer(str, _str_representer)
@@ -246,11 +327,13 @@ _StableDumper.add_representer(str, _str_representer)
 
 def dump_yaml(data: Any) -> str:
     """Serialize plain data as stable, human-friendly YAML (key order kept)."""
-    return yaml.dump(
-        data,
-        Dumper=_StableDumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
+    return _escape_unsafe(
+        yaml.dump(
+            data,
+            Dumper=_StableDumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=100,
+        )
     )

@@ -16,8 +16,9 @@ sugar-shaped and raw filters, and single / list / counter attributes with every 
 (server defaults sometimes left out of the body, sometimes sent explicitly). Filters stay
 within the 1000-character budget counted as the emulator counts it (S11).
 
-Free text (names, descriptions, filter values, invalid texts) is any Unicode but surrogates,
-including ``$`` (which rt_config.yaml reads as ``${VAR}`` / ``$$`` interpolation, so import must
+Free text (filter values, invalid texts) is any Unicode but surrogates; names and descriptions
+hold no control or format character (descriptions may hold line breaks). Text includes
+``$`` (which rt_config.yaml reads as ``${VAR}`` / ``$$`` interpolation, so import must
 escape it) and line breaks of every kind.
 """
 
@@ -206,7 +207,18 @@ TEXT_ALPHABET = st.one_of(
     st.sampled_from("${}\n\r\t\x85\u2028\u2029 #:'\"|>-"),
 )
 texts = st.text(TEXT_ALPHABET, max_size=24)
-non_blank = texts.filter(lambda s: bool(s.strip()))
+# Names and descriptions hold no control or format character (a config refuses them:
+# rtcfg.text_checks); a description may hold line breaks and tabs.
+UNSAFE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Cs")
+NAME_ALPHABET = st.one_of(
+    st.characters(codec="utf-8", exclude_categories=UNSAFE_CATEGORIES),
+    st.sampled_from("${} #:'\"|>-"),
+)
+name_texts = st.text(NAME_ALPHABET, max_size=24)
+description_texts = st.text(
+    st.one_of(NAME_ALPHABET, st.sampled_from("\n\r\t\x85\u2028\u2029")), max_size=24
+)
+non_blank = name_texts.filter(lambda s: bool(s.strip()))
 identifiers = st.builds(
     operator.add,
     st.sampled_from(string.ascii_letters + "_"),
@@ -235,7 +247,7 @@ def _optional_text(draw: st.DrawFn, body: Body, key: str) -> None:
     if choice == "null":
         body[key] = None
     elif choice == "text":
-        body[key] = draw(texts)
+        body[key] = draw(description_texts if key == "description" else texts)
 
 
 # --- regular expressions ------------------------------------------------------------------------

@@ -6,17 +6,20 @@ import json
 import os
 import tempfile
 import threading
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 from .behaviours import parse_behaviours
 from .errors import ApiError, bad_request
 from .faults import Faults
+from .jsonbody import parse_json
 from .routes import WRITE_METHODS, Auth, Request, handle
 from .state import Store
 
 SeedArg = dict[str, Any] | str | Path | None
 PACKAGE_SEED = Path(__file__).with_name("seed.json")
+MAX_LOG = 50_000  # request log entries kept (GET /_emulator/requests)
 
 
 def load_seed(seed: SeedArg) -> dict[str, Any]:
@@ -66,7 +69,8 @@ class Emulator:
         if self.state_file is not None and self.state_file.exists():
             self.store.load(load_seed(self.state_file))
         self._lock = threading.Lock()
-        self._log: list[dict[str, Any]] = []
+        # bounded: an emulator left running for days keeps the latest MAX_LOG entries
+        self._log: deque[dict[str, Any]] = deque(maxlen=MAX_LOG)
         self.in_flight = 0
         self.max_in_flight = 0
         self.count = 0
@@ -116,7 +120,12 @@ class Emulator:
 
     def api(self, req: Request) -> tuple[int, Any]:
         """Answer an API request and persist the state after a successful write."""
-        status, body = handle(self.store, req, self.auth)
+        try:
+            status, body = handle(self.store, req, self.auth)
+        except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            # a body of a shape no rule foresaw: an answer, never a dropped connection
+            error = bad_request(f"the request cannot be handled: {type(exc).__name__}")
+            status, body = error.status, error.body()
         if status < 300 and req.method in WRITE_METHODS:
             self.save()
         return status, body
@@ -137,10 +146,7 @@ class Emulator:
             if route == ("GET", "/_emulator/faults"):
                 return 200, self.faults.snapshot()
             if route == ("POST", "/_emulator/faults"):
-                try:
-                    cfg = json.loads(req.body or b"{}")
-                except ValueError as exc:
-                    raise bad_request("faults: body is not JSON") from exc
+                cfg = parse_json(req.body or b"{}", "faults: the body")
                 if not isinstance(cfg, dict):
                     raise bad_request("faults: body must be an object")
                 return 200, self.faults.configure(**cfg)

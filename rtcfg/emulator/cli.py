@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from .app import Emulator
@@ -129,11 +131,32 @@ async def _serve(server: Server) -> None:
         await server.close()
 
 
+def _startup_problem(args: argparse.Namespace) -> str | None:
+    """What makes the options unusable, found before serving (one line, no traceback):
+    a port outside 0..65535, a --state that is a folder, in a missing or read-only folder."""
+    if not 0 <= args.port <= 65535:
+        return f"--port {args.port}: a port is a number from 0 to 65535 (0: any free port)"
+    if args.state:
+        state = Path(args.state)
+        folder = state.parent
+        if state.is_dir():
+            return f"--state {args.state}: is a folder; give a file name"
+        if not folder.is_dir():
+            return f"--state {args.state}: the folder {folder} does not exist"
+        if not os.access(folder, os.W_OK) or (state.exists() and not os.access(state, os.W_OK)):
+            return f"--state {args.state}: not writable (the emulator saves it after each write)"
+    return None
+
+
 def main(argv: list[str] | None = None, prog: str = "python -m rtcfg.emulator") -> int:
     args = build_parser(prog).parse_args(argv)
     if args.list_behaviours:
         print("\n".join(list_lines()))
         return 0
+    problem = _startup_problem(args)
+    if problem is not None:
+        print(f"rtcfg emulator: {problem}", file=sys.stderr)
+        return 2
     faults: dict[str, Any] = {
         "latency_ms": args.latency_ms,
         "jitter_ms": args.jitter_ms,
@@ -153,13 +176,16 @@ def main(argv: list[str] | None = None, prog: str = "python -m rtcfg.emulator") 
             behaviours=args.behaviour,
         )
     except Exception as exc:  # bad seed/state/fault options: one line, no traceback
-        print(f"rtcfg emulator: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        source = f"--state {args.state}" if args.state and Path(args.state).exists() else ""
+        source = source or (f"--seed {args.seed}" if args.seed else "")
+        text = " ".join(str(getattr(exc, "message", exc)).split())[:300]
+        print(f"rtcfg emulator: {source + ': ' if source else ''}{text}", file=sys.stderr)
         return 2
     try:
         asyncio.run(_serve(Server(emulator, args.host, args.port)))
     except KeyboardInterrupt:
         pass
-    except OSError as exc:
-        print(f"rtcfg emulator: {exc}", file=sys.stderr)
+    except (OSError, OverflowError) as exc:  # port in use, address not available
+        print(f"rtcfg emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     return 0

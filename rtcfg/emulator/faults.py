@@ -30,6 +30,8 @@ KINDS = (
     "hang_before_commit",
     "hang_after_commit",
 )
+MAX_MS = 600_000.0  # latency and jitter: at most ten minutes a request
+MIN_RATE = 0.01  # requests/s; a smaller rate would ask clients to wait for days
 DEFAULT_KINDS = ("500", "502", "503", "drop", "lost_response")
 AFTER_COMMIT = ("lost_response", "hang_after_commit")
 RETRY_AFTER_MODES = ("seconds", "http-date", "none")
@@ -118,12 +120,13 @@ class Faults:
                 raise bad_request("faults: seed must be an integer or null")
             self.seed = seed
             self.rng = random.Random(seed)
-        for key in ("latency_ms", "jitter_ms", "hang_seconds"):
+        for key, high in (("latency_ms", MAX_MS), ("jitter_ms", MAX_MS), ("hang_seconds", 3600)):
             if key in cfg:
-                setattr(self, key, _number(cfg[key], key, 0.0, None))
+                setattr(self, key, _number(cfg[key], key, 0.0, high))
         if "rate_limit" in cfg:
             limit = cfg["rate_limit"]
-            self.rate_limit = None if limit in (None, 0) else _number(limit, "rate_limit", 0, None)
+            off = limit is None or (limit == 0 and not isinstance(limit, bool))
+            self.rate_limit = None if off else _number(limit, "rate_limit", MIN_RATE, 1e6)
             self.bucket = TokenBucket(self.rate_limit) if self.rate_limit else None
         if "retry_after" in cfg:
             if cfg["retry_after"] not in RETRY_AFTER_MODES:
@@ -178,12 +181,17 @@ class Faults:
         return str(max(1, math.ceil(wait)))
 
 
-def _number(value: Any, key: str, low: float, high: float | None) -> float:
+def _number(value: Any, key: str, low: float, high: float) -> float:
+    """A finite number in [low, high]; anything else (NaN, inf, 1e300, text) is a 400."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise bad_request(f"faults: {key} must be a number")
-    if value < low or (high is not None and value > high):
-        raise bad_request(f"faults: {key} out of range")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        number = math.inf
+    if not math.isfinite(number) or not low <= number <= high:
+        raise bad_request(f"faults: {key} must be a number from {low:g} to {high:g}")
+    return number
 
 
 def _as_list(value: Any) -> list[Any]:

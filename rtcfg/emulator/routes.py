@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, quote
 
 from .behaviours import error_body
 from .errors import ApiError, bad_request
+from .jsonbody import parse_json
 from .state import Store
 from .tdapi import V3_ROUTES, v3_error
 from .validation import ATTRIBUTE_TYPES, Json
@@ -46,10 +47,7 @@ def _json_body(req: Request) -> Any:
         raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
     if not req.body:
         raise bad_request("request body is required")
-    try:
-        return json.loads(req.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise bad_request(f"request body is not valid JSON: {exc}") from exc
+    return parse_json(req.body)
 
 
 def _encode_cursor(key: list[Any]) -> str:

@@ -21,40 +21,93 @@ MAX_BODY = 8 * 1024 * 1024
 HTML = b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
 
 
+IDLE_TIMEOUT = 75.0  # seconds a kept-alive connection may wait for its next request
+HEADER_TIMEOUT = 10.0  # seconds from a request's first byte to the end of its head
+BODY_TIMEOUT = 30.0  # seconds to receive a body
+_TLS_HANDSHAKE = 0x16  # first byte of a TLS ClientHello record
+
+
 class _Close(Exception):
     """Close the connection without (further) answer."""
 
 
-async def read_request(reader: asyncio.StreamReader) -> tuple[Request, bool] | None:
-    """Read one request; None at a clean EOF. Returns (request, keep_alive)."""
+class _Refuse(Exception):
+    """Answer this status and message, then close: the request cannot be framed (or read)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+async def read_request(
+    reader: asyncio.StreamReader,
+    idle_timeout: float = IDLE_TIMEOUT,
+    header_timeout: float = HEADER_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
+) -> tuple[Request, bool] | None:
+    """Read one request; None at a clean EOF or an idle connection's timeout. Returns
+    (request, keep_alive). A request that cannot be read raises _Refuse (answer, close)."""
     try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if exc.partial.strip():
-            raise _Close() from exc
+        first = await asyncio.wait_for(reader.read(1), idle_timeout)
+    except (asyncio.TimeoutError, ConnectionError):
         return None
-    except asyncio.LimitOverrunError as exc:
+    if not first:
+        return None
+    if first[0] == _TLS_HANDSHAKE:
+        raise _Refuse(400, "this server speaks plain http, not TLS: use http:// in the URL")
+    try:
+        head = first + await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), header_timeout)
+    except asyncio.TimeoutError:
+        raise _Refuse(408, "the request head did not arrive in time") from None
+    except asyncio.IncompleteReadError as exc:
         raise _Close() from exc
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise _Close()
-    method, target, version = parts
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        if line:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-    if "transfer-encoding" in headers:
-        raise _Close()
-    length = int(headers.get("content-length", "0") or "0")
-    if length < 0 or length > MAX_BODY:
-        raise _Close()
-    body = await reader.readexactly(length) if length else b""
+    except asyncio.LimitOverrunError:
+        raise _Refuse(431, f"the request head is larger than {MAX_HEADER} bytes") from None
+    method, target, version, headers = _parse_head(head)
+    length = _content_length(headers)
+    try:
+        body = await asyncio.wait_for(reader.readexactly(length), body_timeout) if length else b""
+    except asyncio.TimeoutError:
+        raise _Refuse(408, "the request body did not arrive in time") from None
     path, _, query = target.partition("?")
     conn = headers.get("connection", "").lower()
     keep = conn != "close" if version == "HTTP/1.1" else conn == "keep-alive"
     return Request(method.upper(), unquote(path), query, headers, body), keep
+
+
+def _parse_head(head: bytes) -> tuple[str, str, str, dict[str, str]]:
+    """Request line and headers; a repeated Content-Length is refused, not overwritten."""
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1.") or not parts[1].startswith("/"):
+        raise _Refuse(400, "malformed request line")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if not line:
+            continue
+        name, colon, value = line.partition(":")
+        name = name.lower()
+        if not colon or not name or name != name.strip():
+            raise _Refuse(400, "malformed header line")
+        if name in headers and name in ("content-length", "host", "authorization"):
+            raise _Refuse(400, f"the {name} header is repeated")
+        headers[name] = value.strip()
+    if "transfer-encoding" in headers:
+        raise _Refuse(501, "Transfer-Encoding is not supported: send a Content-Length")
+    return parts[0], parts[1], parts[2], headers
+
+
+def _content_length(headers: dict[str, str]) -> int:
+    """Only plain ASCII digits: ``+5``, ``-1``, ``5, 5`` and ``0x10`` are refused (a server
+    and a proxy that read one of them differently can be made to split requests)."""
+    text = headers.get("content-length", "0") or "0"
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        raise _Refuse(400, "Content-Length must be a plain decimal number")
+    length = int(text)
+    if length > MAX_BODY:
+        raise _Refuse(413, f"the body is larger than {MAX_BODY} bytes")
+    return length
 
 
 def render_head(status: int, ctype: str, extra: dict[str, str], keep: bool) -> bytes:
@@ -72,8 +125,18 @@ def render_head(status: int, ctype: str, extra: dict[str, str], keep: bool) -> b
 class Server:
     """Serves one :class:`Emulator` on ``host:port`` (port 0 = any free port)."""
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        header_timeout: float = HEADER_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
+    ) -> None:
         self.emulator = emulator
+        self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
         self.host = host
         self.port = port
         self._server: asyncio.base_events.Server | None = None
@@ -106,7 +169,15 @@ class Server:
         self._conns.add(task)
         try:
             while True:
-                got = await read_request(reader)
+                try:
+                    got = await read_request(
+                        reader,
+                        header_timeout=self.header_timeout,
+                        body_timeout=self.body_timeout,
+                    )
+                except _Refuse as refused:
+                    await self._refuse(writer, refused)
+                    break
                 if got is None:
                     break
                 req, keep = got
@@ -124,8 +195,16 @@ class Server:
         finally:
             self._conns.discard(task)
             writer.close()
-            with contextlib.suppress(Exception):
+            # the end of this task either way: a shutdown's cancellation that reaches this
+            # wait (read_request's wait_for passes it on late) must not end it "cancelled"
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
+
+    async def _refuse(self, writer: asyncio.StreamWriter, refused: _Refuse) -> None:
+        """Answer a request that cannot be read, then the caller closes the connection."""
+        body = {"code": "bad_request", "message": refused.message}
+        with contextlib.suppress(ConnectionError):
+            await self._send(writer, refused.status, body, False)
 
     async def _send(
         self,
@@ -232,6 +311,8 @@ class EmulatorThread:
         host: str = "127.0.0.1",
         port: int = 0,
         behaviours: dict[str, str] | None = None,
+        header_timeout: float = HEADER_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         faults: dict[str, Any] = {"latency_ms": latency_ms, "rate": fault_rate, "seed": fault_seed}
         if rate_limit:
@@ -244,7 +325,9 @@ class EmulatorThread:
             state_file=state_file,
             behaviours=behaviours,
         )
-        self._server = Server(self.emulator, host, port)
+        self._server = Server(
+            self.emulator, host, port, header_timeout=header_timeout, body_timeout=body_timeout
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()

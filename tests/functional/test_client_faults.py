@@ -250,7 +250,8 @@ def test_a_persistent_5xx_gives_up_after_max_attempts_with_the_api_error(
 def test_a_persistent_bad_body_gives_up_with_a_transport_error(emu: EmulatorThread) -> None:
     emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "non_json", "times": 9}])
     with pytest.raises(
-        TransportError, match="after 3 attempts; last failure: HTTP 200 with a body"
+        TransportError,
+        match=r"after 3 attempts; last failure: GET http.* answered HTTP 200 with an HTML page",
     ):
         call(
             emu.url,

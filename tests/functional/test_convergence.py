@@ -34,7 +34,7 @@ from rtcfg.apply import ApplyOptions, apply_plan
 from rtcfg.client import ApiClient, RetryPolicy
 from rtcfg.config import load_config_or_raise
 from rtcfg.emulator.app import Emulator
-from rtcfg.importer import config_document, import_live
+from rtcfg.importer import config_document, escape_dollars, import_live
 from rtcfg.live import read_live_state
 from rtcfg.plan import SegmentPlan, build_segment_plan
 from rtcfg.state import AttributeState, KeyEventState, State
@@ -66,7 +66,7 @@ def config_text(cfg: LiveConfig) -> str:
         state.attributes[identifier] = AttributeState(identifier, spec.state_body(), spec.key_event)
     document, skipped = config_document(state, None)
     assert not skipped, skipped
-    return dump_yaml(document)
+    return dump_yaml(escape_dollars(document))  # "${" in a name is text, as import writes it
 
 
 class Convergence(RuleBasedStateMachine):
