@@ -265,8 +265,11 @@ class _Run:
     async def _rebased(self, path: str, body: Body) -> tuple[Body, bool]:
         """(the body to send, whether live already holds it)."""
         live: Body = await self.api.get(path)
-        if live.get("status") not in (SETTING_READY, None, *SETTING_FAILED):
-            live = await self._wait_for_setting(path)  # another PATCH is being applied
+        # only `updating` means another PATCH is being applied; not_initialized/initialized is
+        # a first setup, which this PATCH starts
+        patchable = (SETTING_READY, None, *SETTING_FAILED, *SETTING_NOT_CONFIGURED)
+        if live.get("status") not in patchable:
+            live = await self._wait_for_setting(path)
         now = comparable_setting(live)
         if now == comparable_setting(body):
             return body, True
