@@ -150,11 +150,12 @@ def _edge(capacity: dict[object, dict[object, int]], a: object, b: object, c: in
 
 
 def _max_flow(capacity: dict[object, dict[object, int]]) -> int:
-    """Edmonds–Karp; leaves the residual capacities in ``capacity``."""
+    """Edmonds-Karp; leaves the residual capacities in ``capacity``."""
     total = 0
     while True:
+        node: object
         parents: dict[object, object] = {"source": "source"}
-        queue = deque(["source"])
+        queue: deque[object] = deque(["source"])
         while queue and "sink" not in parents:
             node = queue.popleft()
             for nxt, left in capacity[node].items():
@@ -163,7 +164,8 @@ def _max_flow(capacity: dict[object, dict[object, int]]) -> int:
                     queue.append(nxt)
         if "sink" not in parents:
             return total
-        path, node = [], "sink"
+        path: list[tuple[object, object]] = []
+        node = "sink"
         while node != "source":
             path.append((parents[node], node))
             node = parents[node]

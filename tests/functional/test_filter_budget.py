@@ -56,16 +56,19 @@ def pattern(chars: int) -> str:
 
 def event(name: str, chars: int = 0) -> str:
     line = f"  - {{name: {name}, database: events_db, table: pageviews"
-    return line + (f", filter: {{field: {FIELD}, pattern: '{pattern(chars)}'}}}}\n" if chars else "}\n")
+    return line + (
+        f", filter: {{field: {FIELD}, pattern: '{pattern(chars)}'}}}}\n" if chars else "}\n"
+    )
 
 
 def single(name: str, source: str, chars: int = 0) -> str:
     text = f"  - name: {name}\n    type: single\n    source_event: {source}\n"
     text += f"    source_field: {FIELD}\n"
     if chars:
+        operator = f"{{type: Regexp, not: false, rightValue: '{pattern(chars)}'}}"
         text += (
-            "    filter_rule: {type: And, conditions: [{type: Column, column: "
-            f"{FIELD}, operator: {{type: Regexp, not: false, rightValue: '{pattern(chars)}'}}}}]}}\n"
+            "    filter_rule: {type: And, conditions: [{type: Column, "
+            f"column: {FIELD}, operator: {operator}}}]}}\n"
         )
     return text
 
