@@ -107,14 +107,14 @@ def freeing_first(weights: Mapping[Key, int], needs: dict[Key, set[Key]]) -> dic
     added: dict[Key, set[Key]] = {}
     for free in freeing:
         for add in adding:
-            if free in needs[add] or add in _waited_on(free, needs):
+            if free in needs[add] or add in waited_on(free, needs):
                 continue
             needs[add].add(free)
             added.setdefault(add, set()).add(free)
     return added
 
 
-def _waited_on(start: Key, needs: Mapping[Key, set[Key]]) -> set[Key]:
+def waited_on(start: Key, needs: Mapping[Key, set[Key]]) -> set[Key]:
     """Every step ``start`` waits on, directly or through others."""
     seen: set[Key] = set()
     todo = [start]
@@ -137,7 +137,7 @@ def worst_state(weights: Mapping[Key, int], needs: Mapping[Key, set[Key]]) -> tu
             _edge(capacity, "source", k, weights[k])
         else:
             _edge(capacity, k, "sink", -weights[k])
-        for before in _waited_on(k, needs) & set(weighted):
+        for before in waited_on(k, needs) & set(weighted):
             _edge(capacity, k, before, gain + 1)  # "infinite": a done step's needs are done
     flow = _max_flow(capacity)
     done = {k for k in _reachable(capacity, "source") if k in weights}
@@ -189,15 +189,21 @@ def _reachable(capacity: Mapping[object, Mapping[object, int]], start: object) -
 def _refusal(
     graph: ChangeGraph, weights: Mapping[Key, int], done: set[Key], peak: int, limit: int
 ) -> str:
-    adders = [k for k in sorted(done) if weights[k] > 0]
+    adders = _listed(weights, [k for k in sorted(done) if weights[k] > 0])
     freers = [k for k in sorted(weights) if weights[k] < 0 and k not in done]
+    if freers:
+        why = (
+            f"{adders} can be written while the filters of {_listed(weights, freers)} are "
+            "still there: freeing them has to wait on steps that add characters"
+        )
+    else:
+        why = f"{adders} add characters and nothing this plan frees can come first"
     return (
         f"parent segment {graph.desired.parent_segment_id}: part-way through apply its filters "
-        f"could total {peak} characters, and the API allows {limit} at every write. "
-        f"{_listed(weights, adders)} add characters and can be written before "
-        f"{_listed(weights, freers) or 'the filters they replace are'} freed, which has to wait "
-        "on them (or on what needs them). Apply in two steps (first with --exclude for some of "
-        "the objects that add characters, then everything), or shorten a filter"
+        f"could total {peak} characters, and the API checks at every write that they stay "
+        f"within {limit}; {why}. Apply in two steps: first a configuration that only frees "
+        "characters (drop or shorten filters; move attributes off a key event that goes), "
+        "then this one; or shorten a filter here"
     )
 
 

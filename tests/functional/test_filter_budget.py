@@ -153,6 +153,8 @@ def test_a_plan_that_must_cross_the_limit_is_refused_before_any_write(tmp_path: 
     assert segment.apply(config(event("b") + event("a", 550), listed("l", "b", "a"))) == []
     writes = segment.writes()
     second = config(event("b") + event("K", 500), listed("l", "b", "K"))
-    with pytest.raises(PlanError, match=r"1050 characters.*key_event\.K.*key_event\.a.*two"):
+    with pytest.raises(
+        PlanError, match=r"1050 characters.*key_event\.K \(\+500.*key_event\.a \(-550.*two steps"
+    ):
         segment.plan(second)
     assert segment.writes() == writes
