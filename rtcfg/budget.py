@@ -101,14 +101,15 @@ def fit_filter_budget(
 
 def freeing_first(weights: Mapping[Key, int], needs: dict[Key, set[Key]]) -> dict[Key, set[Key]]:
     """Make each adding step wait on each freeing step, in plan order, unless the freeing
-    step already waits on it (directly or not): that would be a circle. Updates ``needs``."""
+    step already waits on it (directly or not): that would be a circle. Greedy, in a fixed
+    order, so one plan always gets the same waits. Updates ``needs``."""
     adding = sorted(k for k, w in weights.items() if w > 0)
     freeing = sorted(k for k, w in weights.items() if w < 0)
     added: dict[Key, set[Key]] = {}
     for free in freeing:
         for add in adding:
-            if free in needs[add] or add in waited_on(free, needs):
-                continue
+            if free in waited_on(add, needs) or add in waited_on(free, needs):
+                continue  # already waits on it, or would wait on itself
             needs[add].add(free)
             added.setdefault(add, set()).add(free)
     return added
@@ -140,8 +141,8 @@ def worst_state(weights: Mapping[Key, int], needs: Mapping[Key, set[Key]]) -> tu
         for before in waited_on(k, needs) & set(weighted):
             _edge(capacity, k, before, gain + 1)  # "infinite": a done step's needs are done
     flow = _max_flow(capacity)
-    done = {k for k in _reachable(capacity, "source") if k in weights}
-    return gain - flow, done  # type: ignore[return-value]
+    reached = _reachable(capacity, "source")
+    return gain - flow, {k for k in weighted if k in reached}
 
 
 def _edge(capacity: dict[object, dict[object, int]], a: object, b: object, c: int) -> None:
