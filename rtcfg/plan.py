@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from rtcfg.budget import fit_filter_budget
 from rtcfg.diff import (
     KEY_EVENT_FIELD,
     SETTING,
@@ -275,6 +276,9 @@ class _Steps:
                 drafts.append(build(change, first))
         drafts += [setting] if setting else []
         drafts += self._setting_cleanup(setting, drafts)
+        waits = fit_filter_budget(drafts, self.c)  # the filter limit holds all through apply
+        for draft in drafts:
+            draft.needs |= waits.get(draft.key, set())
         return _numbered(drafts)
 
     def _first(

@@ -34,6 +34,7 @@ from rtcfg.apply import ApplyOptions, apply_plan
 from rtcfg.client import ApiClient, RetryPolicy
 from rtcfg.config import load_config_or_raise
 from rtcfg.emulator.app import Emulator
+from rtcfg.errors import PlanError
 from rtcfg.importer import config_document, escape_dollars, import_live
 from rtcfg.live import read_live_state
 from rtcfg.plan import SegmentPlan, build_segment_plan
@@ -53,6 +54,7 @@ FAULT_KINDS = ["500", "502", "503", "429", "drop", "reset", "lost_response", "no
 # few hundred examples reach; the test is about what apply does with faults, not about a
 # request that exhausts its retries (that is tests/functional/test_client_faults.py).
 RETRY = RetryPolicy(max_attempts=12, base_delay=0.001, max_delay=0.01, max_retry_after=0.05)
+FILTER_LIMIT_REFUSAL = "part-way through apply its filters could total"
 OPTIONS = ApplyOptions(parallelism=8, first_poll=0.0, max_poll=0.0, status_timeout=5.0)
 
 
@@ -118,9 +120,17 @@ class Convergence(RuleBasedStateMachine):
         self.config_file.write_text(text, encoding="utf-8")
         return self.config_file
 
-    def converge(self, file: Path) -> None:
-        """Apply; under faults one more apply (faults off) must finish; then check it all."""
-        ok = self.apply(file)
+    def converge(self, file: Path, may_refuse: bool = False) -> bool:
+        """Apply; under faults one more apply (faults off) must finish; then check it all.
+        With ``may_refuse``, a plan refused because the filter limit would be crossed part-way
+        through apply (nothing is sent) is an answer too: False."""
+        try:
+            ok = self.apply(file)
+        except PlanError as error:
+            if not may_refuse or FILTER_LIMIT_REFUSAL not in str(error):
+                raise
+            event("plan refused: the filter limit would be crossed part-way through apply")
+            return False
         faulted = sum(1 for r in self.emulator.requests() if r["fault"])
         event(f"faults injected: {'yes' if faulted else 'no'}; first apply ok: {ok}")
         if self.faults_on:
@@ -133,6 +143,7 @@ class Convergence(RuleBasedStateMachine):
         before = self.writes()
         assert self.apply(file)
         assert self.writes() == before, "an empty plan sent a write"
+        return True
 
     # --- rules ---
 
@@ -144,10 +155,15 @@ class Convergence(RuleBasedStateMachine):
     def apply_a_random_config(self, cfg: LiveConfig) -> None:
         if self.lookup_key_set:  # once set it can never be unset (plan refuses that)
             cfg.setting["extLookupKey"] = PROFILE_KEY
-        self.lookup_key_set = cfg.setting["extLookupKey"] is not None
         if self.faults_on:
             self.emulator.faults.configure(rate=0.2, kinds=FAULT_KINDS)
-        self.converge(self.write_config(config_text(cfg)))
+        before = self.config_file.read_text(encoding="utf-8") if self.config_file else None
+        if self.converge(self.write_config(config_text(cfg)), may_refuse=True):
+            self.lookup_key_set = cfg.setting["extLookupKey"] is not None
+        elif before is None:
+            self.config_file = None  # nothing applied yet
+        else:
+            self.write_config(before)  # refused before any write: live is as before
 
     @precondition(lambda self: self.config_file is not None)
     @rule(data=st.data())
