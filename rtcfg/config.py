@@ -205,12 +205,12 @@ class Config(_Model):
     @field_validator("parent_segment_id", mode="before")
     @classmethod
     def _id_as_text(cls, value: object) -> object:
-        from rtcfg.text_checks import id_problem
+        from rtcfg.text_checks import id_hint, id_problem
 
         text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
         problem = id_problem(text)
         if problem is not None:
-            raise ValueError(f'{problem}; quote the id: parent_segment_id: "1069944"')
+            raise ValueError(f"{problem}; {id_hint(text)}")
         assert isinstance(text, str)
         return text.strip()
 

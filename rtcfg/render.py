@@ -58,10 +58,12 @@ def problems_text(
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if strict and warnings:
-        counted = (
-            f"{errors} error(s), {warnings} warning(s)" if errors else f"{warnings} warning(s)"
+        counted = (  # "N error(s) ... treated as errors" would read as if errors were upgraded
+            f"{errors} error(s) and {warnings} warning(s) (warnings count as errors with --strict)"
+            if errors
+            else f"{warnings} warning(s) treated as errors (--strict)"
         )
-        summary = paint(f"{file}: {counted} treated as errors (--strict)", "error", color)
+        summary = paint(f"{file}: {counted}", "error", color)
     elif errors:
         summary = paint(f"{file}: {errors} error(s), {warnings} warning(s)", "error", color)
     else:

@@ -7,8 +7,9 @@
 * A value that holds the API key (typed in, or brought in by ``${VAR}``) is refused: it would
   travel into plans, pull request comments and the API. The message never shows the value.
 * A parent segment id is ASCII decimal digits only: YAML 1.1 reads ``01234567`` as octal,
-  ``0x10`` as hex and ``1:30`` as sexagesimal (``yamlio`` refuses those forms), and
-  ``str.isdigit`` would let Arabic-Indic or full-width digits through into a URL.
+  ``0x10`` as hex, ``1:30`` as sexagesimal and ``+1069935`` as 1069935 (``yamlio`` refuses
+  those forms), and ``str.isdigit`` would let Arabic-Indic or full-width digits through into a
+  URL.
 """
 
 from __future__ import annotations
@@ -45,6 +46,20 @@ def id_problem(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return f"{_kind(value)} is not a parent segment id"
     return f"{_short(value)} is not a parent segment id (1 to 20 ASCII digits 0-9)"
+
+
+def id_hint(value: object) -> str:
+    """How to write ``value`` as an id: its own digits in quotes when it has one plain digit
+    form (``1069935.0``, ``"+1069935"``), else a placeholder, never some other id that looks
+    real (a user who copies it would configure a parent segment not theirs)."""
+    candidate = None
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        candidate = str(int(value))
+    elif isinstance(value, str) and value.strip().startswith("+"):
+        candidate = value.strip()[1:]
+    if candidate is not None and is_decimal_id(candidate):
+        return f'quote the id: parent_segment_id: "{candidate}"'
+    return 'write the id (digits only) in quotes: parent_segment_id: "<digits>"'
 
 
 def _kind(value: object) -> str:

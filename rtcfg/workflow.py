@@ -472,10 +472,10 @@ async def apply_planned(
     options: Any,
     progress: Any,
 ) -> ApplyOutcome:
-    """Run each segment's steps, then re-read live state and re-plan: what this plan meant to
-    change and is still different failed (objects it left out, by --target / --exclude, are
-    not its business). ``api`` has no deadline: each request has its retries, and the wait
-    for the setting its own limit."""
+    """Run each segment's steps, then re-read live state and diff it with the config: what
+    this plan meant to change and is still different failed (objects it left out, by
+    --target / --exclude, are not its business, nor are refusals about them). ``api`` has no
+    deadline: each request has its retries, and the wait for the setting its own limit."""
     from rtcfg.apply import apply_plan
 
     results = [await apply_plan(api, s, options, progress) for s in plan.segments if s.steps]
@@ -490,17 +490,35 @@ async def apply_planned(
         )
     else:
         try:
-            again = await plan_files(api, desired)
+            remaining = await still_different(api, desired, intended)
         except RtcfgError as exc:  # the writes are made: report them, and say what is unknown
             unverified = f"re-reading live state failed: {exc}"
-        else:
-            remaining = [
-                c.address
-                for s in again.segments
-                for c in s.changes
-                if (s.parent_segment_id, c.address) in intended
-            ]
     return ApplyOutcome(results, remaining, unverified)
+
+
+async def still_different(
+    api: Any, desired: Sequence[Desired], intended: set[tuple[str, str]]
+) -> list[str]:
+    """Re-read live state and diff it with the config, keeping only the plan's own addresses
+    (``intended``: parent segment, address). That is the plan's selection as it was made: a
+    saved plan records no patterns, only the changes they chose, and a pattern re-matched now
+    could pick objects the plan never touched. Only the diff, never the plan's refusals: a
+    refusal (``ext_lookup_key cannot be unset``) of an object the plan left out is not the
+    apply's failure, and one inside it shows as that address still being different."""
+    import asyncio
+
+    from rtcfg.diff import diff_states
+    from rtcfg.live import read_live_state
+
+    lives = await asyncio.gather(
+        *(read_live_state(api, d.state.parent_segment_id) for d in desired)
+    )
+    return [
+        change.address
+        for d, live in zip(desired, lives, strict=True)
+        for change in diff_states(d.state, live)
+        if (d.state.parent_segment_id, change.address) in intended
+    ]
 
 
 def desired_for_saved_plan(plan: Any, env: Mapping[str, str] | None = None) -> list[Desired]:

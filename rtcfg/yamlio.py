@@ -139,6 +139,13 @@ class _Builder:
                     "sexagesimal or with _), which reads as another value than it shows",
                     f'quote it ("{text}") if it is an id or text, or write it in plain decimal',
                 )
+            if node.tag in (_INT_TAG, _FLOAT_TAG) and text.startswith("+"):
+                # YAML drops the sign: an id written +1069935 would go out as 1069935
+                raise self.fail(
+                    node,
+                    f"'{text}' is a number with a + sign, which YAML reads as {text[1:]}",
+                    f'write it without the + ({text[1:]}), or quote it ("{text}") if it is text',
+                )
             if node.tag in (_INT_TAG, _FLOAT_TAG) and len(text) > MAX_NUMBER_DIGITS:
                 raise self.fail(
                     node,

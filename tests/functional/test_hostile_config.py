@@ -100,6 +100,7 @@ def test_a_value_that_holds_the_api_key_is_refused_unshown(tmp_path: Path, value
         "1:30",
         "1_000",
         "-5",
+        "+1069935",
         '"\\u0661\\u0662"',
         '"\\uff11\\uff12"',
         '"1 2"',
@@ -111,6 +112,40 @@ def test_an_id_that_is_no_ascii_decimal_is_refused_with_quote_the_id(
     result = validate(tmp_path, f"parent_segment_id: {value}\n")
     assert result.exit_code == 1 and "rt_config.yaml:1:20: error:" in result.output
     assert "quote" in result.output
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("+1069935", "write it without the + (1069935)"),
+        ('"+1069935"', 'quote the id: parent_segment_id: "1069935"'),
+        ("1069935.0", 'quote the id: parent_segment_id: "1069935"'),
+        ('"shop"', 'in quotes: parent_segment_id: "<digits>"'),
+    ],
+)
+def test_the_id_hint_shows_the_users_own_value_never_another_id(
+    tmp_path: Path, value: str, hint: str
+) -> None:
+    result = validate(tmp_path, f"parent_segment_id: {value}\n")
+    assert result.exit_code == 1 and "rt_config.yaml:1:20: error:" in result.output
+    assert hint in result.output and "1069944" not in result.output
+
+
+def test_strict_with_errors_and_warnings_says_which_count_as_errors(tmp_path: Path) -> None:
+    text = (
+        'parent_segment_id: "1"\n'
+        "events:\n  - {name: page_view, database: events_db, table: pageviews}\n"
+        "attributes:\n  - {name: a, type: single, source_event: nowhere, source_field: x}\n"
+        "  - {name: b, type: single, source_event: nowhere, source_field: y}\n"
+    )
+    path = tmp_path / "rt_config.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "--strict", str(path)], env={"NO_COLOR": "1"})
+    assert result.exit_code == 1
+    assert (
+        "rt_config.yaml: 2 error(s) and 1 warning(s) (warnings count as errors with --strict)"
+        in result.output
+    ), result.output
 
 
 @pytest.mark.parametrize(
