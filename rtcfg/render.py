@@ -159,15 +159,20 @@ def status_text(report: dict[str, object]) -> str:
 
 def csm_request(report: dict[str, object], site: str, use_case: str | None = None) -> str:
     """The RT 2.0 enablement request of the seed guide's Phase 2, from a jinja2 template;
-    ``site`` names the site and endpoint actually in use."""
+    ``site`` names the site and endpoint actually in use. Live values are escaped as in every
+    template; the use case, the user's own text, may keep its lines."""
     import jinja2
+
+    from rtcfg.safe_text import escape, redact
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("rtcfg", "templates"),
         keep_trailing_newline=True,
         autoescape=False,
+        finalize=_finalizer(False),
     )
-    return env.get_template("csm_request.md.j2").render(**report, site=site, use_case=use_case)
+    told = Trusted(escape(redact(use_case), "\n\t")) if use_case else None
+    return env.get_template("csm_request.md.j2").render(**report, site=site, use_case=told)
 
 
 class Trusted(str):

@@ -189,3 +189,20 @@ def test_import_of_a_clean_segment_still_promises_no_changes(tmp_path: Path) -> 
         code, _, err = rtcfg(clean, "import", CONFIGURED, "-o", str(tmp_path / "a.yaml"))
     assert code == 0 and "does not validate" not in err
     assert "shows no changes" in err or "not imported" in err
+
+
+def test_the_csm_request_names_a_hostile_segment_escaped(tmp_path: Path) -> None:
+    seed = json.loads(resources.files("rtcfg.emulator").joinpath("seed.json").read_text())
+    disabled = next(p for p in seed["parentSegments"] if not p["realtimeEnabled"])
+    disabled["name"] = BAD
+    request = tmp_path / "csm.md"
+    with EmulatorThread(seed, update_seconds=0.0) as hostile:
+        code, out, err = rtcfg(
+            hostile, "status", disabled["id"], "--csm-request", str(request),
+            "--use-case", "cart abandonment\nand triggers",
+        )  # fmt: skip
+    assert code == 0, err
+    text = request.read_text(encoding="utf-8")
+    assert_inert(text + out + err)
+    assert "Name: pv\\u001b[2K\\u000dPlan" in text and "delete.\\u000a" in text
+    assert "cart abandonment\nand triggers" in text  # the user's own lines kept
