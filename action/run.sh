@@ -19,6 +19,15 @@ out="$RUNNER_TEMP/rtcfg-$RTCFG_COMMAND"
 mkdir -p "$out"
 plan_file=""
 
+# A value in a workflow command line (::error ...::VALUE), with GitHub's escapes: a newline
+# or carriage return in a live name would otherwise end the line and start a command of its
+# own, and a % would be read as the start of an escape.
+command_value() {
+  local value=${1//'%'/%25}
+  value=${value//$'\r'/%0D}
+  printf '%s' "${value//$'\n'/%0A}"
+}
+
 case "$RTCFG_COMMAND" in
   validate)
     rtcfg validate "${files[@]}" "${args[@]}" | tee "$out/validate.txt"
@@ -44,7 +53,7 @@ print(", ".join(f"{c['action']} {s['parent_segment_id']}/{c['address']}"
                 for s in plan["segments"] for c in s["changes"]))
 PY
       )
-      echo "::error title=rtcfg drift::live state differs from the configuration: $drifted"
+      echo "::error title=rtcfg drift::live state differs from the configuration: $(command_value "$drifted")"
     fi
     ;;
   apply)
@@ -52,7 +61,7 @@ PY
     code=${PIPESTATUS[0]}
     ;;
   *)
-    echo "::error title=rtcfg::unknown command '$RTCFG_COMMAND' (validate, plan, drift or apply)"
+    echo "::error title=rtcfg::unknown command '$(command_value "$RTCFG_COMMAND")' (validate, plan, drift or apply)"
     code=1
     ;;
 esac

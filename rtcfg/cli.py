@@ -574,18 +574,44 @@ def import_(
         render.echo(f"Warning: {safe(f'attribute.{identifier}')} not imported: {reason}", err=True)
     if target == "-":
         render.echo(result.text.rstrip("\n"))
-    elif not ctx.obj.get("quiet"):
+        return
+    loads_cleanly = _warn_unless_valid(target)
+    if not ctx.obj.get("quiet"):
         doc = result.document
+        promise = f" `rtcfg plan {target}` shows no changes."
         render.echo(
             f"Wrote {target}: {len(doc.get('events', []))} events, "
             f"{len(doc.get('attributes', []))} attributes."
-            + ("" if result.skipped else f" `rtcfg plan {target}` shows no changes."),
+            + ("" if result.skipped or not loads_cleanly else promise),
             err=True,
         )
         if result.schema_written:
             render.echo(
                 f"Wrote {result.schema_written}, the schema its first line names.", err=True
             )
+
+
+def _warn_unless_valid(target: str, shown: int = 3) -> bool:
+    """Whether the file import wrote loads cleanly; if not, a warning naming what to fix (live
+    names rtcfg refuses, say), since plan and apply will refuse the file until it is fixed."""
+    from rtcfg import render
+    from rtcfg.config import load_config
+
+    _, _, problems = load_config(target)
+    errors = [p for p in problems if p.severity == "error"]
+    if not errors:
+        return True
+    render.echo(
+        f"Warning: {target} does not validate ({len(errors)} error(s)): live state holds what "
+        "rtcfg refuses in a config; fix these (rename them live, or edit the file) before "
+        f"`rtcfg plan {target}`:",
+        err=True,
+    )
+    for problem in errors[:shown]:
+        render.echo("  " + problem.format().replace("\n", "\n  "), err=True)
+    if len(errors) > shown:
+        render.echo(f"  and {len(errors) - shown} more (`rtcfg validate {target}`)", err=True)
+    return False
 
 
 # --- guided setup: discover, init, report -------------------------------------------------------
@@ -633,6 +659,7 @@ def discover(
     from rtcfg import guided, render, workflow
     from rtcfg.discover import discovery_json
 
+    ps_id = _ps_id(ps_id)
     with workflow.ApiSession(_connect(ctx, **conn)) as session:
         found = session.run(
             lambda api: guided.discover_segment(api, ps_id, databases, _progress(ctx))
@@ -687,8 +714,10 @@ def init(
     -y, or without a terminal, it takes the recommendations and the flags."""
     from rtcfg import guided, render, workflow
     from rtcfg.importer import check_writable, default_output
+    from rtcfg.init_names import usable
     from rtcfg.recommend import Choices
 
+    ps_id = _ps_id(ps_id)
     target = output or default_output(ps_id)
     check_writable(target, force)
     if target != "-":
@@ -699,8 +728,11 @@ def init(
     guided.refuse_if_configured(found)
     for notice in found.notices:
         render.echo(f"Warning: {notice}", err=True)
+    discovery, refused = usable(found.discovery)
+    for name in refused:
+        render.echo(f"Warning: {name} left out: rtcfg refuses its characters", err=True)
     flags = Choices(database=database, tables=_split(tables))
-    rec, text = _recommendation(found, ps_id, use_case, flags, yes)
+    rec, text = _recommendation(discovery, refused, ps_id, use_case, flags, yes)
     if target == "-":
         render.echo(text.rstrip("\n"))
         return
@@ -715,16 +747,16 @@ def init(
 
 
 def _recommendation(
-    found: Any, ps_id: str, use_case: str, flags: Any, yes: bool
+    discovery: Any, refused: list[str], ps_id: str, use_case: str, flags: Any, yes: bool
 ) -> tuple[Any, str]:
     """The recommendation (after the questions, unless -y) and the file's text."""
     from rtcfg.init_config import command_line, render_config
     from rtcfg.recommend import Choices, recommend
 
-    choices = flags if yes else _ask(found.discovery, use_case, flags)
-    rec = recommend(found.discovery, use_case, choices)
+    choices = flags if yes else _ask(discovery, use_case, flags)
+    rec = recommend(discovery, use_case, choices)
     made_by = Choices(database=rec.database, tables=choices.tables)  # answers included
-    return rec, render_config(rec, command_line(ps_id, use_case, made_by))
+    return rec, render_config(rec, command_line(ps_id, use_case, made_by), refused)
 
 
 def _written(target: str, rec: Any) -> str:
@@ -778,19 +810,30 @@ def report(ctx: click.Context, /, target: str, output: str, **conn: Any) -> None
     from rtcfg import guided, render, workflow
     from rtcfg.report import mermaid
 
+    target = _report_target(target)
     if output != "-":
         workflow.check_output_path(output)
     connection = _connect(ctx, **conn)
     with workflow.ApiSession(connection) as session:
         summary = session.run(lambda api: guided.report_target(api, target, connection.site))
     name = output if output != "-" else "RT_CONFIG_SUMMARY.md"
-    text = render.render_template("report.md.j2", s=summary, graph=mermaid(summary), output=name)
+    graph = render.Trusted(mermaid(summary))  # its labels are escaped
+    text = render.render_template("report.md.j2", s=summary, graph=graph, output=name)
     if output == "-":
         render.echo(text.rstrip("\n"))
         return
     workflow.write_output(output, text)
     if not ctx.obj.get("quiet"):
         render.echo(f"Wrote {output}. View in TD Console: {summary.console_url}", err=True)
+
+
+def _report_target(target: str) -> str:
+    """A config file as it is; anything else must be a PS_ID (checked as status checks it)."""
+    from pathlib import Path
+
+    if Path(target).is_file() or target.endswith((".yaml", ".yml")) or "/" in target:
+        return target
+    return _ps_id(target)
 
 
 @cli.command(

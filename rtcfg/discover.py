@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rtcfg.catalog import Catalog, Table
+from rtcfg.safe_text import safe
 
 
 @dataclass(frozen=True)
@@ -284,5 +285,5 @@ def did_you_mean(name: str, options: Sequence[str], what: str) -> str:
     """A "did you mean" when ``name`` is close to one of ``options``, else a short list."""
     close = difflib.get_close_matches(name, list(options), n=1)
     if close:
-        return f"did you mean '{close[0]}'?"
-    return f"{what}: {', '.join(sorted(options)[:12]) or 'none'}"
+        return f"did you mean '{safe(close[0])}'?"
+    return f"{what}: {', '.join(map(safe, sorted(options)[:12])) or 'none'}"

@@ -29,6 +29,7 @@ from rtcfg.live import (
     read_live_state,
 )
 from rtcfg.report import FromFile, SegmentSummary, segment_summary
+from rtcfg.safe_text import safe
 from rtcfg.state import LiveState
 
 
@@ -60,7 +61,7 @@ async def discover_segment(
     configured, setting_missing = rt
     if catalog.missing:
         raise UsageError(
-            f"database {', '.join(catalog.missing)} not found: "
+            f"database {', '.join(map(safe, catalog.missing))} not found: "
             + did_you_mean(catalog.missing[0], catalog.all_databases, "databases")
         )
     notices = []

@@ -28,6 +28,7 @@ from rtcfg.recommend import (
     pick_database,
     recommend,
 )
+from rtcfg.safe_text import safe
 from rtcfg.yamlio import dump_yaml
 
 _USE_CASE_MARK = re.compile(r"^#.*--use-case[ =]([a-z]+)", re.MULTILINE)
@@ -126,9 +127,10 @@ def _kind(attribute: PlannedAttribute) -> str:
 # --- the file -----------------------------------------------------------------------------------
 
 
-def render_config(rec: Recommendation, command: str) -> str:
+def render_config(rec: Recommendation, command: str, refused: Sequence[str] = ()) -> str:
     """rt_config.yaml for ``rec``, with a comment for each choice; ``command`` is the command
-    line that made it (kept in the header)."""
+    line that made it (kept in the header); ``refused`` the live names left out
+    (``rtcfg.init_names``), named in a comment."""
     if not rec.events:
         raise UsageError("no key event could be made from the chosen tables; name others")
     if not rec.keys:
@@ -137,13 +139,20 @@ def render_config(rec: Recommendation, command: str) -> str:
             "with a cookie id, email or user id (see `rtcfg discover`)"
         )
     parts = [
-        _header(rec, command),
-        dump_yaml({"parent_segment_id": rec.ps_id, "parent_segment_name": rec.ps_name}),
+        _header(rec, command) + _refused(refused),
+        dump_yaml(_segment(rec)),
         _events(rec),
         _attributes(rec),
         _stitching(rec),
     ]
     return "\n".join(p.rstrip("\n") + "\n" for p in parts if p)
+
+
+def _segment(rec: Recommendation) -> dict[str, str]:
+    names = {"parent_segment_id": rec.ps_id}
+    if rec.ps_name is not None:  # None: the API gave none, or one rtcfg refuses (see above)
+        names["parent_segment_name"] = rec.ps_name
+    return names
 
 
 def use_case_of(text: str) -> str | None:
@@ -153,10 +162,11 @@ def use_case_of(text: str) -> str | None:
 
 
 def _comment(text: str, indent: int = 0) -> str:
-    """``text`` as comment lines at ``indent``; a "- " item continues under its text."""
+    """``text`` as comment lines at ``indent``; a "- " item continues under its text. Its
+    unsafe characters escaped: a newline would end the comment, an escape reach a terminal."""
     pad = " " * indent + "# "
     more = pad + ("  " if text.startswith("- ") else "")
-    lines = textwrap.wrap(text, _WIDTH, initial_indent=pad, subsequent_indent=more)
+    lines = textwrap.wrap(safe(text), _WIDTH, initial_indent=pad, subsequent_indent=more)
     return "\n".join(lines) + "\n"
 
 
@@ -174,7 +184,7 @@ def _header(rec: Recommendation, command: str) -> str:
     lines = [
         SCHEMA_LINE + "\n",
         _comment(f"RT 2.0 configuration of parent segment {name}, use case: {rec.use_case}."),
-        f"# Written by `{command}`\n",
+        f"# Written by `{safe(command)}`\n",
         _comment(
             f"from the tables and columns found in {rec.database}; every table and column "
             "named below exists. Review it, then run `rtcfg validate --online`, `rtcfg plan` "
@@ -182,6 +192,16 @@ def _header(rec: Recommendation, command: str) -> str:
         ),
     ]
     return "".join(lines)
+
+
+def _refused(refused: Sequence[str]) -> str:
+    if not refused:
+        return ""
+    text = _comment(
+        "Left out: live names with a control or format character (a newline, an escape, a "
+        "bidi override), which rtcfg refuses in a config file; rename them to use them:"
+    )
+    return text + "".join(_comment(f"- {name}") for name in refused)
 
 
 def _events(rec: Recommendation) -> str:

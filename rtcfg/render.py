@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rtcfg.errors import Problem
@@ -161,20 +161,54 @@ def status_text(report: dict[str, object]) -> str:
 
 def csm_request(report: dict[str, object], site: str, use_case: str | None = None) -> str:
     """The RT 2.0 enablement request of the seed guide's Phase 2, from a jinja2 template;
-    ``site`` names the site and endpoint actually in use."""
+    ``site`` names the site and endpoint actually in use. Live values are escaped as in every
+    template; the use case, the user's own text, may keep its lines."""
     import jinja2
+
+    from rtcfg.safe_text import escape, redact
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("rtcfg", "templates"),
         keep_trailing_newline=True,
         autoescape=False,
+        finalize=_finalizer(False),
     )
-    return env.get_template("csm_request.md.j2").render(**report, site=site, use_case=use_case)
+    told = Trusted(escape(redact(use_case), "\n\t")) if use_case else None
+    return env.get_template("csm_request.md.j2").render(**report, site=site, use_case=told)
+
+
+class Trusted(str):
+    """Text rtcfg composed itself with every value from data already escaped (a Mermaid
+    graph, a Markdown cell): a template prints it as it is."""
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _finalizer(markdown: bool) -> Callable[[Any], str]:
+    """Every ``{{ value }}`` of a template: redacted, unsafe characters escaped (a value never
+    adds a line nor moves the cursor) and, in Markdown, HTML escaped, as plan's markdown."""
+
+    def finalize(value: Any) -> str:
+        if isinstance(value, Trusted):
+            return value
+        text = safe("" if value is None else value)
+        return _html(text) if markdown else text
+
+    return finalize
+
+
+def _cell(text: Any) -> Trusted:
+    """A Markdown table cell: one line, its pipes escaped (a code span is escaped already)."""
+    shown = text if isinstance(text, Trusted) else _html(safe(text))
+    return Trusted(shown.replace("|", "\\|"))
 
 
 def render_template(name: str, **context: Any) -> str:
-    """A text or Markdown template of templates/ (blocks trimmed, no HTML escaping); the
-    filters ``rows``, ``age``, ``columns`` and ``cell`` format discovery and report values."""
+    """A text or Markdown template of templates/ (blocks trimmed); every value printed is
+    escaped (:func:`_finalizer`); the filters ``rows``, ``age``, ``columns`` and ``cell``
+    format discovery and report values."""
     import jinja2
 
     from rtcfg.catalog import age_text, rows_text
@@ -185,19 +219,22 @@ def render_template(name: str, **context: Any) -> str:
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalizer(name.endswith(".md.j2")),
     )
-    env.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env.filters["cell"] = _cell
     env.filters["code"] = _code_span
     env.globals.update(rows=rows_text, age=age_text, columns=_column_lines, wrap=_wrap)
     return env.get_template(name).render(**context)
 
 
-def _code_span(text: str) -> str:
-    """Markdown inline code that survives backticks in ``text`` (regexes, raw filters)."""
+def _code_span(text: str) -> Trusted:
+    """Markdown inline code that survives backticks in ``text`` (regexes, raw filters); its
+    text escaped (a code span shows HTML as it is, so no HTML escaping)."""
     if not text:
-        return ""
+        return Trusted("")
+    text = safe(text)
     fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    return Trusted(f"{fence} {text} {fence}" if fence == "``" else f"`{text}`")
 
 
 def _column_lines(table: Any) -> list[str]:

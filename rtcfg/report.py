@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rtcfg.console import console_url
+from rtcfg.safe_text import safe
 from rtcfg.state import Body, LiveState
 from rtcfg.translate import (
     Unrepresentable,
@@ -226,7 +227,7 @@ def mermaid(summary: SegmentSummary) -> str:
             f'  {table_ids[event.table]} --> {event_ids[event.name]}(["{_label(event.name)}"])'
         )
     for i, attr in enumerate(summary.attributes):
-        label = f"{_label(attr.identifier)}<br/>{attr.type}"
+        label = f"{_label(attr.identifier)}<br/>{_label(attr.type)}"
         source = event_ids.get(attr.event or "")
         node = f'a{i}["{label}"]'
         lines.append(f"  {source} --> {node}" if source else f"  {node}")
@@ -238,8 +239,15 @@ def mermaid(summary: SegmentSummary) -> str:
     return "\n".join(lines)
 
 
+# Characters of Mermaid's flowchart syntax, written as its entity codes ("#" too, so that no
+# name spells an entity); ">" covers "-->", the backtick a closing ``` of the fence.
+_MERMAID_ENTITIES = {
+    **{c: f"#{ord(c)};" for c in "#[](){}|`;"},
+    **{"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;"},
+}
+
+
 def _label(text: str) -> str:
-    """Text inside a quoted Mermaid label: quotes and angle brackets as entities."""
-    return (
-        text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-    )
+    """Text inside a quoted Mermaid label: escaped (no line, no control character), and every
+    character of the label syntax (quotes, brackets, arrows, backticks) as an entity code."""
+    return "".join(_MERMAID_ENTITIES.get(c, c) for c in safe(text))

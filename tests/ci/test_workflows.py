@@ -210,3 +210,29 @@ def test_validate_and_apply_run_through_the_action(emu: EmulatorThread, tmp_path
     assert applied["summary"].startswith("Apply complete!")
     again = run_action(emu, tmp_path, "drift", "examples/event_triggers.yaml", "1069944")
     assert (again["status"], again["exitcode"]) == ("0", "0")
+
+
+def test_a_drifted_live_name_cannot_start_a_workflow_command(tmp_path: Path) -> None:
+    from tests.functional.test_hostile_live_state import EMPTY, hostile_seed
+
+    seed = hostile_seed()  # a live key event named "pv…\rPlan: …\n…", and 100%-like text
+    populated = next(p for p in seed["parentSegments"] if p["id"] == "1069935")
+    populated["realtime"]["keyEvents"][1]["name"] = "x\n::warning::forged %0A"
+    config = tmp_path / "empty.yaml"
+    config.write_text(EMPTY)
+    with EmulatorThread(seed, update_seconds=0.0) as hostile:
+        out = run_action(hostile, tmp_path, "drift", str(config))
+    assert (out["status"], out["exitcode"]) == ("2", "2")
+    commands = [line for line in out["stdout"].splitlines() if line.startswith("::")]
+    assert len(commands) == 1 and commands[0].startswith("::error title=rtcfg drift::")
+    assert "delete 1069935/key_event.x%0A::warning::forged %250A" in commands[0]
+    assert "%0DPlan: 0 to create" in commands[0] and "\r" not in commands[0]
+
+
+def test_an_unknown_command_is_escaped_in_its_error(emu: EmulatorThread, tmp_path: Path) -> None:
+    out = run_action(emu, tmp_path, "bogus\n::warning::x", "examples/event_triggers.yaml")
+    commands = [line for line in out["stdout"].splitlines() if line.startswith("::")]
+    assert commands == [
+        "::error title=rtcfg::unknown command 'bogus%0A::warning::x' "
+        "(validate, plan, drift or apply)"
+    ]
