@@ -141,7 +141,9 @@ def _read(source: str, data: Any, spec: dict[str, tuple[type, ...]], where: str)
         _expect(key in data, source, f"{where}.{key} is missing")
         value = data[key]
         # JSON true is not a step id, although bool is an int to Python
-        wrong = not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
+        wrong = not isinstance(value, kinds) or (
+            isinstance(value, bool) and not {bool, object} & set(kinds)
+        )
         _expect(not wrong, source, f"{where}.{key} has the wrong type ({type(value).__name__})")
         values[key] = value
     return values

@@ -436,3 +436,20 @@ def test_a_truncated_plan_is_refused_as_a_broken_plan(
     assert code == 3, output
     assert "parent_segment_id" not in output and "not a" in output and "plan" in output
     assert writes(emu) == []
+
+
+def test_a_plan_that_changes_a_boolean_still_applies(emu: EmulatorThread, tmp_path: Path) -> None:
+    """A field change of true/false (here ``sensitive``) is a value like any other."""
+    config = tmp_path / "bool.yaml"
+    assert rtcfg(emu, "import", POPULATED, "-o", str(config))[0] == 0
+    text = config.read_text().replace(
+        "description: Most recent product page",
+        "description: Most recent product page\n    sensitivity: sensitive",
+        1,
+    )
+    config.write_text(text)
+    saved = tmp_path / "bool.json"
+    assert rtcfg(emu, "plan", str(config), "-o", str(saved))[0] == 0
+    assert '"after": true' in saved.read_text()
+    code, output = rtcfg(emu, "apply", str(saved), "-y", "--allow-destroy")
+    assert code == 0 and "Apply complete! 0 created, 0 updated, 1 replaced" in output, output
