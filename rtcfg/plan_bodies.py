@@ -21,11 +21,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rtcfg.diff import KEY_EVENT_FIELD, SETTING, Change, FieldChange, field_changes
+from rtcfg.diff import (
+    KEY_EVENT_FIELD,
+    SETTING,
+    Change,
+    FieldChange,
+    field_changes,
+    key_event_address,
+)
 from rtcfg.plan import Step
+from rtcfg.safe_text import safe
 from rtcfg.state import (
     PATCHABLE_ATTRIBUTE_FIELDS,
     Body,
+    State,
     comparable_attribute,
     comparable_key_event,
     comparable_setting,
@@ -153,3 +162,41 @@ def _expected_fields(kind: str, before: Body, after: Body) -> list[FieldChange] 
 
 def _names_key_event(path: str) -> bool:
     return path.startswith(KEY_EVENT_FIELD) or path.startswith("actions")
+
+
+def key_event_id_problems(
+    step: Step, change: Change, changes: list[Change], live: State
+) -> list[str]:
+    """An attribute body's key event ids (top level, and in each of ``actions``) must be the
+    live ids of the key events its change's ``after`` names, or null with a ref to their POST:
+    the one part of a body that is not the change's ``after`` as it is."""
+    body, after = step.body, change.after if isinstance(change.after, dict) else {}
+    if not step.address.startswith("attribute.") or not isinstance(body, dict):
+        return []
+    wanted = []  # (where in the body, the key event name after shows, the id sent)
+    if step.method == "POST":
+        wanted.append((KEY_EVENT_FIELD, change.key_event, body.get(KEY_EVENT_FIELD)))
+    sent, shown = body.get("actions"), after.get("actions")
+    if isinstance(sent, list) and isinstance(shown, list) and len(sent) == len(shown):
+        for i, (item, named) in enumerate(zip(sent, shown, strict=True)):
+            if isinstance(item, dict) and isinstance(named, dict):
+                path = f"actions[{i}].{KEY_EVENT_FIELD}"
+                wanted.append((path, named.get(KEY_EVENT_FIELD), item.get(KEY_EVENT_FIELD)))
+    renamed = {
+        c.address: c.before.get("name")
+        for c in changes
+        if c.address.startswith("key_event.") and isinstance(c.before, dict)
+    }
+    problems = []
+    for path, name, value in wanted:
+        address = key_event_address(str(name))
+        if path in step.refs:
+            ok = value is None and step.refs[path] == address
+        else:
+            names = {name, renamed.get(address)}
+            ok = value is not None and value in {
+                k.id for n, k in live.key_events.items() if n in names
+            }
+        if not ok:
+            problems.append(f"its {path} is not the id of key event {safe(repr(name))}")
+    return problems

@@ -159,6 +159,12 @@ def an_extra_key_in_a_post_body(plan: Plan) -> None:
     _step(plan, "POST")["body"]["sensitive"] = True
 
 
+def a_post_reading_another_key_event(plan: Plan) -> None:
+    post = _step(plan, "POST")
+    assert post["body"]["realtimeKeyEventId"] == "813"  # product_page_view
+    post["body"]["realtimeKeyEventId"] = "810"  # the live id of page_view
+
+
 def a_setting_table_from_nowhere(plan: Plan) -> None:
     tables = _step(plan, "PATCH", "setting")["body"]["eventTables"]
     tables.append({"database": "evil_db", "table": "exfiltrate"})
@@ -205,6 +211,7 @@ TAMPERS = [
     an_extra_key_in_a_patch_body,
     a_post_body_edited,
     an_extra_key_in_a_post_body,
+    a_post_reading_another_key_event,
     a_setting_table_from_nowhere,
     a_setting_lookup_key_from_nowhere,
     fields_that_hide_the_after,
@@ -303,7 +310,7 @@ def test_a_plan_file_built_to_crash_is_refused(
     assert writes(emu) == []
 
 
-BODY_TAMPERS = TAMPERS[-8:-1]  # caught by the plan alone, without its config file
+BODY_TAMPERS = TAMPERS[-9:-1]  # caught by the plan alone, without its config file
 
 
 @pytest.mark.parametrize("tamper", BODY_TAMPERS, ids=lambda t: t.__name__)
