@@ -36,7 +36,60 @@ async def refuse_if_stale(api: Any, plan: Any) -> dict[str, Any]:
         )
     pairs = zip(plan.segments, lives, strict=True)
     _refuse_disagreement([p for segment, live in pairs for p in live_problems(segment, live)])
+    _refuse_disagreement(_rederived_problems(plan, lives))
     return {s.parent_segment_id: live.setting for s, live in zip(plan.segments, lives, strict=True)}
+
+
+def _rederived_problems(plan: Any, lives: list[Any]) -> list[str]:
+    """A plan whose steps, bodies and fields were all edited to agree still has to be what
+    its config gives: each config file must still hash to ``config_sha256`` (when it exists),
+    and each change must be what diffing that config against live state gives now. The plan
+    does not record --target/--exclude, so only the addresses it holds are compared."""
+    from rtcfg.workflow import desired_for_saved_plan
+
+    problems = [
+        f"{s.parent_segment_id}: {s.config_file} changed since the plan was made "
+        "(its sha256 is not the plan's config_sha256)"
+        for s in plan.segments
+        if _config_changed(s.config_file, s.config_sha256)
+    ]
+    if problems:
+        return problems
+    desired = desired_for_saved_plan(plan)  # [] when a file is gone or no longer loads
+    for segment, live, wanted in zip(plan.segments, lives, desired, strict=False):
+        problems += _changes_not_derived(segment, live, wanted.state)
+    return problems
+
+
+def _changes_not_derived(segment: Any, live: Any, desired: Any) -> list[str]:
+    from rtcfg.diff import diff_states
+    from rtcfg.safe_text import safe
+
+    fresh = {c.address: c for c in diff_states(desired, live)}
+    problems = []
+    for change in segment.changes:
+        if fresh.get(change.address) != change:
+            problems.append(
+                f"{safe(change.address)}: the change is not what {segment.config_file} "
+                "gives against live state now"
+            )
+    return [f"{segment.parent_segment_id}: {p}" for p in problems]
+
+
+def _config_changed(file: str, digest: str) -> bool:
+    """Whether the plan's config file exists and no longer hashes to ``digest`` (a path from
+    the plan file: only a regular file, read capped)."""
+    import hashlib
+    from pathlib import Path
+
+    from rtcfg.config_text import ConfigReadError, read_config_bytes
+
+    if file == "-" or not Path(file).is_file():
+        return False
+    try:
+        return hashlib.sha256(read_config_bytes(file)).hexdigest() != digest
+    except ConfigReadError:
+        return False
 
 
 def _refuse_disagreement(problems: list[str]) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from rtcfg.diff import SETTING, live_fingerprint, removed_batch_columns
 from rtcfg.plan import SegmentPlan, Step
+from rtcfg.plan_bodies import body_problems, fields_problems, key_event_id_problems
 from rtcfg.safe_text import safe
 from rtcfg.state import PATCHABLE_ATTRIBUTE_FIELDS, SETTING_KEYS, State
 from rtcfg.text_checks import is_decimal_id
@@ -81,7 +82,10 @@ def _segment_problems(segment: SegmentPlan) -> list[str]:
         problems += [
             f"step {step.id} ({safe(step.address)}): {p}"
             for p in _step_problems(step, change.action, segment.parent_segment_id, posts)
+            + body_problems(step, change, segment.changes)
         ]
+    for change in segment.changes:
+        problems += [f"{safe(change.address)}: {p}" for p in fields_problems(change)]
     for address, change in changes.items():
         sent = Counter(s.method for s in segment.steps if s.address == address)
         if not _sends_what_it_says(address, change.action, sent):
@@ -159,6 +163,11 @@ def live_problems(segment: SegmentPlan, live: State) -> list[str]:
         problems.append("its live_fingerprint is not that of live state")
     changes = {c.address: c for c in segment.changes}
     for step in segment.steps:
+        change = changes[step.address]
+        problems += [
+            f"step {step.id} ({safe(step.address)}): {p}"
+            for p in key_event_id_problems(step, change, segment.changes, live)
+        ]
         match = _PATH.fullmatch(step.path)
         if match is None or match["id"] is None:
             continue

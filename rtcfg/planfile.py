@@ -6,6 +6,8 @@ message that names the key, never later as a KeyError in apply.
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 from rtcfg.diff import ACTIONS, Change, FieldChange
@@ -43,6 +45,7 @@ _SEGMENT = _spec(
     "parent_segment_id:str config_file:str config_sha256:str live_fingerprint:str "
     "live_objects:dict changes:list steps:list"
 )
+MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of 600 objects is a few MiB
 # What a destructive change breaks (rtcfg.references); plans saved before it have neither key.
 _SEGMENT_OPTIONAL = _spec("breaks:dict references_unchecked:str?")
 
@@ -77,13 +80,17 @@ def _change_to_json(change: Change) -> dict[str, Any]:
 def plan_from_json(data: Any, source: str) -> Plan:
     """A saved plan document → Plan; anything else is a PlanError that names ``source``."""
     if not isinstance(data, dict) or "format_version" not in data:
-        raise PlanError(f"{source}: not an rtcfg plan (it has no format_version)")
+        # a document with the other keys of a plan is a plan with one cut away: exit 3
+        broken = isinstance(data, dict) and {"rtcfg_version", "segments"} & set(data)
+        error = SavedPlanRefused if broken else PlanError
+        raise error(f"{source}: not an rtcfg plan (it has no format_version)")
     if data["format_version"] != FORMAT_VERSION:
         raise PlanError(
             f"{source}: plan format_version {data['format_version']!r} is not supported "
             f"(this rtcfg reads {FORMAT_VERSION!r}); make the plan again with `rtcfg plan -o`"
         )
     top = _read(source, data, _spec("rtcfg_version:str segments:list"), "plan")
+    _expect(bool(top["segments"]), source, "segments is empty (a plan has one per config file)")
     items = enumerate(top["segments"])
     segments = [_segment_from_json(source, item, f"segments[{i}]") for i, item in items]
     return Plan(segments, top["rtcfg_version"], FORMAT_VERSION)
@@ -134,7 +141,9 @@ def _read(source: str, data: Any, spec: dict[str, tuple[type, ...]], where: str)
         _expect(key in data, source, f"{where}.{key} is missing")
         value = data[key]
         # JSON true is not a step id, although bool is an int to Python
-        wrong = not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
+        wrong = not isinstance(value, kinds) or (
+            isinstance(value, bool) and not {bool, object} & set(kinds)
+        )
         _expect(not wrong, source, f"{where}.{key} has the wrong type ({type(value).__name__})")
         values[key] = value
     return values
@@ -143,3 +152,68 @@ def _read(source: str, data: Any, spec: dict[str, tuple[type, ...]], where: str)
 def _expect(condition: bool, source: str, problem: str) -> None:
     if not condition:  # a file of a known format that cannot be right: refused, exit 3
         raise SavedPlanRefused(f"{source}: not a plan this rtcfg can read: {problem}")
+
+
+def read_saved_plan(path: str) -> Plan:
+    """A plan written by ``rtcfg plan -o``; a file that is not one is a clear error."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_PLAN_BYTES + 1)
+        if len(raw) > MAX_PLAN_BYTES:
+            raise ValueError(f"larger than {MAX_PLAN_BYTES // (1024 * 1024)} MiB")
+        data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
+    except _NotJson as exc:  # a plan file of numbers no API body carries: refused, exit 3
+        raise SavedPlanRefused(f"{path}: not a plan this rtcfg can read: {exc}") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise PlanError(f"{path}: not a readable plan file ({reason})") from None
+    if isinstance(data, dict) and data.get("status") == "failed":
+        raise PlanError(
+            f"{path} records a plan that could not be made (`rtcfg plan --format json` after an "
+            "error): there is nothing to apply; fix the errors it lists and plan again"
+        )
+    return plan_from_json(data, path)
+
+
+class _NotJson(ValueError):
+    """A value Python's decoder accepts and JSON cannot carry (NaN, Infinity, 1e999)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(f"it holds {name}, which is not a JSON value (and no API body holds it)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(f"it holds the number {text[:40]}, too large for any API body")
+    return value
+
+
+def looks_like_saved_plan(path: str) -> bool:
+    """Whether a file is a plan document by its content, whatever its name: a JSON object
+    with ``format_version`` or ``rtcfg_version``, and ``segments`` (or a failed plan's
+    ``status``), or with both versions. A config is YAML, and one written in JSON syntax has
+    none of these keys; a plan that lacks the others is refused as a broken plan, never read
+    as a config."""
+    if path == "-":
+        return False  # standard input is read once, as a config
+    try:
+        with open(path, "rb") as handle:  # bounded: the path may be /dev/zero or a FIFO
+            head = handle.read(4096)
+            if not head.lstrip().startswith(b"{"):
+                return False
+            text = (head + handle.read(MAX_PLAN_BYTES + 1 - len(head))).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the config loader reports an unreadable file at its place
+    if len(text) > MAX_PLAN_BYTES or not text.lstrip().startswith("{"):
+        return False
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    versioned = "format_version" in data or "rtcfg_version" in data
+    both = "format_version" in data and "rtcfg_version" in data
+    return both or (versioned and ("segments" in data or data.get("status") == "failed"))

@@ -6,7 +6,6 @@ them, so ``rtcfg validate`` and ``rtcfg --version`` stay fast.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +14,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from rtcfg.errors import Problem, RtcfgError
 from rtcfg.plan_safety import refuse_destructive as refuse_destructive  # re-exported
 from rtcfg.plan_safety import refuse_if_stale as refuse_if_stale
+from rtcfg.planfile import MAX_PLAN_BYTES as MAX_PLAN_BYTES  # re-exported
+from rtcfg.planfile import looks_like_saved_plan as looks_like_saved_plan
+from rtcfg.planfile import read_saved_plan as read_saved_plan
 
 if TYPE_CHECKING:  # pydantic is imported only by commands that read a config (start-up time)
     from rtcfg.config import Config
 
 T = TypeVar("T")
-MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of 600 objects is a few MiB
 
 
 @dataclass
@@ -396,55 +397,6 @@ async def _add_references(api: Any, segment: Any, live: Any) -> None:
     found = await find_references(api, live, addresses)
     segment.breaks = found.breaks
     segment.references_unchecked = found.unchecked
-
-
-def read_saved_plan(path: str) -> Any:
-    """A plan written by ``rtcfg plan -o``; a file that is not one is a clear error."""
-    from rtcfg.errors import PlanError
-    from rtcfg.planfile import plan_from_json
-
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_PLAN_BYTES + 1)
-        if len(raw) > MAX_PLAN_BYTES:
-            raise ValueError(f"larger than {MAX_PLAN_BYTES // (1024 * 1024)} MiB")
-        data = json.loads(raw)
-    except (OSError, ValueError, RecursionError) as exc:
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
-        raise PlanError(f"{path}: not a readable plan file ({reason})") from None
-    if isinstance(data, dict) and data.get("status") == "failed":
-        raise PlanError(
-            f"{path} records a plan that could not be made (`rtcfg plan --format json` after an "
-            "error): there is nothing to apply; fix the errors it lists and plan again"
-        )
-    return plan_from_json(data, path)
-
-
-def looks_like_saved_plan(path: str) -> bool:
-    """Whether a file is a plan document by its content, whatever its name: a JSON object
-    with ``rtcfg_version`` and ``segments`` (or a failed plan's ``status``). A config is
-    YAML, and one written in JSON syntax has neither key."""
-    if path == "-":
-        return False  # standard input is read once, as a config
-    try:
-        with open(path, "rb") as handle:  # bounded: the path may be /dev/zero or a FIFO
-            head = handle.read(4096)
-            if not head.lstrip().startswith(b"{"):
-                return False
-            text = (head + handle.read(MAX_PLAN_BYTES + 1 - len(head))).decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False  # the config loader reports an unreadable file at its place
-    if len(text) > MAX_PLAN_BYTES or not text.lstrip().startswith("{"):
-        return False
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return False
-    return (
-        isinstance(data, dict)
-        and "rtcfg_version" in data
-        and ("segments" in data or data.get("status") == "failed")
-    )
 
 
 def is_saved_plan(files: Sequence[str]) -> bool:

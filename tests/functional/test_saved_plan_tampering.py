@@ -62,8 +62,11 @@ def _step(plan: Plan, method: str, address_prefix: str = "") -> dict[str, Any]:
     )
 
 
-def _change(plan: Plan, action: str) -> dict[str, Any]:
-    return next(c for c in plan["segments"][0]["changes"] if c["action"] == action)
+def _change(plan: Plan, action: str, address_prefix: str = "") -> dict[str, Any]:
+    changes = plan["segments"][0]["changes"]
+    return next(
+        c for c in changes if c["action"] == action and c["address"].startswith(address_prefix)
+    )
 
 
 def relabel_replace_as_update(plan: Plan) -> None:
@@ -140,6 +143,51 @@ def a_parent_segment_id_with_a_path(plan: Plan) -> None:
     plan["segments"][0]["parent_segment_id"] = "1069935/../1"
 
 
+def a_patch_body_edited(plan: Plan) -> None:
+    _step(plan, "PATCH", "attribute.")["body"]["maxItems"] = 99  # the change still says 60
+
+
+def an_extra_key_in_a_patch_body(plan: Plan) -> None:
+    _step(plan, "PATCH", "attribute.")["body"]["description"] = "EVIL"
+
+
+def a_post_body_edited(plan: Plan) -> None:
+    _step(plan, "POST")["body"]["valueColumn"] = "td_title"
+
+
+def an_extra_key_in_a_post_body(plan: Plan) -> None:
+    _step(plan, "POST")["body"]["sensitive"] = True
+
+
+def a_post_reading_another_key_event(plan: Plan) -> None:
+    post = _step(plan, "POST")
+    assert post["body"]["realtimeKeyEventId"] == "813"  # product_page_view
+    post["body"]["realtimeKeyEventId"] = "810"  # the live id of page_view
+
+
+def a_setting_table_from_nowhere(plan: Plan) -> None:
+    tables = _step(plan, "PATCH", "setting")["body"]["eventTables"]
+    tables.append({"database": "evil_db", "table": "exfiltrate"})
+
+
+def a_setting_lookup_key_from_nowhere(plan: Plan) -> None:
+    _step(plan, "PATCH", "setting")["body"]["extLookupKey"] = "evil"
+
+
+def fields_that_hide_the_after(plan: Plan) -> None:
+    """The body and after say 99, the fields (what the summary shows) still 60."""
+    _step(plan, "PATCH", "attribute.")["body"]["maxItems"] = 99
+    _change(plan, "update", "attribute.")["after"]["maxItems"] = 99
+
+
+def body_after_and_fields_edited_together(plan: Plan) -> None:
+    """All three agree: only planning the config again shows the edit."""
+    a_patch_body_edited(plan)
+    change = _change(plan, "update", "attribute.")
+    change["after"]["maxItems"] = 99
+    change["fields"][0]["after"] = 99
+
+
 TAMPERS = [
     relabel_replace_as_update,
     relabel_and_drop_the_post,
@@ -159,6 +207,15 @@ TAMPERS = [
     a_partial_setting,
     a_bad_lookup,
     a_parent_segment_id_with_a_path,
+    a_patch_body_edited,
+    an_extra_key_in_a_patch_body,
+    a_post_body_edited,
+    an_extra_key_in_a_post_body,
+    a_post_reading_another_key_event,
+    a_setting_table_from_nowhere,
+    a_setting_lookup_key_from_nowhere,
+    fields_that_hide_the_after,
+    body_after_and_fields_edited_together,
 ]
 
 
@@ -251,3 +308,155 @@ def test_a_plan_file_built_to_crash_is_refused(
     saved.write_text(content)
     assert rtcfg(emu, "apply", str(saved), "-y")[0] == code
     assert writes(emu) == []
+
+
+BODY_TAMPERS = TAMPERS[-9:-1]  # caught by the plan alone, without its config file
+
+
+@pytest.mark.parametrize("tamper", BODY_TAMPERS, ids=lambda t: t.__name__)
+def test_a_body_that_disagrees_is_refused_without_the_config(
+    emu: EmulatorThread, tmp_path: Path, tamper: Callable[[Plan], None]
+) -> None:
+    saved = saved_plan(emu, tmp_path)
+    (tmp_path / "imported.yaml").unlink()
+    plan = json.loads(saved.read_text())
+    tamper(plan)
+    saved.write_text(json.dumps(plan))
+    code, output = rtcfg(emu, "apply", str(saved), "-y", "--allow-destroy")
+    assert code == 3 and "does not agree with itself" in output, output
+    assert writes(emu) == []
+
+
+def test_a_consistent_edit_is_caught_by_planning_the_config_again(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    saved = saved_plan(emu, tmp_path)
+    plan = json.loads(saved.read_text())
+    body_after_and_fields_edited_together(plan)
+    saved.write_text(json.dumps(plan))
+    code, output = rtcfg(emu, "apply", str(saved), "-y", "--allow-destroy")
+    assert code == 3, output
+    assert "attribute.browsed_products: the change is not what" in output
+    assert writes(emu) == []
+
+
+def test_a_config_changed_since_the_plan_is_refused(emu: EmulatorThread, tmp_path: Path) -> None:
+    saved = saved_plan(emu, tmp_path)
+    config = tmp_path / "imported.yaml"
+    config.write_text(config.read_text().replace("max_items: 60", "max_items: 70"))
+    code, output = rtcfg(emu, "apply", str(saved), "-y", "--allow-destroy")
+    assert code == 3 and "changed since the plan was made" in output, output
+    assert writes(emu) == []
+
+
+def _key_event_plan(emu: EmulatorThread, tmp_path: Path, name: str, *more: str) -> Path:
+    """A plan whose one change is the description of key event page_view (and ``more``
+    replacements of the config's text)."""
+    config = tmp_path / f"{name}.yaml"
+    assert rtcfg(emu, "import", POPULATED, "-o", str(config))[0] == 0
+    text = config.read_text().replace("Every page view", "Every single page view")
+    for old, new in zip(more[::2], more[1::2], strict=True):
+        text = text.replace(old, new, 1)
+    config.write_text(text)
+    saved = tmp_path / f"{name}.json"
+    assert rtcfg(emu, "plan", str(config), "-o", str(saved))[0] == 0
+    return saved
+
+
+def _description_edited(plan: Plan) -> None:
+    plan["segments"][0]["steps"][0]["body"]["description"] = "EVIL"
+
+
+def _table_edited_in_body_and_after(plan: Plan) -> None:
+    segment = plan["segments"][0]
+    segment["steps"][0]["body"]["tableName"] = "evil"
+    segment["changes"][0]["after"]["tableName"] = "evil"
+
+
+@pytest.mark.parametrize("tamper", [_description_edited, _table_edited_in_body_and_after])
+def test_a_key_event_body_edit_is_refused(
+    emu: EmulatorThread, tmp_path: Path, tamper: Callable[[Plan], None]
+) -> None:
+    saved = _key_event_plan(emu, tmp_path, "events")
+    plan = json.loads(saved.read_text())
+    assert [s["method"] for s in plan["segments"][0]["steps"]] == ["PATCH"]
+    tamper(plan)
+    saved.write_text(json.dumps(plan))
+    code, output = rtcfg(emu, "apply", str(saved), "-y")
+    assert code == 3 and "does not agree" in output, output
+    assert writes(emu) == []
+
+
+def test_a_step_and_change_added_for_another_object_is_refused(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    saved = _key_event_plan(emu, tmp_path, "events")
+    bigger = _key_event_plan(
+        emu,
+        tmp_path,
+        "more",
+        "identifier: page_views_24h",
+        "identifier: page_views_24h\n    description: EVIL",
+    )
+    plan, other = json.loads(saved.read_text()), json.loads(bigger.read_text())
+    segment, extra = plan["segments"][0], other["segments"][0]
+    address = "attribute.page_views_24h"
+    segment["changes"] += [c for c in extra["changes"] if c["address"] == address]
+    step = next(s for s in extra["steps"] if s["address"] == address)
+    segment["steps"].append({**step, "id": 2, "depends_on": []})
+    segment["summary"]["update"] = 2
+    saved.write_text(json.dumps(plan))
+    code, output = rtcfg(emu, "apply", str(saved), "-y")
+    assert code == 3 and f"{address}: the change is not what" in output, output
+    assert writes(emu) == []
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_plan_with_a_number_json_cannot_carry_is_refused_at_load(
+    emu: EmulatorThread, tmp_path: Path, value: str
+) -> None:
+    saved = saved_plan(emu, tmp_path)
+    text = saved.read_text().replace('"maxItems": 60', f'"maxItems": {value}')
+    assert value in text
+    saved.write_text(text)
+    code, output = rtcfg(emu, "apply", str(saved), "-y", "--allow-destroy")
+    assert code == 3 and "not a plan this rtcfg can read" in output, output
+    assert "shape rtcfg does not understand" not in output and writes(emu) == []
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"format_version": "1", "segments": []},
+        {"format_version": "1", "rtcfg_version": "0.1.0", "segments": []},
+        {"rtcfg_version": "0.1.0", "segments": [{}]},
+        {"format_version": "1", "rtcfg_version": "0.1.0"},
+    ],
+    ids=["no-rtcfg_version", "no-segment", "no-format_version", "no-segments"],
+)
+def test_a_truncated_plan_is_refused_as_a_broken_plan(
+    emu: EmulatorThread, tmp_path: Path, document: Plan
+) -> None:
+    saved = tmp_path / "plan.json"
+    saved.write_text(json.dumps(document))
+    code, output = rtcfg(emu, "apply", str(saved), "-y")
+    assert code == 3, output
+    assert "parent_segment_id" not in output and "not a" in output and "plan" in output
+    assert writes(emu) == []
+
+
+def test_a_plan_that_changes_a_boolean_still_applies(emu: EmulatorThread, tmp_path: Path) -> None:
+    """A field change of true/false (here ``sensitive``) is a value like any other."""
+    config = tmp_path / "bool.yaml"
+    assert rtcfg(emu, "import", POPULATED, "-o", str(config))[0] == 0
+    text = config.read_text().replace(
+        "description: Most recent product page",
+        "description: Most recent product page\n    sensitivity: sensitive",
+        1,
+    )
+    config.write_text(text)
+    saved = tmp_path / "bool.json"
+    assert rtcfg(emu, "plan", str(config), "-o", str(saved))[0] == 0
+    assert '"after": true' in saved.read_text()
+    code, output = rtcfg(emu, "apply", str(saved), "-y", "--allow-destroy")
+    assert code == 0 and "Apply complete! 0 created, 0 updated, 1 replaced" in output, output
