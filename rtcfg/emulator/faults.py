@@ -33,6 +33,7 @@ KINDS = (
 MAX_MS = 600_000.0  # latency and jitter: at most ten minutes a request
 MAX_MESSAGE = 4096  # characters of a scripted error text
 MIN_RATE = 0.01  # requests/s; a smaller rate would ask clients to wait for days
+MAX_RATE_LIMIT = 1e6  # requests/s
 DEFAULT_KINDS = ("500", "502", "503", "drop", "lost_response")
 AFTER_COMMIT = ("lost_response", "hang_after_commit")
 RETRY_AFTER_MODES = ("seconds", "http-date", "none")
@@ -128,7 +129,9 @@ class Faults:
         if "rate_limit" in cfg:
             limit = cfg["rate_limit"]
             off = limit is None or (limit == 0 and not isinstance(limit, bool))
-            self.rate_limit = None if off else _number(limit, "rate_limit", MIN_RATE, 1e6)
+            self.rate_limit = (
+                None if off else _number(limit, "rate_limit", MIN_RATE, MAX_RATE_LIMIT)
+            )
             self.bucket = TokenBucket(self.rate_limit) if self.rate_limit else None
         if "retry_after" in cfg:
             if cfg["retry_after"] not in RETRY_AFTER_MODES:
