@@ -244,19 +244,23 @@ def test_a_cut_short_or_upper_cased_key_in_an_error_is_masked_in_every_format(
     echo = f"key {VARIANT_KEY[:21]} / {VARIANT_KEY.partition('/')[2][3:]} / {VARIANT_KEY.upper()}"
     config = tmp_path / "rt.yaml"
     config.write_text(EMPTY_CONFIG)
-    for fmt in ("text", "markdown", "json"):
-        emu.set_faults(replace=True, script=[{"fault": "501", "path": "*", "message": echo}])
-        result = rtcfg(
-            "-v",
-            "plan",
-            str(config),
-            "--format",
-            fmt,
-            "--endpoint",
-            emu.url,
-            TDX_API_KEY=VARIANT_KEY,
-        )
-        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
-        assert "key *** / *** / ***" in result.output, result.output  # the server's text is shown
-        assert not has_a_run_of(result.output, VARIANT_KEY), result.output
-    emu.set_faults(replace=True)
+    # every request faulted: one left in flight by the previous run must not use up the fault
+    script = [{"fault": "501", "path": "*", "message": echo, "times": 1000}]
+    try:
+        for fmt in ("text", "markdown", "json"):
+            emu.set_faults(replace=True, script=script)
+            result = rtcfg(
+                "-v",
+                "plan",
+                str(config),
+                "--format",
+                fmt,
+                "--endpoint",
+                emu.url,
+                TDX_API_KEY=VARIANT_KEY,
+            )
+            assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+            assert "key *** / *** / ***" in result.output, result.output  # the text is shown
+            assert not has_a_run_of(result.output, VARIANT_KEY), result.output
+    finally:
+        emu.set_faults(replace=True)  # the module's emulator serves the other tests unfaulted
