@@ -77,7 +77,7 @@ from rtcfg.errors import (
     TransportError,
     WriteOutcomeUnknown,
 )
-from rtcfg.safe_text import redact, safe
+from rtcfg.safe_text import mask_secrets, redact, safe
 
 log = logging.getLogger("rtcfg.http")
 
@@ -446,10 +446,8 @@ class ApiClient:
     def _redact(self, text: str) -> str:
         """Servers may echo what they were sent; the key (and its secret half) never passes."""
         key = self.connection.api_key
-        for secret in (key, key.partition("/")[2]):
-            if len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+        secrets = [s for s in (key, key.partition("/")[2]) if len(s) >= 4]
+        return mask_secrets(text, secrets)  # also a cut-short or re-cased copy
 
     def _relative(self, next_page: str) -> str:
         """``nextPage`` is "the path part of the URL"; accept a full URL and a base with a path."""

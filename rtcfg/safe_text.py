@@ -11,13 +11,17 @@ Two jobs, kept in one place so that every reader and every printer agree on them
   writes each as a JSON-style ``\\uXXXX`` escape (valid inside a JSON string, so JSON output
   stays JSON).
 * **Secrets.** The API key's value is registered once (:func:`register_secret`) and
-  :func:`redact` replaces it, and its secret half after the ``/``, with ``***`` wherever it
-  would be printed, logged or written, whatever it came through (a server's echo, a live
-  object, a path).
+  :func:`redact` replaces it with ``***`` wherever it would be printed, logged or written,
+  whatever it came through (a server's echo, a live object, a path). Not only the exact key:
+  a server may cut it short or change its case, so any run of at least ``MIN_RUN``
+  characters of the key (the secret half after the ``/`` is part of it), matched ignoring
+  case and widened to the longest such run, becomes ``***`` (:func:`mask_secrets`). Shorter
+  runs stay: twelve characters of a key are not found in ordinary text by chance.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -33,6 +37,7 @@ _NAMES = {
 # The colours rtcfg itself writes (render.paint): the only escape sequences let through.
 _OWN_SGR = re.compile(r"\x1b\[(?:0|1|31|32|33)m")
 MIN_SECRET = 8  # shorter values would be found by chance in ordinary text
+MIN_RUN = 12  # characters of a key that count as a copy of it (a whole shorter key counts)
 _secrets: set[str] = set()
 
 
@@ -118,11 +123,54 @@ def secrets_in(text: str, env: Mapping[str, str]) -> str | None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every registered secret replaced by ``***``."""
-    for secret in sorted(_secrets, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, "***")
-    return text
+    """``text`` with every registered secret, and every cut-short or re-cased copy of one,
+    replaced by ``***``."""
+    return mask_secrets(text, _secrets) if _secrets else text
+
+
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each run of at least ``MIN_RUN`` characters (or a whole shorter secret)
+    found in one of ``secrets``, ignoring case and as long as it goes, replaced by ``***``."""
+    masked = bytearray(len(text))
+    folded = _fold(text)
+    for secret in secrets:
+        _mark_runs(folded, _fold(secret), masked)
+    if not any(masked):
+        return text
+    pieces, start = [], 0
+    for run in re.finditer(b"\x01+", masked):
+        pieces += [text[start : run.start()], "***"]
+        start = run.end()
+    pieces.append(text[start:])
+    return "".join(pieces)
+
+
+def _fold(text: str) -> str:
+    """Lower case, one character for one (so that indexes of ``text`` stay right)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(low if len(low := c.lower()) == 1 else c for c in text)
+
+
+@functools.lru_cache(maxsize=64)
+def _runs_of(secret: str) -> tuple[int, frozenset[str], re.Pattern[str]]:
+    """(run length, every run of the secret, a pattern of stretches that may hold one)."""
+    size = min(MIN_RUN, len(secret))
+    windows = frozenset(secret[i : i + size] for i in range(len(secret) - size + 1))
+    alphabet = "[" + re.escape("".join(sorted(set(secret)))) + "]"
+    return size, windows, re.compile(f"{alphabet}{{{size},}}")
+
+
+def _mark_runs(text: str, secret: str, masked: bytearray) -> None:
+    """Mark in ``masked`` every character of ``text`` inside a run of ``secret``."""
+    if not secret:
+        return
+    size, windows, stretches = _runs_of(secret)
+    # only stretches made of the secret's own characters can hold a run: few in ordinary text
+    for stretch in stretches.finditer(text):
+        for start in range(stretch.start(), stretch.end() - size + 1):
+            if text[start : start + size] in windows:
+                masked[start : start + size] = b"\x01" * size
 
 
 def safe(text: object) -> str:

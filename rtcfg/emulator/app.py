@@ -15,6 +15,7 @@ from .errors import ApiError, bad_request
 from .faults import Faults
 from .jsonbody import parse_json
 from .routes import WRITE_METHODS, Auth, Request, handle
+from .seedcheck import check_seed, read_seed_file
 from .state import Store
 
 SeedArg = dict[str, Any] | str | Path | None
@@ -25,12 +26,11 @@ MAX_LOG = 50_000  # request log entries kept (GET /_emulator/requests)
 def load_seed(seed: SeedArg) -> dict[str, Any]:
     """A seed given as a dict, a path, or None (the bundled ``seed.json``)."""
     if isinstance(seed, dict):
+        check_seed(seed)
         return seed
-    path = PACKAGE_SEED if seed is None else Path(seed)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: the seed must be a JSON object")
-    return data
+    if seed is None:
+        return json.loads(PACKAGE_SEED.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return read_seed_file(Path(seed))  # capped, checked: SeedError names the field
 
 
 def save_atomic(path: Path, data: Any) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
+import math
 import os
 import signal
 import sys
@@ -12,7 +14,7 @@ from typing import Any
 
 from .app import Emulator
 from .behaviours import list_lines
-from .faults import KINDS
+from .faults import KINDS, MAX_MS, MAX_RATE_LIMIT, MIN_RATE
 from .routes import Auth
 from .server import Server
 
@@ -38,6 +40,9 @@ _EPILOG = """\
     rtcfg emulator --port 8765
     RTCFG_ENDPOINT=http://127.0.0.1:8765 TDX_API_KEY=1/demo rtcfg plan rt_config.yaml
     rtcfg emulator --port 0 --latency-ms 50 --fault-rate 0.1 --fault-seed 7"""
+
+
+MAX_UPDATE_SECONDS = 3600.0  # a PATCH "updating" for longer would only stall a client
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -131,11 +136,37 @@ async def _serve(server: Server) -> None:
         await server.close()
 
 
+# Every numeric option: (name, lowest, highest). Out of range, NaN or infinite is refused at
+# start-up, one way for all (the limits of latency and rate limit are those of faults.py).
+_NUMBER_RANGES = (
+    ("latency_ms", 0.0, MAX_MS),
+    ("jitter_ms", 0.0, MAX_MS),
+    ("fault_rate", 0.0, 1.0),
+    ("rate_limit", 0.0, MAX_RATE_LIMIT),  # 0 = unlimited; else at least MIN_RATE
+    ("update_seconds", 0.0, MAX_UPDATE_SECONDS),
+)
+
+
+def _number_problem(args: argparse.Namespace) -> str | None:
+    for name, low, high in _NUMBER_RANGES:
+        value = getattr(args, name)
+        option = "--" + name.replace("_", "-")
+        if not math.isfinite(value) or not low <= value <= high:
+            return f"{option} {value:g}: must be a number from {low:g} to {high:g}"
+    if 0 < args.rate_limit < MIN_RATE:
+        return f"--rate-limit {args.rate_limit:g}: 0 (unlimited) or at least {MIN_RATE:g}/s"
+    return None
+
+
 def _startup_problem(args: argparse.Namespace) -> str | None:
     """What makes the options unusable, found before serving (one line, no traceback):
-    a port outside 0..65535, a --state that is a folder, in a missing or read-only folder."""
+    a number out of range, NaN or infinite, a port outside 0..65535, a --state that is a
+    folder, in a missing or read-only folder."""
     if not 0 <= args.port <= 65535:
         return f"--port {args.port}: a port is a number from 0 to 65535 (0: any free port)"
+    number = _number_problem(args)
+    if number is not None:
+        return number
     if args.state:
         state = Path(args.state)
         folder = state.parent
@@ -146,6 +177,25 @@ def _startup_problem(args: argparse.Namespace) -> str | None:
         if not os.access(folder, os.W_OK) or (state.exists() and not os.access(state, os.W_OK)):
             return f"--state {args.state}: not writable (the emulator saves it after each write)"
     return None
+
+
+def _exposure_warning(host: str, api_key: str | None) -> str | None:
+    """Said when --host is not a loopback address: other machines can reach the emulator
+    (and, without --api-key, use it with any key). A name other than localhost is not
+    resolved: it is taken as reachable, as it may well be."""
+    if host == "localhost" or _is_loopback(host):
+        return None
+    reach = f"--host {host} is reachable from other machines"
+    if api_key is None:
+        return f"{reach}, and it accepts any TD1 key (give --api-key to accept only one)"
+    return f"{reach} (it accepts only the --api-key)"
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m rtcfg.emulator") -> int:
@@ -181,6 +231,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m rtcfg.emulator") 
         text = " ".join(str(getattr(exc, "message", exc)).split())[:300]
         print(f"rtcfg emulator: {source + ': ' if source else ''}{text}", file=sys.stderr)
         return 2
+    warning = _exposure_warning(args.host, args.api_key)
+    if warning is not None:
+        print(f"rtcfg emulator: warning: {warning}", file=sys.stderr, flush=True)
     try:
         asyncio.run(_serve(Server(emulator, args.host, args.port)))
     except KeyboardInterrupt:

@@ -31,7 +31,9 @@ KINDS = (
     "hang_after_commit",
 )
 MAX_MS = 600_000.0  # latency and jitter: at most ten minutes a request
+MAX_MESSAGE = 4096  # characters of a scripted error text
 MIN_RATE = 0.01  # requests/s; a smaller rate would ask clients to wait for days
+MAX_RATE_LIMIT = 1e6  # requests/s
 DEFAULT_KINDS = ("500", "502", "503", "drop", "lost_response")
 AFTER_COMMIT = ("lost_response", "hang_after_commit")
 RETRY_AFTER_MODES = ("seconds", "http-date", "none")
@@ -55,6 +57,7 @@ class Decision:
     delay: float = 0.0
     fault: str | None = None
     retry_after: str | None = None
+    message: str | None = None  # a scripted status fault's error text (e.g. one echoing the key)
 
 
 class TokenBucket:
@@ -126,7 +129,9 @@ class Faults:
         if "rate_limit" in cfg:
             limit = cfg["rate_limit"]
             off = limit is None or (limit == 0 and not isinstance(limit, bool))
-            self.rate_limit = None if off else _number(limit, "rate_limit", MIN_RATE, 1e6)
+            self.rate_limit = (
+                None if off else _number(limit, "rate_limit", MIN_RATE, MAX_RATE_LIMIT)
+            )
             self.bucket = TokenBucket(self.rate_limit) if self.rate_limit else None
         if "retry_after" in cfg:
             if cfg["retry_after"] not in RETRY_AFTER_MODES:
@@ -165,6 +170,7 @@ class Faults:
                 if entry["times"] > 0 and _matches(entry, method, path):
                     entry["times"] -= 1
                     decision.fault = entry["fault"]
+                    decision.message = entry.get("message")
                     break
             else:
                 if self.rate > 0 and self.rng.random() < self.rate:
@@ -203,13 +209,17 @@ def _as_list(value: Any) -> list[Any]:
 def _script_entry(entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict) or entry.get("fault") not in KINDS:
         raise bad_request(f"faults: script entries need a fault among {', '.join(KINDS)}")
-    extra = set(entry) - {"method", "path", "fault", "times"}
+    extra = set(entry) - {"method", "path", "fault", "times", "message"}
     if extra:
         raise bad_request(f"faults: unknown script keys {sorted(extra)}")
     times = entry.get("times", 1)
     if isinstance(times, bool) or not isinstance(times, int) or times < 1:
         raise bad_request("faults: script times must be a positive integer")
+    message = entry.get("message")
+    if message is not None and (not isinstance(message, str) or len(message) > MAX_MESSAGE):
+        raise bad_request(f"faults: script message must be a text of at most {MAX_MESSAGE}")
     return {
+        **({"message": message} if message is not None else {}),
         "method": str(entry.get("method", "*")).upper(),
         "path": str(entry.get("path", "*")),
         "fault": entry["fault"],

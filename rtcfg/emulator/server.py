@@ -258,6 +258,8 @@ class Server:
         if fault in STATUS_KINDS:
             code = int(fault)
             body = {"status": code, "error": HTTPStatus(code).phrase, "details": "injected fault"}
+            if d.message is not None:
+                body["message"] = d.message
             outcome[0] = code
             await self._send(writer, code, body, keep)
             return

@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from rtcfg.emulator.app import PACKAGE_SEED
+from rtcfg.emulator.app import PACKAGE_SEED, Emulator
+from rtcfg.emulator.cli import _exposure_warning, main
 from rtcfg.emulator.errors import ApiError
+from rtcfg.emulator.seedcheck import check_seed, read_seed_file
 from rtcfg.emulator.state import Store
 
 from .helpers import AUTH, EMPTY, POP, key_event, setting_body
@@ -199,3 +201,114 @@ def test_cli_behaviour_options_reach_the_server() -> None:
         assert httpx.get(url + POP, headers=AUTH).json()["masterKeyColumn"] == "customer_id"
     finally:
         _stop(proc)
+
+
+def _main_says(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """``rtcfg emulator ARGS`` in-process, for options refused before serving: exit 2, one line."""
+    assert main(["--port", "0", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("option", ["--seed", "--state"])
+def test_an_endless_file_is_refused_at_the_size_cap(
+    option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "/dev/zero: larger than 16 MiB" in _main_says(capsys, option, "/dev/zero")
+
+
+@pytest.mark.parametrize(
+    ("seed", "says"),
+    [
+        (
+            {"parentSegments": [{"id": "1", "name": "x", "realtime": {"keyEvents": "notalist"}}]},
+            "parentSegments[0].realtime.keyEvents: must be a list, not a text",
+        ),
+        ([], "the seed: must be an object, not a list"),
+        ({"parentSegments": {}}, "parentSegments: must be a list, not an object"),
+        ({"parentSegments": [{"name": "x"}]}, "parentSegments[0].id: must be a text, not missing"),
+        (
+            {"parentSegments": [{"id": "1", "realtime": {"attributes": [{"id": "x1"}]}}]},
+            "parentSegments[0].realtime.attributes[0].id: must be an id",
+        ),
+        ({"nextId": True}, "nextId: must be an id"),
+        (
+            {"databases": [{"name": "db", "tables": [{"name": "t", "schema": [["c"]]}]}]},
+            "databases[0].tables[0].schema[0]: must be [name, type]",
+        ),
+        (
+            {"parentSegments": [{"id": "1", "deep": json.loads("[" * 40 + "]" * 40)}]},
+            "parentSegments[0].deep…: nested more than 32 levels deep",
+        ),
+    ],
+)
+def test_a_malformed_seed_names_the_field(
+    seed: Any, says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(seed))
+    assert f"--seed {path}: {says}" in _main_says(capsys, "--seed", str(path))
+
+
+def test_a_seed_nested_past_the_json_decoder_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    assert ": nested more than 32 levels deep" in _main_says(capsys, "--seed", str(path))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        PACKAGE_SEED,
+        ROOT / "examples" / "emulator-seed.json",
+        ROOT / "tests/fixtures/guided/seed.json",
+    ],
+    ids=["bundled", "example", "guided"],
+)
+def test_the_seeds_written_so_far_still_load(path: Path) -> None:
+    store = Store(read_seed_file(path), update_seconds=0.0)
+    check_seed(store.dump())  # and a state the emulator saves loads again
+    assert store.audiences()
+
+
+def test_a_state_written_after_writes_loads_again(tmp_path: Path) -> None:
+    emulator = Emulator(update_seconds=0.0, state_file=tmp_path / "state.json")
+    emulator.store.create_key_event("1069935", key_event("kept"))
+    emulator.save()
+    again = Emulator(update_seconds=0.0, state_file=tmp_path / "state.json")
+    assert "kept" in [ke["name"] for ke in again.store.key_events("1069935")]
+
+
+@pytest.mark.parametrize(
+    ("host", "key", "says"),
+    [
+        ("127.0.0.1", None, None),
+        ("::1", None, None),
+        ("[::1]", None, None),
+        ("localhost", None, None),
+        ("0.0.0.0", None, "accepts any TD1 key"),
+        ("192.168.1.5", "1/abc", "reachable from other machines (it accepts only the --api-key)"),
+        ("emulator.internal", None, "reachable from other machines"),
+    ],
+)
+def test_a_host_other_machines_reach_is_warned_of(host: str, key: str | None, says: str) -> None:
+    warning = _exposure_warning(host, key)
+    assert warning is None if says is None else says in (warning or "")
+
+
+def test_serving_every_interface_warns_on_stderr() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rtcfg.emulator", "--port", "0", "--host", "0.0.0.0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("rtcfg emulator listening on http://0.0.0.0:")
+    err = _stop(proc)
+    assert "warning: --host 0.0.0.0 is reachable from other machines" in err
+    assert "accepts any TD1 key (give --api-key" in err

@@ -146,9 +146,13 @@ def test_the_request_log_is_bounded() -> None:
         (["--port", "-1"], "--port -1"),
         (["--state", "{tmp}"], "is a folder"),
         (["--state", "{tmp}/missing/state.json"], "does not exist"),
-        (["--state", "{tmp}/broken.json"], "--state {tmp}/broken.json: Expecting"),
-        (["--latency-ms", "nan"], "latency_ms must be a number"),
-        (["--rate-limit", "1e-9"], "rate_limit must be a number"),
+        (["--state", "{tmp}/broken.json"], "--state {tmp}/broken.json: not JSON: Expecting"),
+        (["--latency-ms", "nan"], "--latency-ms nan: must be a number from 0 to 600000"),
+        (["--rate-limit", "1e-9"], "--rate-limit 1e-09: 0 (unlimited) or at least 0.01/s"),
+        (["--update-seconds", "nan"], "--update-seconds nan: must be a number from 0 to 3600"),
+        (["--update-seconds", "1e308"], "--update-seconds 1e+308: must be a number from 0"),
+        (["--jitter-ms", "inf"], "--jitter-ms inf: must be a number from 0 to 600000"),
+        (["--fault-rate", "-0.5"], "--fault-rate -0.5: must be a number from 0 to 1"),
     ],
 )
 def test_bad_start_up_options_are_one_line(tmp_path: Path, args: list[str], says: str) -> None:

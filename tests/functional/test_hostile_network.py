@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -226,3 +227,40 @@ def test_a_json_404_of_a_wrong_path_names_the_url_that_answered(emu: EmulatorThr
     assert result.exit_code == 1
     assert f"{emu.url}/v1/audiences/1069935 answered 404" in result.output
     assert "is --endpoint right?" in result.output
+
+
+VARIANT_KEY = "1/0123456789abcdefSECRETfedcba9876543210"
+EMPTY_CONFIG = 'parent_segment_id: "1069935"\nid_stitching:\n  ext_lookup_key: customer_id\n'
+
+
+def has_a_run_of(text: str, secret: str, size: int = 12) -> bool:
+    folded = text.lower()
+    return any(secret[i : i + size].lower() in folded for i in range(len(secret) - size + 1))
+
+
+def test_a_cut_short_or_upper_cased_key_in_an_error_is_masked_in_every_format(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    echo = f"key {VARIANT_KEY[:21]} / {VARIANT_KEY.partition('/')[2][3:]} / {VARIANT_KEY.upper()}"
+    config = tmp_path / "rt.yaml"
+    config.write_text(EMPTY_CONFIG)
+    # every request faulted: one left in flight by the previous run must not use up the fault
+    script = [{"fault": "501", "path": "*", "message": echo, "times": 1000}]
+    try:
+        for fmt in ("text", "markdown", "json"):
+            emu.set_faults(replace=True, script=script)
+            result = rtcfg(
+                "-v",
+                "plan",
+                str(config),
+                "--format",
+                fmt,
+                "--endpoint",
+                emu.url,
+                TDX_API_KEY=VARIANT_KEY,
+            )
+            assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+            assert "key *** / *** / ***" in result.output, result.output  # the text is shown
+            assert not has_a_run_of(result.output, VARIANT_KEY), result.output
+    finally:
+        emu.set_faults(replace=True)  # the module's emulator serves the other tests unfaulted
