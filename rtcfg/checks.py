@@ -21,6 +21,9 @@ from rtcfg.yamlio import LoadedDocument, Path
 MAX_EVENT_TABLES = 100
 MAX_STITCHING_KEYS = 100
 MAX_FILTER_CHARS = 1000
+# The offline warning on an ext_lookup_key that is also a stitching key: right when the key is
+# the profile key, which only the online check can tell (rtcfg.online drops it once it has).
+LOOKUP_KEY_ALSO_STITCHED = "is also a stitching key"
 
 Check = Callable[[Config, LoadedDocument], Iterable[Problem]]
 
@@ -231,9 +234,10 @@ def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     if stitching.ext_lookup_key is not None and stitching.ext_lookup_key in names:
         yield doc.problem(
             (*base, "ext_lookup_key"),
-            f"ext_lookup_key '{stitching.ext_lookup_key}' is a stitching key",
-            "ext_lookup_key must be the parent segment's profile key (a master "
-            "table column such as customer_id); `rtcfg validate --online` checks it",
+            f"ext_lookup_key '{stitching.ext_lookup_key}' {LOOKUP_KEY_ALSO_STITCHED}",
+            "that is right only when it is the parent segment's profile key (the master "
+            "customer id) and also a column of the event tables; `rtcfg validate --online` "
+            "checks that it is the profile key",
             severity="warning",
         )
 

@@ -602,7 +602,7 @@ def _progress(ctx: click.Context) -> Callable[[int, int, int], None] | None:
         if tty and done < total:
             click.echo(f"\rReading: {tables} tables in {done}/{databases}", err=True, nl=False)
         elif done == total:
-            line = f"Read {tables} tables in {databases}."
+            line = f"Read {tables} table{'' if tables == 1 else 's'} in {databases}."
             click.echo("\r" + line.ljust(60) if tty else line, err=True)  # over the last
 
     return show
@@ -701,6 +701,8 @@ def init(
         render.echo(f"Warning: {notice}", err=True)
     flags = Choices(database=database, tables=_split(tables))
     rec, text = _recommendation(found, ps_id, use_case, flags, yes)
+    for warning in rec.warnings:
+        render.echo(f"Warning: {warning}", err=True)
     if target == "-":
         render.echo(text.rstrip("\n"))
         return

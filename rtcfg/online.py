@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from rtcfg.checks import LOOKUP_KEY_ALSO_STITCHED
 from rtcfg.client import ApiClient
 from rtcfg.config import Attribute, Config, Event
 from rtcfg.errors import ApiError, NotFoundError, Problem
@@ -85,13 +86,19 @@ class _Catalog:
         return (self.databases.get(database) or {}).get(table)
 
 
-async def online_problems(api: ApiClient, config: Config, doc: LoadedDocument) -> list[Problem]:
+async def online_problems(
+    api: ApiClient, config: Config, doc: LoadedDocument, offline: list[Problem] | None = None
+) -> list[Problem]:
     """Every online problem of ``config`` (errors and warnings), in file order.
 
     An unknown parent segment is a Problem; an API that cannot answer raises (ApiError,
-    TransportError), as everywhere else.
+    TransportError), as everywhere else. The ``offline`` problems the API settles are removed
+    from that list: an ext_lookup_key that is also a stitching key is right when it is the
+    profile key.
     """
     catalog = await _read_catalog(api, config)
+    if catalog is not None and offline is not None and _is_profile_key(config, catalog):
+        offline[:] = [p for p in offline if LOOKUP_KEY_ALSO_STITCHED not in p.message]
     if catalog is None:
         ps_id = config.parent_segment_id
         return [
@@ -413,6 +420,11 @@ def _imported_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> It
                 f"'{column}' is not an attribute of parent segment {config.parent_segment_id}",
                 _suggest(column, names, "attributes of the parent segment"),
             )
+
+
+def _is_profile_key(config: Config, cat: _Catalog) -> bool:
+    wanted = config.id_stitching.ext_lookup_key
+    return wanted is not None and wanted == profile_key_guess(cat.audience)
 
 
 def _lookup_key_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> Iterator[Problem]:
