@@ -21,9 +21,6 @@ from rtcfg.yamlio import LoadedDocument, Path
 MAX_EVENT_TABLES = 100
 MAX_STITCHING_KEYS = 100
 MAX_FILTER_CHARS = 1000
-# The offline warning on an ext_lookup_key that is also a stitching key: right when the key is
-# the profile key, which only the online check can tell (rtcfg.online drops it once it has).
-LOOKUP_KEY_ALSO_STITCHED = "is also a stitching key"
 
 Check = Callable[[Config, LoadedDocument], Iterable[Problem]]
 
@@ -231,15 +228,8 @@ def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
             if close
             else "add it to stitching_keys, or name one of them",
         )
-    if stitching.ext_lookup_key is not None and stitching.ext_lookup_key in names:
-        yield doc.problem(
-            (*base, "ext_lookup_key"),
-            f"ext_lookup_key '{stitching.ext_lookup_key}' {LOOKUP_KEY_ALSO_STITCHED}",
-            "that is right only when it is the parent segment's profile key (the master "
-            "customer id) and also a column of the event tables; `rtcfg validate --online` "
-            "checks that it is the profile key",
-            severity="warning",
-        )
+    # An ext_lookup_key that is also a stitching key is right when it is the profile key found
+    # in the event tables (the guide's primary key, 4.6): only `validate --online` can tell.
 
 
 CHECKS: tuple[Check, ...] = (

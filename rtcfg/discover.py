@@ -126,7 +126,7 @@ ID_KINDS: tuple[IdKind, ...] = (
 PROFILE_KEY = IdKind(
     "profile",
     r"(?!)",
-    "the parent segment's profile key (master customer ID): recommended as the primary key",
+    "profile key (master customer ID): recommended as the primary key",
     True,
 )
 ID_ORDER: tuple[IdKind, ...] = (ID_KINDS[0], PROFILE_KEY, *ID_KINDS[1:])

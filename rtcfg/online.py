@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from rtcfg.checks import LOOKUP_KEY_ALSO_STITCHED
 from rtcfg.client import ApiClient
 from rtcfg.config import Attribute, Config, Event
 from rtcfg.errors import ApiError, NotFoundError, Problem
@@ -86,19 +85,13 @@ class _Catalog:
         return (self.databases.get(database) or {}).get(table)
 
 
-async def online_problems(
-    api: ApiClient, config: Config, doc: LoadedDocument, offline: list[Problem] | None = None
-) -> list[Problem]:
+async def online_problems(api: ApiClient, config: Config, doc: LoadedDocument) -> list[Problem]:
     """Every online problem of ``config`` (errors and warnings), in file order.
 
     An unknown parent segment is a Problem; an API that cannot answer raises (ApiError,
-    TransportError), as everywhere else. The ``offline`` problems the API settles are removed
-    from that list: an ext_lookup_key that is also a stitching key is right when it is the
-    profile key.
+    TransportError), as everywhere else.
     """
     catalog = await _read_catalog(api, config)
-    if catalog is not None and offline is not None and _is_profile_key(config, catalog):
-        offline[:] = [p for p in offline if LOOKUP_KEY_ALSO_STITCHED not in p.message]
     if catalog is None:
         ps_id = config.parent_segment_id
         return [
@@ -422,11 +415,6 @@ def _imported_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> It
             )
 
 
-def _is_profile_key(config: Config, cat: _Catalog) -> bool:
-    wanted = config.id_stitching.ext_lookup_key
-    return wanted is not None and wanted == profile_key_guess(cat.audience)
-
-
 def _lookup_key_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> Iterator[Problem]:
     """The Audience schema names no profile key (l.7608); the one column every attribute table
     joins the master table on (``foreignKey``, l.7279) stands in for it. Without that, say
@@ -436,11 +424,17 @@ def _lookup_key_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> 
         return
     profile_key = profile_key_guess(cat.audience)
     where = ("id_stitching", "ext_lookup_key")
+    # Also a stitching key is right for the profile key found in the event tables (the guide's
+    # primary key, 4.6): said only when it may not be the profile key.
+    stitched = wanted in {k.name for k in config.id_stitching.stitching_keys}
+    also = (
+        " (it is also a stitching key, which is right only for the profile key)" if stitched else ""
+    )
     if profile_key is None:
         yield doc.problem(
             where,
             f"could not check that ext_lookup_key '{wanted}' is the profile key: the API does "
-            f"not publish the profile key of parent segment {config.parent_segment_id}",
+            f"not publish the profile key of parent segment {config.parent_segment_id}{also}",
             "check it yourself: `tdx ps desc ID --json` shows it under master",
             severity="warning",
         )
@@ -449,7 +443,7 @@ def _lookup_key_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> 
             where,
             f"ext_lookup_key '{wanted}' is not '{profile_key}', the master-table column that "
             f"every attribute table of parent segment {config.parent_segment_id} joins on "
-            "(most likely its profile key)",
+            f"(most likely its profile key){also}",
             f"write ext_lookup_key: {profile_key} unless `tdx ps desc ID --json` names another "
             "profile key under master (it is fixed when the parent segment is created)",
             severity="warning",

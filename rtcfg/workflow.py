@@ -57,8 +57,7 @@ async def validate_online(connection: Any, results: Sequence[ValidationResult]) 
     async with _client(connection) as api:
         for result in results:
             if result.config is not None and result.document is not None:
-                config, doc, offline = result.config, result.document, result.problems
-                result.problems.extend(await online_problems(api, config, doc, offline))
+                result.problems.extend(await online_problems(api, result.config, result.document))
 
 
 def check_output_path(path: str) -> None:
