@@ -428,7 +428,7 @@ def _lookup_key_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> 
     # primary key, 4.6): said only when it may not be the profile key.
     stitched = wanted in {k.name for k in config.id_stitching.stitching_keys}
     also = (
-        " (it is also a stitching key, which is right only for the profile key)" if stitched else ""
+        "; it is also a stitching key, which is right only for the profile key" if stitched else ""
     )
     if profile_key is None:
         yield doc.problem(

@@ -141,7 +141,7 @@ def _no_matching_data(rec: Recommendation) -> list[str]:
     return [
         f"use case '{rec.use_case}' found no matching data in {rec.database}: "
         + "; ".join(missing)
-        + ". The file holds key events and stitching only; name tables with --tables"
+        + ". No real-time attribute was written; name other tables with --tables"
     ]
 
 
