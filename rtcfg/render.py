@@ -157,9 +157,14 @@ def status_text(report: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def csm_request(report: dict[str, object], site: str, use_case: str | None = None) -> str:
+def csm_request(
+    report: dict[str, object],
+    site: str,
+    use_case: str | None = None,
+    environment: str = "production",
+) -> str:
     """The RT 2.0 enablement request of the seed guide's Phase 2, from a jinja2 template;
-    ``site`` names the site and endpoint actually in use."""
+    ``site`` names the site and endpoint actually in use, ``environment`` what that endpoint is."""
     import jinja2
 
     env = jinja2.Environment(
@@ -167,7 +172,9 @@ def csm_request(report: dict[str, object], site: str, use_case: str | None = Non
         keep_trailing_newline=True,
         autoescape=False,
     )
-    return env.get_template("csm_request.md.j2").render(**report, site=site, use_case=use_case)
+    return env.get_template("csm_request.md.j2").render(
+        **report, site=site, use_case=use_case, environment=environment
+    )
 
 
 def render_template(name: str, **context: Any) -> str:

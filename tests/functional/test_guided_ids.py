@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 
 from rtcfg.emulator import EmulatorThread
-from tests.functional.test_guided_setup import loop, reset, rtcfg
+from tests.functional.emulator_support import attempts
+from tests.functional.test_guided_setup import loop, own, reset, rtcfg
 
 MEMBER_SEED = Path(__file__).parent.parent / "fixtures" / "guided" / "member_seed.json"
 PS = "8800001"
+__all__ = ["own"]  # the fixture of the seed with other names, shared
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +89,29 @@ def test_an_extra_table_is_described_as_discover_describes_it(members: EmulatorT
     args = ["--use-case", "cart", "--tables", "site_hits", "-y", "-o", "-"]
     code, out, _ = rtcfg(members, "init", PS, *args)
     assert code == 0 and "description: Website page views" in out and "Events of" not in out
+
+
+def test_an_unknown_segment_is_reported_before_the_catalog_is_read(
+    members: EmulatorThread,
+) -> None:
+    reset(members)
+    code, _, err = rtcfg(members, "discover", "999")
+    assert code == 1 and "parent segment 999 not found" in err
+    assert attempts(members, "GET", "/audiences/999") == 1
+    assert [r["path"] for r in members.requests() if "/v3/" in r["path"]] == []
+
+
+def test_one_table_read_is_one_table(members: EmulatorThread) -> None:
+    code, _, err = rtcfg(members, "discover", PS, "--database", "crm")
+    assert code == 0 and "Read 1 table in 1 database." in err
+
+
+def test_a_written_request_drops_the_hint_and_names_the_emulator(
+    own: EmulatorThread, tmp_path: Path
+) -> None:
+    request = tmp_path / "csm.md"
+    code, out, _ = rtcfg(own, "status", "7700002", "--csm-request", str(request))
+    assert code == 0 and "not enabled" in out and "--csm-request" not in out
+    text = request.read_text()
+    assert "- Environment: local emulator (http://127.0.0.1:" in text
+    assert "production" not in text
