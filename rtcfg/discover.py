@@ -10,8 +10,11 @@ the guide's grep (``pageview|page_view|formfill|form_fill|add_to_cart|cart|purch
 event|activity|interaction|behavior``, 4.2) widened with the synonyms its list names (``pv``,
 ``form_submission``, ``transaction``, ``tracking``) and a few common ones (``basket``,
 ``checkout``, ``visit``). The ID patterns are the guide's 4.6 list: a cookie id, a master
-(canonical) id, email, user/customer ids, phone, external ids; object ids such as
-``product_id`` or ``order_id`` are not identities of people and are never candidates.
+(canonical) id, email, user/customer ids, phone, external ids, each in its common spellings
+(``device_uuid``, ``advertising_id``, ``mail``, ``customer_number``); object ids such as
+``product_id``, ``order_uuid`` or ``session_id`` are not identities of people and are never
+candidates. The parent segment's profile key is an identity whatever its name: the master
+customer id the guide recommends as the primary key.
 """
 
 from __future__ import annotations

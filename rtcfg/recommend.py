@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from rtcfg.catalog import Column, Table
@@ -51,63 +50,24 @@ from rtcfg.recipes import (
     EventRole,
     Recipe,
 )
-from rtcfg.stitching import PlannedKey, plan_stitching
+from rtcfg.recommendation import (
+    Choices,
+    LeftOut,
+    PlannedAttribute,
+    PlannedEvent,
+    Recommendation,
+)
+from rtcfg.stitching import plan_stitching
+
+__all__ = ["Choices", "LeftOut", "PlannedAttribute", "PlannedEvent", "Recommendation", "recommend"]
 
 
-@dataclass(frozen=True)
-class Choices:
-    """What the user chose (flags or answers); None everywhere takes the recommendations."""
-
-    database: str | None = None
-    tables: tuple[str, ...] | None = None  # "table" (in the database) or "db.table"
-    keys: tuple[str, ...] | None = None
-    primary_key: str | None = None
-    attributes: tuple[str, ...] | None = None  # names of recommended attributes to keep
+_RECOMMENDED = Choices()  # no choices: the recommendations stand
 
 
-@dataclass
-class PlannedEvent:
-    name: str
-    table: Table
-    description: str
-    filter_field: str | None
-    why: str
-
-
-@dataclass
-class PlannedAttribute:
-    entry: dict[str, Any]  # the rt_config.yaml entry
-    why: str
-
-
-@dataclass
-class LeftOut:
-    what: str
-    why: str
-
-
-@dataclass
-class Recommendation:
-    """What ``rtcfg init`` writes, each part with its reason, and what it left out."""
-
-    ps_id: str
-    ps_name: str | None
-    use_case: str
-    database: str
-    events: list[PlannedEvent] = field(default_factory=list)
-    attributes: list[PlannedAttribute] = field(default_factory=list)
-    batch: list[PlannedAttribute] = field(default_factory=list)
-    keys: list[PlannedKey] = field(default_factory=list)
-    primary_key: str | None = None
-    primary_why: str = ""
-    ext_lookup_key: str | None = None
-    left_out: list[LeftOut] = field(default_factory=list)
-    skipped_keys: list[LeftOut] = field(default_factory=list)
-    skipped_tables: list[LeftOut] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # for stderr: what init could not do
-
-
-def recommend(discovery: Discovery, use_case: str, choices: Choices = Choices()) -> Recommendation:
+def recommend(
+    discovery: Discovery, use_case: str, choices: Choices = _RECOMMENDED
+) -> Recommendation:
     """The guide's recommendations for ``use_case`` on this data, narrowed by ``choices``."""
     if use_case not in USE_CASES:
         raise UsageError(f"unknown use case '{use_case}': use one of {', '.join(USE_CASES)}")
