@@ -228,14 +228,8 @@ def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
             if close
             else "add it to stitching_keys, or name one of them",
         )
-    if stitching.ext_lookup_key is not None and stitching.ext_lookup_key in names:
-        yield doc.problem(
-            (*base, "ext_lookup_key"),
-            f"ext_lookup_key '{stitching.ext_lookup_key}' is a stitching key",
-            "ext_lookup_key must be the parent segment's profile key (a master "
-            "table column such as customer_id); `rtcfg validate --online` checks it",
-            severity="warning",
-        )
+    # An ext_lookup_key that is also a stitching key is right when it is the profile key found
+    # in the event tables (the guide's primary key, 4.6): only `validate --online` can tell.
 
 
 CHECKS: tuple[Check, ...] = (

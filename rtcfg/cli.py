@@ -314,13 +314,32 @@ def status(
         raise UsageError("--use-case goes into the enablement request: add --csm-request FILE")
     connection = _connect(ctx, **conn)
     report = _run(workflow.segment_status(connection, ps_id))
+    writes_request = bool(csm_request) and not report["rt_enabled"]
+    if writes_request:  # the hint "--csm-request FILE writes the request" is being followed
+        report["message"] = str(report["message"]).split(" (--csm-request")[0]
     render.echo(json.dumps(report, indent=2) if as_json else render.status_text(report))
-    if csm_request and not report["rt_enabled"]:
-        text = render.csm_request(report, _site_in_use(connection), use_case)
+    if csm_request and writes_request:
+        where = _environment(connection)
+        text = render.csm_request(report, _site_in_use(connection), use_case, where)
         workflow.write_output(csm_request, text)
         render.echo(f"Wrote the RT 2.0 enablement request to {csm_request}", err=True)
     elif csm_request:
         render.echo("RT 2.0 is already enabled: no request written", err=True)
+
+
+def _environment(connection: Any) -> str:
+    """What the CDP API in use is, for the CSM: TD's production API, the local emulator (a
+    loopback address), or another endpoint (named)."""
+    from urllib.parse import urlsplit
+
+    from rtcfg.connection import is_loopback
+
+    if is_loopback(connection.cdp_base):
+        return f"local emulator ({connection.cdp_base}), not a TD environment"
+    host = urlsplit(connection.cdp_base).hostname or ""
+    if host.endswith((".treasuredata.com", ".treasuredata.co.jp")):
+        return "production"
+    return f"custom endpoint {connection.cdp_base}"
 
 
 def _site_in_use(connection: Any) -> str:
@@ -628,7 +647,7 @@ def _progress(ctx: click.Context) -> Callable[[int, int, int], None] | None:
         if tty and done < total:
             click.echo(f"\rReading: {tables} tables in {done}/{databases}", err=True, nl=False)
         elif done == total:
-            line = f"Read {tables} tables in {databases}."
+            line = f"Read {tables} table{'' if tables == 1 else 's'} in {databases}."
             click.echo("\r" + line.ljust(60) if tty else line, err=True)  # over the last
 
     return show
@@ -733,6 +752,8 @@ def init(
         render.echo(f"Warning: {name} left out: rtcfg refuses its characters", err=True)
     flags = Choices(database=database, tables=_split(tables))
     rec, text = _recommendation(discovery, refused, ps_id, use_case, flags, yes)
+    for warning in rec.warnings:
+        render.echo(f"Warning: {warning}", err=True)
     if target == "-":
         render.echo(text.rstrip("\n"))
         return

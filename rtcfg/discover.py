@@ -10,8 +10,11 @@ the guide's grep (``pageview|page_view|formfill|form_fill|add_to_cart|cart|purch
 event|activity|interaction|behavior``, 4.2) widened with the synonyms its list names (``pv``,
 ``form_submission``, ``transaction``, ``tracking``) and a few common ones (``basket``,
 ``checkout``, ``visit``). The ID patterns are the guide's 4.6 list: a cookie id, a master
-(canonical) id, email, user/customer ids, phone, external ids; object ids such as
-``product_id`` or ``order_id`` are not identities of people and are never candidates.
+(canonical) id, email, user/customer ids, phone, external ids, each in its common spellings
+(``device_uuid``, ``advertising_id``, ``mail``, ``customer_number``); object ids such as
+``product_id``, ``order_uuid`` or ``session_id`` are not identities of people and are never
+candidates. The parent segment's profile key is an identity whatever its name: the master
+customer id the guide recommends as the primary key.
 """
 
 from __future__ import annotations
@@ -84,23 +87,34 @@ class IdKind:
     recommended: bool
 
 
+_PEOPLE = r"(?:user|customer|cust|member|account|acct|client|login|crm|shopper|subscriber|person)"
+_DEVICES = (
+    r"(?:device|advertising|ad|browser|visitor|anon(?:ymous)?|install(?:ation)?|app_?instance)"
+)
+
 ID_KINDS: tuple[IdKind, ...] = (
     IdKind(
         "cookie",
-        r"^td_client_id$|^td_global_id$|cookie|^anon(?:ymous)?_?id$|^visitor_?id$|^device_?id$",
+        r"^td_(?:client|global|ssc)_id$|cookie|^(?:idfa|idfv|gaid|aaid|adid|ifa)$"
+        rf"|^{_DEVICES}_?(?:id|uuid|guid)$",
         "cookie / device ID: recommended always (present on most events)",
         True,
     ),
     IdKind(
         "canonical",
-        r"canonical|^master_?id$|^golden_?id$|^unified_?id$",
+        r"canonical|^(?:master|golden|unified)_?(?:customer_?)?(?:id|key)$",
         "master customer ID: recommended as the primary key",
         True,
     ),
-    IdKind("email", r"e_?mail", "email address: recommended when present", True),
+    IdKind(
+        "email",
+        r"e_?mail|(?:^|_)mail(?:_?addr(?:ess)?)?$",
+        "email address: recommended when present",
+        True,
+    ),
     IdKind(
         "user",
-        r"^(?:user|customer|member|account|client|login|crm|shopper)_?(?:id|key|no)$|^u_?id$",
+        rf"^{_PEOPLE}_?(?:id|key|no|num|number|code|uuid|guid)$|^u_?id$",
         "user ID: caution, it is empty for anonymous visitors",
         False,
     ),
@@ -109,6 +123,17 @@ ID_KINDS: tuple[IdKind, ...] = (
     ),
     IdKind("external", r"external_?id|^ext_?id$|partner_?id", "external system ID", False),
 )
+
+# The parent segment's profile key, wherever it shows up in the event tables: the master
+# customer id the guide recommends as the primary key (4.6), whatever it is called. Its pattern
+# matches nothing: only :func:`id_kind` with ``profile_key`` gives it.
+PROFILE_KEY = IdKind(
+    "profile",
+    r"(?!)",
+    "profile key (master customer ID): recommended as the primary key",
+    True,
+)
+ID_ORDER: tuple[IdKind, ...] = (ID_KINDS[0], PROFILE_KEY, *ID_KINDS[1:])
 
 
 @dataclass(frozen=True)
@@ -128,6 +153,15 @@ class IdCandidate:
     kind: IdKind
     tables: list[str] = field(default_factory=list)  # db.table, string-typed there
     other_types: dict[str, str] = field(default_factory=dict)  # db.table → non-string type
+
+    @property
+    def note(self) -> str | None:
+        """Why a table that has the column is not among :attr:`tables` (the API stitches on
+        string columns only), or None."""
+        if not self.other_types:
+            return None
+        typed = ", ".join(f"{t} ({kind})" for t, kind in self.other_types.items())
+        return f"not a string column in {typed}: left out there, stitching keys must be strings"
 
 
 @dataclass(frozen=True)
@@ -167,8 +201,11 @@ def event_kind(table_name: str) -> EventKind | None:
     return next((k for k in EVENT_KINDS if re.search(k.pattern, name)), None)
 
 
-def id_kind(column_name: str) -> IdKind | None:
-    """The kind of identity ``column_name`` looks like, or None (``product_id`` is None)."""
+def id_kind(column_name: str, profile_key: str | None = None) -> IdKind | None:
+    """The kind of identity ``column_name`` looks like, or None (``product_id`` is None); the
+    parent segment's ``profile_key`` is :data:`PROFILE_KEY` whatever its name."""
+    if profile_key is not None and column_name == profile_key:
+        return PROFILE_KEY
     name = _snake(column_name)
     return next((k for k in ID_KINDS if re.search(k.pattern, name)), None)
 
@@ -191,7 +228,9 @@ def classify(
         if kind is None:
             unmatched.append(table)
             continue
-        ids = tuple(c.name for c in table.columns if c.kind == "string" and id_kind(c.name))
+        ids = tuple(
+            c.name for c in table.columns if c.kind == "string" and id_kind(c.name, profile_key)
+        )
         events.append(EventTable(table, kind, ids))
     events.sort(key=lambda e: (e.table.database, EVENT_KINDS.index(e.kind), e.table.name))
     return Discovery(
@@ -201,17 +240,17 @@ def classify(
         catalog=catalog,
         event_tables=events,
         unmatched_tables=unmatched,
-        id_candidates=id_candidates([e.table for e in events]),
+        id_candidates=id_candidates([e.table for e in events], profile_key),
         batch_attributes=batch_attributes(audience),
     )
 
 
-def id_candidates(tables: list[Table]) -> list[IdCandidate]:
+def id_candidates(tables: list[Table], profile_key: str | None = None) -> list[IdCandidate]:
     """Identity columns across ``tables``, in the guide's order of preference."""
     found: dict[str, IdCandidate] = {}
     for table in tables:
         for column in table.columns:
-            kind = id_kind(column.name)
+            kind = id_kind(column.name, profile_key)
             if kind is None:
                 continue
             candidate = found.setdefault(column.name, IdCandidate(column.name, kind))
@@ -219,7 +258,7 @@ def id_candidates(tables: list[Table]) -> list[IdCandidate]:
                 candidate.tables.append(table.address)
             else:
                 candidate.other_types[table.address] = column.td_type
-    return sorted(found.values(), key=lambda c: (ID_KINDS.index(c.kind), -len(c.tables), c.column))
+    return sorted(found.values(), key=lambda c: (ID_ORDER.index(c.kind), -len(c.tables), c.column))
 
 
 def batch_attributes(audience: dict[str, Any]) -> list[BatchAttribute]:
@@ -255,6 +294,7 @@ def discovery_json(discovery: Discovery) -> dict[str, Any]:
                 "advice": c.kind.advice,
                 "tables": c.tables,
                 "non_string_in": c.other_types,
+                "note": c.note,
             }
             for c in discovery.id_candidates
         ],

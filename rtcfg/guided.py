@@ -46,18 +46,17 @@ class Discovered:
 async def discover_segment(
     api: ApiClient, ps_id: str, databases: Sequence[str] = (), progress: Progress | None = None
 ) -> Discovered:
-    """The parent segment, its RT configuration (if any) and the catalog, read concurrently."""
+    """The parent segment first (an unknown one stops here, before the catalog is read), then
+    its RT configuration (if any) and the catalog, read concurrently."""
+    audience = await read_audience(api, ps_id)
     results = await asyncio.gather(
-        read_audience(api, ps_id),
-        rt_configuration(api, ps_id),
-        read_catalog(api, databases, progress),
-        return_exceptions=True,
+        rt_configuration(api, ps_id), read_catalog(api, databases, progress), return_exceptions=True
     )
-    for result in results:  # the parent segment's own error first: it explains the others
+    for result in results:
         if isinstance(result, BaseException):
             raise result
-    audience, rt, catalog = results
-    assert isinstance(audience, dict) and isinstance(rt, tuple) and isinstance(catalog, Catalog)
+    rt, catalog = results
+    assert isinstance(rt, tuple) and isinstance(catalog, Catalog)
     configured, setting_missing = rt
     if catalog.missing:
         raise UsageError(

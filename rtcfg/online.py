@@ -424,11 +424,17 @@ def _lookup_key_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> 
         return
     profile_key = profile_key_guess(cat.audience)
     where = ("id_stitching", "ext_lookup_key")
+    # Also a stitching key is right for the profile key found in the event tables (the guide's
+    # primary key, 4.6): said only when it may not be the profile key.
+    stitched = wanted in {k.name for k in config.id_stitching.stitching_keys}
+    also = (
+        "; it is also a stitching key, which is right only for the profile key" if stitched else ""
+    )
     if profile_key is None:
         yield doc.problem(
             where,
             f"could not check that ext_lookup_key '{wanted}' is the profile key: the API does "
-            f"not publish the profile key of parent segment {config.parent_segment_id}",
+            f"not publish the profile key of parent segment {config.parent_segment_id}{also}",
             "check it yourself: `tdx ps desc ID --json` shows it under master",
             severity="warning",
         )
@@ -437,7 +443,7 @@ def _lookup_key_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> 
             where,
             f"ext_lookup_key '{wanted}' is not '{profile_key}', the master-table column that "
             f"every attribute table of parent segment {config.parent_segment_id} joins on "
-            "(most likely its profile key)",
+            f"(most likely its profile key){also}",
             f"write ext_lookup_key: {profile_key} unless `tdx ps desc ID --json` names another "
             "profile key under master (it is fixed when the parent segment is created)",
             severity="warning",

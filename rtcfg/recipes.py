@@ -179,7 +179,7 @@ RECIPES: dict[str, tuple[Recipe, ...]] = {
 # Events a use case wants even though no recipe reads them.
 EXTRA_EVENTS: dict[str, tuple[str, ...]] = {"cart": ("purchase",)}
 _TIER = r"tier|loyalty"
-_EMAIL = r"e_?mail"
+_EMAIL = r"e_?mail|(?:^|_)mail(?:_?addr(?:ess)?)?$"  # as rtcfg.discover spells it
 BATCH_RECIPES: dict[str, tuple[BatchRecipe, ...]] = {
     "recommendations": (
         BatchRecipe("loyalty_tier", _TIER, "for personalized recommendations"),

@@ -23,14 +23,17 @@ The rules, in short:
 * stitching keys (4.6, :mod:`rtcfg.stitching`): the cookie id, the master (canonical) id and
   email when present; a user id only when nothing better exists (it is empty for anonymous
   visitors); the primary key is the canonical id, else the key found in the most tables;
-  ``ext_lookup_key`` is the parent segment's profile key when the API names it.
+  ``ext_lookup_key`` is the parent segment's profile key when the API names it; found in the
+  event tables, that key is the master customer id the guide recommends as the primary key
+  (it is then both: a stitching key and the profile key);
+* a table named with ``--tables`` must have an identity column (else its events could never
+  reach a profile: a usage error); a use case whose attributes find no data says so on stderr.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from rtcfg.catalog import Column, Table
@@ -47,67 +50,30 @@ from rtcfg.recipes import (
     EventRole,
     Recipe,
 )
-from rtcfg.stitching import PlannedKey, plan_stitching
+from rtcfg.recommendation import (
+    Choices,
+    LeftOut,
+    PlannedAttribute,
+    PlannedEvent,
+    Recommendation,
+)
+from rtcfg.stitching import plan_stitching
+
+__all__ = ["Choices", "LeftOut", "PlannedAttribute", "PlannedEvent", "Recommendation", "recommend"]
 
 
-@dataclass(frozen=True)
-class Choices:
-    """What the user chose (flags or answers); None everywhere takes the recommendations."""
-
-    database: str | None = None
-    tables: tuple[str, ...] | None = None  # "table" (in the database) or "db.table"
-    keys: tuple[str, ...] | None = None
-    primary_key: str | None = None
-    attributes: tuple[str, ...] | None = None  # names of recommended attributes to keep
+_RECOMMENDED = Choices()  # no choices: the recommendations stand
 
 
-@dataclass
-class PlannedEvent:
-    name: str
-    table: Table
-    description: str
-    filter_field: str | None
-    why: str
-
-
-@dataclass
-class PlannedAttribute:
-    entry: dict[str, Any]  # the rt_config.yaml entry
-    why: str
-
-
-@dataclass
-class LeftOut:
-    what: str
-    why: str
-
-
-@dataclass
-class Recommendation:
-    """What ``rtcfg init`` writes, each part with its reason, and what it left out."""
-
-    ps_id: str
-    ps_name: str | None
-    use_case: str
-    database: str
-    events: list[PlannedEvent] = field(default_factory=list)
-    attributes: list[PlannedAttribute] = field(default_factory=list)
-    batch: list[PlannedAttribute] = field(default_factory=list)
-    keys: list[PlannedKey] = field(default_factory=list)
-    primary_key: str | None = None
-    primary_why: str = ""
-    ext_lookup_key: str | None = None
-    left_out: list[LeftOut] = field(default_factory=list)
-    skipped_keys: list[LeftOut] = field(default_factory=list)
-    skipped_tables: list[LeftOut] = field(default_factory=list)
-
-
-def recommend(discovery: Discovery, use_case: str, choices: Choices = Choices()) -> Recommendation:
+def recommend(
+    discovery: Discovery, use_case: str, choices: Choices = _RECOMMENDED
+) -> Recommendation:
     """The guide's recommendations for ``use_case`` on this data, narrowed by ``choices``."""
     if use_case not in USE_CASES:
         raise UsageError(f"unknown use case '{use_case}': use one of {', '.join(USE_CASES)}")
     database = choices.database or _named_database(choices.tables) or pick_database(discovery)
     rec = Recommendation(discovery.ps_id, discovery.ps_name, use_case, database)
+    rec.ext_lookup_key = discovery.profile_key
     tables = _chosen_tables(discovery, database, choices.tables, use_case)
     rec.skipped_tables = [
         LeftOut(e.table.address, "no identity column: its rows cannot be tied to a profile")
@@ -118,9 +84,25 @@ def recommend(discovery: Discovery, use_case: str, choices: Choices = Choices())
     _fit_filters(rec)
     _plan_attributes(events, use_case, choices.attributes, rec)
     _plan_batch(discovery, use_case, choices.attributes, rec)
-    _plan_keys(list({e.table.address: e.table for e in rec.events}.values()), choices, rec)
-    rec.ext_lookup_key = discovery.profile_key
+    event_tables = list({e.table.address: e.table for e in rec.events}.values())
+    _plan_keys(event_tables, choices, discovery.profile_key, rec)
+    rec.warnings += _no_matching_data(rec)
     return rec
+
+
+def _no_matching_data(rec: Recommendation) -> list[str]:
+    """A use case none of whose attributes this data can have says so, and what it looked for
+    (the file's comments say it too, but a 0 exit with ``attributes: []`` is easy to miss)."""
+    if rec.attributes:
+        return []
+    missing = [f"{i.what}: {i.why}" for i in rec.left_out if i.what.startswith("event ")]
+    if not missing:
+        return []
+    return [
+        f"use case '{rec.use_case}' found no matching data in {rec.database}: "
+        + "; ".join(missing)
+        + ". No real-time attribute was written; name other tables with --tables"
+    ]
 
 
 def _named_database(tables: Sequence[str] | None) -> str | None:
@@ -149,7 +131,7 @@ def _chosen_tables(
     discovery: Discovery, database: str, names: Sequence[str] | None, use_case: str
 ) -> list[Table]:
     if names is not None:
-        return [_resolve_table(discovery, database, name) for name in names]
+        return [_tied(discovery, _resolve_table(discovery, database, name)) for name in names]
     if database not in discovery.catalog.databases:
         raise UsageError(
             f"database '{database}' was not read: "
@@ -181,6 +163,20 @@ def _resolve_table(discovery: Discovery, database: str, name: str) -> Table:
     raise UsageError(f"table '{db}.{table}' not found: " + did_you_mean(table, known, "tables"))
 
 
+def _tied(discovery: Discovery, table: Table) -> Table:
+    """A named table that can be tied to a profile (it has a string identity column), or a
+    usage error: its events could never reach a profile (discover lists such tables too)."""
+    key = discovery.profile_key
+    if any(c.kind == "string" and id_kind(c.name, key) for c in table.columns):
+        return table
+    tied = [e.table.name for e in discovery.stitchable if e.table.database == table.database]
+    raise UsageError(
+        f"table '{table.address}' has no identity column (cookie id, email, user id or the "
+        "profile key, as a string): its rows cannot be tied to a profile; leave it out of "
+        f"--tables (tables with one: {', '.join(tied) or 'none'})"
+    )
+
+
 def _event_roles(use_case: str) -> list[str]:
     roles: list[str] = []
     for part in USE_CASES[use_case]:
@@ -210,7 +206,7 @@ def _plan_events(tables: list[Table], use_case: str, rec: Recommendation) -> dic
                 )
             )
             continue
-        field_name = _filter_field(table, role.column_role)
+        field_name = _filter_field(table, role.column_role, rec.ext_lookup_key)
         if field_name is None:  # a product view without a product column
             looks = ROLES[role.column_role].looks_like if role.column_role else "an identity"
             rec.left_out.append(
@@ -254,16 +250,12 @@ def _fit_filters(rec: Recommendation) -> None:
             event.why += "; no filter: all filters together may hold 1000 characters"
 
 
-def _filter_field(table: Table, column_role: str | None) -> str | None:
+def _filter_field(table: Table, column_role: str | None, profile_key: str | None) -> str | None:
     if column_role is not None:
         column = find_column(table, column_role)
         return column.name if column else None
-    ids = [c.name for c in table.columns if c.kind == "string" and _is_id(c.name)]
+    ids = [c.name for c in table.columns if c.kind == "string" and id_kind(c.name, profile_key)]
     return ids[0] if ids else None
-
-
-def _is_id(name: str) -> bool:
-    return id_kind(name) is not None
 
 
 def _event_why(role: EventRole, table: Table) -> str:
@@ -272,15 +264,16 @@ def _event_why(role: EventRole, table: Table) -> str:
 
 
 def _add_other_event(table: Table, rec: Recommendation) -> None:
-    base = _kind_of(table) or "event"
+    kind = event_kind(table.name)
+    base = kind.name if kind else "event"
     taken = {e.name for e in rec.events}
     name = base if base not in taken else _identifier(f"{base}_{table.name}")
-    field_name = _filter_field(table, None)
+    field_name = _filter_field(table, None, rec.ext_lookup_key)
     rec.events.append(
         PlannedEvent(
             name,
             table,
-            f"Events of {table.name}",
+            kind.description if kind else f"Events of {table.name}",
             field_name,
             f"chosen table {table.address}; no recommended attribute of this use case reads it",
         )
@@ -356,8 +349,12 @@ def _plan_batch(
 ) -> None:
     names = [a.name for a in discovery.batch_attributes]
     taken = {str(a.entry["name"]) for a in rec.attributes}
+    seen: set[str] = set()  # "both" reads two recipe lists that share some attributes
     for part in USE_CASES[use_case]:
         for recipe in BATCH_RECIPES[part]:
+            if recipe.name in seen:
+                continue
+            seen.add(recipe.name)
             match = recipe.name if recipe.name in names else _first_match(recipe.pattern, names)
             if match is None:
                 rec.left_out.append(
@@ -381,8 +378,10 @@ def _first_match(pattern: str, names: Sequence[str]) -> str | None:
     return next((n for n in names if re.search(pattern, n.lower())), None)
 
 
-def _plan_keys(tables: list[Table], choices: Choices, rec: Recommendation) -> None:
-    plan = plan_stitching(tables, choices.keys, choices.primary_key)
+def _plan_keys(
+    tables: list[Table], choices: Choices, profile_key: str | None, rec: Recommendation
+) -> None:
+    plan = plan_stitching(tables, choices.keys, choices.primary_key, profile_key)
     rec.keys = plan.keys
     rec.skipped_keys = [LeftOut(name, why) for name, why in plan.skipped]
     rec.primary_key, rec.primary_why = plan.primary_key, plan.primary_why

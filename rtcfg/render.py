@@ -159,10 +159,16 @@ def status_text(report: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def csm_request(report: dict[str, object], site: str, use_case: str | None = None) -> str:
+def csm_request(
+    report: dict[str, object],
+    site: str,
+    use_case: str | None = None,
+    environment: str = "production",
+) -> str:
     """The RT 2.0 enablement request of the seed guide's Phase 2, from a jinja2 template;
-    ``site`` names the site and endpoint actually in use. Live values are escaped as in every
-    template; the use case, the user's own text, may keep its lines."""
+    ``site`` names the site and endpoint actually in use, ``environment`` what that endpoint is.
+    Live values are escaped as in every template; the use case, the user's own text, may keep
+    its lines."""
     import jinja2
 
     from rtcfg.safe_text import escape, redact
@@ -174,7 +180,9 @@ def csm_request(report: dict[str, object], site: str, use_case: str | None = Non
         finalize=_finalizer(False),
     )
     told = Trusted(escape(redact(use_case), "\n\t")) if use_case else None
-    return env.get_template("csm_request.md.j2").render(**report, site=site, use_case=told)
+    return env.get_template("csm_request.md.j2").render(
+        **report, site=site, use_case=told, environment=environment
+    )
 
 
 class Trusted(str):

@@ -1,9 +1,11 @@
 """Which identity columns stitch, and which is the primary key (the guide's Phase 4.6).
 
-Pure. The rules: the cookie / device id, the master (canonical) id and email when present
-(the kinds :data:`rtcfg.discover.ID_KINDS` marks recommended); a user id only when nothing
-better exists, because it is empty for anonymous visitors. The primary key is the canonical id,
-else the key found in the most event tables. Keys chosen by the user must be string columns of
+Pure. The rules: the cookie / device id, the parent segment's profile key, the master
+(canonical) id and email when present (the kinds :data:`rtcfg.discover.ID_ORDER` marks
+recommended); a user id only when nothing better exists, because it is empty for anonymous
+visitors. The primary key is the profile key (the guide's "canonical_id (if exists in parent
+segment)": the master customer id), else the canonical id, else the key found in the most
+event tables. Keys chosen by the user must be string columns of
 the chosen tables (the API refuses others).
 """
 
@@ -35,10 +37,14 @@ class StitchingPlan:
 
 
 def plan_stitching(
-    tables: list[Table], wanted: Sequence[str] | None, primary: str | None
+    tables: list[Table],
+    wanted: Sequence[str] | None,
+    primary: str | None,
+    profile_key: str | None = None,
 ) -> StitchingPlan:
-    """The stitching keys over ``tables`` (``wanted`` when the user chose) and the primary key."""
-    candidates = [c for c in id_candidates(tables) if c.tables]
+    """The stitching keys over ``tables`` (``wanted`` when the user chose) and the primary key;
+    ``profile_key`` (the parent segment's) is the master customer id wherever it appears."""
+    candidates = [c for c in id_candidates(tables, profile_key) if c.tables]
     chosen = _chosen_keys(candidates, wanted, tables)
     by_name = {c.column: c for c in candidates}
     plan = StitchingPlan()
@@ -47,12 +53,16 @@ def plan_stitching(
         advice = candidate.kind.advice if candidate else "chosen on the command line"
         plan.keys.append(PlannedKey(name, advice, candidate.tables if candidate else []))
     plan.skipped = [
-        (c.column, f"{c.kind.advice}; found in {', '.join(c.tables)}")
+        (c.column, f"{c.kind.advice}; found in {', '.join(c.tables)}" + _note(c))
         for c in candidates
         if c.column not in chosen
     ]
     plan.primary_key, plan.primary_why = _primary(plan.keys, candidates, primary)
     return plan
+
+
+def _note(candidate: IdCandidate) -> str:
+    return f" ({candidate.note})" if candidate.note else ""
 
 
 def _chosen_keys(
@@ -82,9 +92,13 @@ def _primary(
         if wanted not in names:
             raise UsageError(f"primary key '{wanted}' is not among the stitching keys: {names}")
         return wanted, "chosen"
-    canonical = [c.column for c in candidates if c.kind.name == "canonical" and c.column in names]
-    if canonical:
-        return canonical[0], "the master (canonical) customer id"
+    for kind, why in (
+        ("profile", "the parent segment's profile key (the master customer id)"),
+        ("canonical", "the master (canonical) customer id"),
+    ):
+        found = [c.column for c in candidates if c.kind.name == kind and c.column in names]
+        if found:
+            return found[0], why
     if not keys:
         return None, ""
     best = max(keys, key=lambda k: len(k.tables))
