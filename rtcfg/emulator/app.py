@@ -132,7 +132,7 @@ class Emulator:
         """Answer an API request and persist the state after a successful write."""
         try:
             status, body = handle(self.store, req, self.auth)
-        except Exception as exc:  # noqa: BLE001 - an answer, never a dropped connection
+        except Exception as exc:  # an answer, never a dropped connection
             # every bad request is refused by a rule as a 4xx; anything else is the emulator's
             # fault (a rule missing, a seed it cannot serve), so it is a 500 saying so
             status, body = 500, internal_error(req, exc)

@@ -41,7 +41,7 @@ _ATTRIBUTE_DEFAULTS: dict[str, Json] = {
 
 
 def rt_enabled(ps: Json) -> bool:
-    """RT 2.0 is on for a segment with a ``realtime`` block not marked ``realtimeEnabled: false``."""
+    """RT 2.0 is on for a segment with a ``realtime`` block unless ``realtimeEnabled: false``."""
     return ps.get("realtime") is not None and ps.get("realtimeEnabled") is not False
 
 
@@ -110,7 +110,7 @@ def _realtime(rt: Json, ps_id: str, where: str, new_id: Callable[[], str]) -> No
     rt.setdefault("status", "ok" if configured else "not_initialized")
     rt.setdefault("statusDetailed", None)
     rt.setdefault("extLookupKey", None)
-    for key in ("keyColumns", "eventTables", "personalizations", "journeys"):
+    for key in ("keyColumns", "eventTables"):
         _items(rt, key, where)
     for batch in _items(rt, "batchAttributes", where):
         batch.setdefault("name", None)
@@ -131,3 +131,17 @@ def _realtime(rt: Json, ps_id: str, where: str, new_id: Callable[[], str]) -> No
 
 def _with_id(item: Json, new_id: Callable[[], str]) -> None:
     item["id"] = new_id() if item.get("id") is None else str(item["id"])
+
+
+def highest_id(data: Json) -> int:
+    """The highest numeric id of key events, attributes and imported ids in a seed (min 1000)."""
+    ids = [1000]
+    for ps in data.get("parentSegments") or []:
+        rt = ps.get("realtime") if isinstance(ps, dict) else None
+        if not isinstance(rt, dict):
+            continue
+        items = [*(rt.get("keyEvents") or []), *(rt.get("attributes") or [])]
+        values = [i.get("id") for i in items if isinstance(i, dict)]
+        values += list((rt.get("importedIds") or {}).values())
+        ids += [int(str(v)) for v in values if str(v).isdigit() and len(str(v)) < 19]
+    return max(ids)

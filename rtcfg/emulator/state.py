@@ -10,7 +10,7 @@ from typing import Any
 from .attributes import check_attribute_create, check_attribute_patch
 from .behaviours import parse_behaviours
 from .errors import ApiError, conflict, invalid, not_found
-from .seed_format import normalise_seed, rt_enabled
+from .seed_format import highest_id, normalise_seed, rt_enabled
 from .validation import (
     MAX_FILTER_CHARS,
     SETTING_KEYS,
@@ -53,7 +53,7 @@ class Store:
         """Take a seed or saved state; missing parts get the defaults of :mod:`.seed_format`."""
         self.data = copy.deepcopy(data)
         self._until: dict[str, float] = {}
-        self.data["nextId"] = max(int(self.data.get("nextId") or 0), _highest_id(self.data) + 1)
+        self.data["nextId"] = max(int(self.data.get("nextId") or 0), highest_id(self.data) + 1)
         normalise_seed(self.data, self._new_id)
         for ps in self.data["parentSegments"]:
             rt = ps.get("realtime")
@@ -448,17 +448,3 @@ class Store:
         if tbl is None:
             raise not_found(f"Table '{database}.{table}' does not exist")
         return copy.deepcopy(tbl)
-
-
-def _highest_id(data: Json) -> int:
-    """The highest numeric id of key events, attributes and imported ids in a seed (min 1000)."""
-    ids = [1000]
-    for ps in data.get("parentSegments") or []:
-        rt = ps.get("realtime") if isinstance(ps, dict) else None
-        if not isinstance(rt, dict):
-            continue
-        items = [*(rt.get("keyEvents") or []), *(rt.get("attributes") or [])]
-        values = [i.get("id") for i in items if isinstance(i, dict)]
-        values += list((rt.get("importedIds") or {}).values())
-        ids += [int(v) for v in values if str(v).isdigit() and len(str(v)) < 19]
-    return max(ids)
