@@ -13,8 +13,9 @@ README's own snippets: each a Problem at its line and column, before anything is
 * ``backfill.attribute`` must be an ``imported_batch`` attribute of the same file (the API
   takes ``backfill.attributeIdentifier`` from the setting's batchAttributes, l.16634).
 * names made only of whitespace (the API answers CANNOT_BE_BLANK);
-* a raw ``filter_rule`` whose conditions are not objects, or with keys other than ``type``,
-  ``conditions`` (and ``expr`` of the CDP rule grammar).
+* a raw ``filter_rule`` with keys other than ``type``, ``conditions`` (and ``expr`` of the CDP
+  rule grammar), and through its whole tree every condition, nested group and operator against
+  the grammar of :mod:`rtcfg.rule_checks` (unknown keys and types, missing parts).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from rtcfg.config import Config
 from rtcfg.errors import Problem
+from rtcfg.rule_checks import condition_problems
 from rtcfg.yamlio import LoadedDocument, Path
 
 MAX_RT_OBJECTS = 600
@@ -160,11 +162,4 @@ def _rule_problems(doc: LoadedDocument, rule: dict[str, Any], path: Path) -> Ite
                 f"a rule holds {', '.join(RULE_KEYS[:2])} (and expr); conditions go in conditions",
                 key=True,
             )
-    for j, condition in enumerate(conditions):
-        if not isinstance(condition, dict):
-            yield doc.problem(
-                (*path, "conditions", j),
-                "each filter_rule condition must be an object",
-                "e.g. {type: Column, column: td_url, operator: {type: Regexp, not: false, "
-                'rightValue: "^/"}}',
-            )
+    yield from condition_problems(doc, conditions, (*path, "conditions"))

@@ -28,7 +28,8 @@ DECIMAL_ID = re.compile(r"[0-9]{1,20}")
 _MULTILINE_KEYS = frozenset({"description"})
 _LINE_BREAKS = "\n\r\t\x85\u2028\u2029"
 # Values matched against event data, not names: any character may be meant (a regex for a
-# tab, an invalid text "\u200b"); they are escaped wherever they are shown.
+# tab, an invalid text "\u200b"); they are escaped wherever they are shown. All but NUL,
+# which C strings, logs and databases on the way cut or refuse.
 _VALUE_KEYS = frozenset(
     {"invalid_texts", "filter_rule", "pattern", "valid_regexp", "exclude_regex"}
 )
@@ -94,6 +95,13 @@ def _walk(doc: LoadedDocument, node: Any, path: Path, env: Mapping[str, str]) ->
         allowed = _allowed(path)
         if allowed is not None and first_unsafe(node, allowed) is not None:
             yield _unsafe(doc, path, node, allowed)
+        elif allowed is None and "\x00" in node:
+            yield doc.problem(
+                path,
+                f"the value holds a NUL character at character {node.index(chr(0)) + 1}",
+                "NUL cannot travel through many systems (C strings, logs, databases); remove "
+                "it. Other characters may stay: they are shown escaped",
+            )
         variable = secrets_in(node, env)
         if variable:
             yield doc.problem(

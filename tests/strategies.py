@@ -200,10 +200,11 @@ def _with_server_defaults(body: Body) -> Body:
 
 # --- text ---------------------------------------------------------------------------------------
 
-# Any character but surrogates (JSON cannot carry them), with the ones YAML and ${VAR}
-# interpolation treat specially drawn more often.
+# Any character but surrogates (JSON cannot carry them) and NUL (a config refuses it even in
+# free values: rtcfg.text_checks), with the ones YAML and ${VAR} interpolation treat
+# specially drawn more often.
 TEXT_ALPHABET = st.one_of(
-    st.characters(codec="utf-8"),  # no surrogates
+    st.characters(codec="utf-8", exclude_characters="\x00"),  # no surrogates
     st.sampled_from("${}\n\r\t\x85\u2028\u2029 #:'\"|>-"),
 )
 texts = st.text(TEXT_ALPHABET, max_size=24)
@@ -304,10 +305,12 @@ def valid_regexps(draw: st.DrawFn) -> str | None:
 
 
 def _column_condition(column: str, operator: str, value: Any, negated: bool = False) -> Body:
+    # set operators take rightValues, the others rightValue (cdp-openapi.yml l.18266, l.18037)
+    key = "rightValues" if operator == "In" else "rightValue"
     return {
         "type": "Column",
         "column": column,
-        "operator": {"type": operator, "not": negated, "rightValue": value},
+        "operator": {"type": operator, "not": negated, key: value},
     }
 
 

@@ -110,6 +110,15 @@ Strict choices (where TD's behaviour is unknown, the strictest plausible one)
     S19 The Audience carries no RT flag and no profile key (OAS l.7608): RT 2.0 shows only in
         the realtime_setting answer (S2), the profile key only in ``attributes[].foreignKey``.
 
+Seed format (:mod:`.seed_format`, the same for ``--state`` files): every key but a parent
+segment's ``id`` and a database's or table's ``name`` is optional; missing ones get defaults at
+load (empty lists, null description/extLookupKey/statusDetailed, the empty And filter rule, new
+ids). A segment with a ``realtime`` block is RT-enabled unless ``"realtimeEnabled": false``; its
+status defaults to ``ok`` when it configures anything, else ``not_initialized``. A seed no
+default can mend (a segment without id, a list that is an object) is a ValueError naming where.
+An exception while answering (a rule missing) is a 500 ServerError whose ``details`` name the
+request and the exception; 4xx answers come only from rules.
+
 Behaviours (``--behaviour NAME=VALUE``, ``--list-behaviours``; :mod:`.behaviours`): switches for
 each reading the contract leaves open; the defaults are the strict choices above.
 

@@ -33,6 +33,16 @@ def load_seed(seed: SeedArg) -> dict[str, Any]:
     return read_seed_file(Path(seed))  # capped, checked: SeedError names the field
 
 
+def internal_error(req: Request, exc: Exception) -> dict[str, Any]:
+    """The OAS ServerError body of an emulator failure, naming the request and the exception."""
+    detail = f"{type(exc).__name__}: {exc}"[:300]
+    return {
+        "status": 500,
+        "error": "Internal Server Error",
+        "details": f"the emulator failed while answering {req.method} {req.path}: {detail}",
+    }
+
+
 def save_atomic(path: Path, data: Any) -> None:
     """Write JSON to ``path`` atomically (temp file in the same directory, then rename)."""
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -122,10 +132,10 @@ class Emulator:
         """Answer an API request and persist the state after a successful write."""
         try:
             status, body = handle(self.store, req, self.auth)
-        except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            # a body of a shape no rule foresaw: an answer, never a dropped connection
-            error = bad_request(f"the request cannot be handled: {type(exc).__name__}")
-            status, body = error.status, error.body()
+        except Exception as exc:  # an answer, never a dropped connection
+            # every bad request is refused by a rule as a 4xx; anything else is the emulator's
+            # fault (a rule missing, a seed it cannot serve), so it is a 500 saying so
+            status, body = 500, internal_error(req, exc)
         if status < 300 and req.method in WRITE_METHODS:
             self.save()
         return status, body

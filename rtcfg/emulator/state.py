@@ -10,6 +10,7 @@ from typing import Any
 from .attributes import check_attribute_create, check_attribute_patch
 from .behaviours import parse_behaviours
 from .errors import ApiError, conflict, invalid, not_found
+from .seed_format import highest_id, normalise_seed, rt_enabled
 from .validation import (
     MAX_FILTER_CHARS,
     SETTING_KEYS,
@@ -49,24 +50,17 @@ class Store:
     # --- lifecycle ------------------------------------------------------------------------------
 
     def load(self, data: Json) -> None:
+        """Take a seed or saved state; missing parts get the defaults of :mod:`.seed_format`."""
         self.data = copy.deepcopy(data)
         self._until: dict[str, float] = {}
-        self.data.setdefault("databases", [])
-        self.data.setdefault("parentSegments", [])
-        ids = [1000]
+        self.data["nextId"] = max(int(self.data.get("nextId") or 0), highest_id(self.data) + 1)
+        normalise_seed(self.data, self._new_id)
         for ps in self.data["parentSegments"]:
             rt = ps.get("realtime")
-            if rt is None:
-                continue
-            if rt.get("status") == "updating":
-                rt["status"] = "ok"
-            for item in rt.setdefault("keyEvents", []) + rt.setdefault("attributes", []):
-                ids.append(int(item["id"]))
-            ids.extend(int(v) for v in rt.setdefault("importedIds", {}).values())
-        self.data["nextId"] = max(int(self.data.get("nextId", 0)), max(ids) + 1)
-        for ps in self.data["parentSegments"]:
-            if ps.get("realtime") is not None:
-                self._sync_imported(ps["realtime"])
+            if rt is not None:
+                if rt["status"] == "updating":
+                    rt["status"] = "ok"
+                self._sync_imported(rt)
 
     def reset(self) -> None:
         self.load(self._seed)
@@ -89,7 +83,7 @@ class Store:
 
     def _rt(self, ps_id: str) -> Json:
         ps = self.parent_segment(ps_id)
-        if not ps.get("realtimeEnabled") or ps.get("realtime") is None:
+        if not rt_enabled(ps):
             message = f"RT 2.0 is not enabled for parent segment {ps_id}"
             if self.behaviours["rt_disabled"] == "403":
                 raise ApiError(403, "forbidden", message)

@@ -7,6 +7,7 @@ import copy
 from datetime import datetime, timezone
 
 from .errors import ApiError
+from .seed_format import rt_enabled
 from .validation import Json
 
 _NUMBER_TYPES = ("int", "long", "bigint", "double", "float", "decimal", "number")
@@ -64,7 +65,7 @@ def audience_view(ps: Json, *, legacy: bool = False) -> Json:
         "createdAt": ps.get("createdAt", "2026-01-05T09:00:00Z"),
         "updatedAt": ps.get("updatedAt", "2026-01-05T09:00:00Z"),
         **(
-            {"masterKeyColumn": ps["profileKey"], "realtimeEnabled": bool(ps["realtimeEnabled"])}
+            {"masterKeyColumn": ps["profileKey"], "realtimeEnabled": rt_enabled(ps)}
             if legacy
             else {}
         ),

@@ -99,3 +99,52 @@ def test_raw_filter_rule_conditions_must_be_objects_and_keys_known(tmp_path: Pat
         (8, 20, "each filter_rule condition must be an object"),
         (9, 7, "filter_rule has an unknown key 'column'"),
     ]
+
+
+def _raw_rule(conditions: str) -> str:
+    return HEAD.replace(
+        '    filter: {field: td_url, pattern: "^/"}\n',
+        f"    filter_rule:\n      type: Or\n      conditions:\n{conditions}",
+    )
+
+
+def test_every_operator_shape_of_the_grammar_is_accepted(tmp_path: Path) -> None:
+    conditions = [
+        '{type: Column, column: td_url, operator: {type: Regexp, not: false, rightValue: "^/"}}',
+        "{type: Column, column: n, operator: {type: Between, not: true, minValue: 1, maxValue: 2}}",
+        "{type: Column, column: c, operator: {type: In, not: false, rightValues: [a, b]}}",
+        "{type: Column, column: t, arrayMatching: any, operator: {type: TimeToday}}",
+        "{type: Column, column: t, operator: {type: TimeWithinPast, value: 1, unit: day}}",
+        "{type: And, conditions: [{type: Or, conditions: []}]}",
+        '{type: Column, column: td_url, operator: {type: Equal, not: false, rightValue: "\\t"}}',
+    ]
+    text = _raw_rule("".join(f"        - {c}\n" for c in conditions))
+    assert [p for p in problems_of(tmp_path, text) if p.severity == "error"] == []
+
+
+def test_each_problem_of_a_deep_rule_is_at_its_own_place(tmp_path: Path) -> None:
+    deep = (
+        "        - type: And\n"
+        "          conditions:\n"
+        "            - {type: Column, column: a, operator: {type: In, not: 1, rightValues: x}}\n"
+        "            - {type: Or, conditions: [{type: Value}], expr: x}\n"
+    )
+    problems = problems_of(tmp_path, _raw_rule(deep))
+    assert [(p.line, p.col, p.message) for p in problems if p.severity == "error"] == [
+        (11, 67, "operator not must be true or false"),
+        (11, 83, "rightValues must be a list"),
+        (12, 46, "unknown filter_rule condition type 'Value'"),
+        (12, 55, "a nested group has an unknown key 'expr'"),
+    ]
+
+
+def test_a_rule_nested_past_the_limit_is_one_error(tmp_path: Path) -> None:
+    nested = "{type: And, conditions: []}"
+    for _ in range(25):
+        nested = f"{{type: And, conditions: [{nested}]}}"
+    problems = [
+        p
+        for p in problems_of(tmp_path, _raw_rule(f"        - {nested}\n"))
+        if p.severity == "error"
+    ]
+    assert [p.message for p in problems] == ["filter_rule nests deeper than 20 groups"]

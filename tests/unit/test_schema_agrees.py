@@ -50,6 +50,17 @@ SEMANTIC = {
     "duplicate_stitching_key.yaml",
     # the inside of a raw API filterRule is passed through as is
     "filter_rule_not_a_rule.yaml",
+    "filter_rule_column_without_operator.yaml",
+    "filter_rule_condition_type_typo.yaml",
+    "filter_rule_condition_unknown_key.yaml",
+    "filter_rule_nested_condition_not_object.yaml",
+    "filter_rule_operator_type_unknown.yaml",
+    "filter_rule_operator_unknown_key.yaml",
+    "filter_rule_operator_without_not.yaml",
+    # a NUL inside a free value (filter values, invalid_texts): the schema leaves their
+    # characters free, rtcfg.text_checks refuses only NUL
+    "filter_rule_value_nul.yaml",
+    "invalid_texts_nul.yaml",
     # limits over the whole file, or over a value's meaning
     "filters_over_1000_chars.yaml",
     "too_many_event_tables.yaml",
