@@ -62,7 +62,7 @@ def check_seed(data: Any) -> None:
 
 
 def _check_parent_segment(ps: dict[str, Any], where: str) -> None:
-    _need(ps.get("id"), str, f"{where}.id")
+    _need_id(ps.get("id"), f"{where}.id")  # a number is read as its text (seed_format)
     if "name" in ps:
         _need(ps["name"], str, f"{where}.name")
     rt = ps.get("realtime")
@@ -74,7 +74,8 @@ def _check_parent_segment(ps: dict[str, Any], where: str) -> None:
         _need(rt["status"], str, f"{where}.status")
     for key in ("keyEvents", "attributes"):
         for i, item in enumerate(_list_of_objects(rt, key, f"{where}.{key}")):
-            _need_id(item.get("id"), f"{where}.{key}[{i}].id")
+            if item.get("id") is not None:  # a missing id is given one (seed_format)
+                _need_id(item["id"], f"{where}.{key}[{i}].id")
     for key in ("keyColumns", "eventTables"):
         _need(rt.get(key, []), list, f"{where}.{key}")
     for i, batch in enumerate(_list_of_objects(rt, "batchAttributes", f"{where}.batchAttributes")):

@@ -227,7 +227,10 @@ def test_an_endless_file_is_refused_at_the_size_cap(
         ),
         ([], "the seed: must be an object, not a list"),
         ({"parentSegments": {}}, "parentSegments: must be a list, not an object"),
-        ({"parentSegments": [{"name": "x"}]}, "parentSegments[0].id: must be a text, not missing"),
+        (
+            {"parentSegments": [{"name": "x"}]},
+            "parentSegments[0].id: must be an id (decimal digits), not missing",
+        ),
         (
             {"parentSegments": [{"id": "1", "realtime": {"attributes": [{"id": "x1"}]}}]},
             "parentSegments[0].realtime.attributes[0].id: must be an id",

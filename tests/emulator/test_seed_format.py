@@ -112,9 +112,12 @@ def test_an_empty_seed_serves() -> None:
 @pytest.mark.parametrize(
     ("seed", "message"),
     [
-        ({"parentSegments": [{"name": "no id"}]}, "parentSegments[0].id is required"),
-        ({"parentSegments": [{"id": "1", "realtime": []}]}, "parentSegments[0].realtime must"),
-        ({"databases": [{"name": "d", "tables": {}}]}, "databases[0].tables must be a list"),
+        ({"parentSegments": [{"name": "no id"}]}, "parentSegments[0].id: must be an id"),
+        (
+            {"parentSegments": [{"id": "1", "realtime": []}]},
+            "parentSegments[0].realtime: must be an object",
+        ),
+        ({"databases": [{"name": "d", "tables": {}}]}, "databases[0].tables: must be a list"),
     ],
 )
 def test_a_seed_no_default_can_mend_is_a_value_error(seed: dict[str, Any], message: str) -> None:
