@@ -32,7 +32,11 @@ _ERROR = (1, "error: a bad config or option, an API or network error")
 
 def _section(title: str, rows: Sequence[tuple[str, str]]) -> str:
     width = max(len(name) for name, _ in rows)
-    lines = [f"  {name.ljust(width)}  {text}" for name, text in rows]
+    # a row that repeats the name above it continues that entry's text
+    names = [" " if i and name == rows[i - 1][0] else name for i, (name, _) in enumerate(rows)]
+    lines = [
+        f"  {shown.ljust(width)}  {text}" for shown, (_, text) in zip(names, rows, strict=True)
+    ]
     # "\b" keeps click from re-wrapping the paragraph that follows it
     return "\b\n" + title + ":\n" + "\n".join(lines)
 
@@ -108,8 +112,8 @@ APPLY = epilog(
     exit_codes=[
         (0, "applied, or nothing to do"),
         (1, "error, or a step failed (run apply again to finish the rest)"),
-        (3, "refused: destructive without --allow-destroy, no terminal and no --yes, declined"),
-        (3, "refused: a saved plan that live state no longer matches"),
+        (3, "refused: destroys without --allow-destroy, no --yes off a terminal, declined,"),
+        (3, "or a saved plan that is stale or was edited"),
     ],
     examples=[
         "rtcfg apply rt_config.yaml",

@@ -131,7 +131,9 @@ def _resolve_key(profile: str | None, env: Mapping[str, str]) -> tuple[str, str,
         if name == "TD_API_KEY":
             notices.append("TD_API_KEY is deprecated: set TDX_API_KEY instead")
         return key, name, tuple(notices)
-    raise CredentialsError(f"no API key: set one of {', '.join(names)}")
+    # name the variable to set, not the deprecated fallback (TD_API_KEY) that is also read
+    other = "" if profile else ", or TDX_API_KEY_<NAME> with --profile NAME"
+    raise CredentialsError(f"no API key: set {names[0]} (the TD master API key){other}")
 
 
 def is_loopback(url: str) -> bool:
