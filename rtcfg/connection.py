@@ -131,9 +131,12 @@ def _resolve_key(profile: str | None, env: Mapping[str, str]) -> tuple[str, str,
         if name == "TD_API_KEY":
             notices.append("TD_API_KEY is deprecated: set TDX_API_KEY instead")
         return key, name, tuple(notices)
-    # name the variable to set, not the deprecated fallback (TD_API_KEY) that is also read
+    # the variable to set first; every other one looked at after it, the deprecated one marked
     other = "" if profile else ", or TDX_API_KEY_<NAME> with --profile NAME"
-    raise CredentialsError(f"no API key: set {names[0]} (the TD master API key){other}")
+    read = ", ".join(f"{n} (deprecated)" if n == "TD_API_KEY" else n for n in names[1:])
+    raise CredentialsError(
+        f"no API key: set {names[0]} (the TD master API key){other}; also read: {read}"
+    )
 
 
 def is_loopback(url: str) -> bool:
