@@ -20,13 +20,13 @@ README's own snippets: each a Problem at its line and column, before anything is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rtcfg.config import Config
 from rtcfg.errors import Problem
-from rtcfg.rule_checks import condition_problems
+from rtcfg.rule_checks import condition_problems, unknown_key_problems
+from rtcfg.translate import regex_compiles
 from rtcfg.yamlio import LoadedDocument, Path
 
 MAX_RT_OBJECTS = 600
@@ -84,7 +84,7 @@ def _limit_problems(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
 
 def _exclude_regex_warnings(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     for i, key in enumerate(config.id_stitching.stitching_keys):
-        if key.exclude_regex is None or not _compiles(key.exclude_regex):
+        if key.exclude_regex is None or not regex_compiles(key.exclude_regex):
             continue  # an invalid pattern is its own error
         yield doc.problem(
             ("id_stitching", "stitching_keys", i, "exclude_regex"),
@@ -95,14 +95,6 @@ def _exclude_regex_warnings(config: Config, doc: LoadedDocument) -> Iterator[Pro
             "valid IDs match as valid_regexp",
             severity="warning",
         )
-
-
-def _compiles(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except re.error:
-        return False
-    return True
 
 
 def _backfill_problems(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
@@ -154,12 +146,5 @@ def _rule_problems(doc: LoadedDocument, rule: dict[str, Any], path: Path) -> Ite
     conditions = rule.get("conditions")
     if rule.get("type") not in ("And", "Or") or not isinstance(conditions, list):
         return  # not a rule at all: checks.py says so
-    for key in rule:
-        if key not in RULE_KEYS:
-            yield doc.problem(
-                (*path, key),
-                f"filter_rule has an unknown key '{key}'",
-                f"a rule holds {', '.join(RULE_KEYS[:2])} (and expr); conditions go in conditions",
-                key=True,
-            )
+    yield from unknown_key_problems(doc, rule, path, RULE_KEYS, "filter_rule")
     yield from condition_problems(doc, conditions, (*path, "conditions"))

@@ -79,7 +79,7 @@ def _group_problems(
     if depth > MAX_DEPTH:
         yield doc.problem(path, f"filter_rule nests deeper than {MAX_DEPTH} groups", None)
         return
-    yield from _unknown_keys(doc, group, path, ("type", "conditions"), "a nested group")
+    yield from unknown_key_problems(doc, group, path, ("type", "conditions"), "a nested group")
     conditions = group.get("conditions")
     if not isinstance(conditions, list):
         yield doc.problem(
@@ -92,7 +92,7 @@ def _group_problems(
 
 
 def _column_problems(doc: LoadedDocument, cond: dict[str, Any], path: Path) -> Iterator[Problem]:
-    yield from _unknown_keys(doc, cond, path, CONDITION_KEYS, "a Column condition")
+    yield from unknown_key_problems(doc, cond, path, CONDITION_KEYS, "a Column condition")
     column = cond.get("column")
     if not isinstance(column, str) or not column.strip():
         where = (*path, "column") if "column" in cond else path
@@ -116,7 +116,7 @@ def _operator_problems(doc: LoadedDocument, op: dict[str, Any], path: Path) -> I
         yield doc.problem(where, message, _choices(kind, tuple(OPERATORS), "an operator type"))
         return
     allowed, required = OPERATORS[kind]
-    yield from _unknown_keys(doc, op, path, ("type", *allowed), f"a {kind} operator")
+    yield from unknown_key_problems(doc, op, path, ("type", *allowed), f"a {kind} operator")
     missing = [key for key in required if key not in op]
     if missing:
         yield doc.problem(
@@ -130,7 +130,7 @@ def _operator_problems(doc: LoadedDocument, op: dict[str, Any], path: Path) -> I
         yield doc.problem((*path, "rightValues"), "rightValues must be a list", None)
 
 
-def _unknown_keys(
+def unknown_key_problems(
     doc: LoadedDocument, node: dict[str, Any], path: Path, allowed: tuple[str, ...], what: str
 ) -> Iterator[Problem]:
     for key in node:

@@ -321,12 +321,13 @@ def filter_sugar(rule: Body | None) -> Body | None:
     field, pattern = condition.get("column"), condition.get("operator", {}).get("rightValue")
     if not (isinstance(field, str) and field and isinstance(pattern, str) and pattern):
         return None
-    if rule != filter_rule_from_sugar(field, pattern) or not _compiles(pattern):
+    if rule != filter_rule_from_sugar(field, pattern) or not regex_compiles(pattern):
         return None  # validate would refuse the sugar: keep the raw filter_rule
     return {"field": field, "pattern": pattern}
 
 
-def _compiles(pattern: str) -> bool:
+def regex_compiles(pattern: str) -> bool:
+    """Whether Python's regex engine accepts ``pattern`` (also used by the checks)."""
     try:
         re.compile(pattern)
     except re.error:
@@ -358,7 +359,7 @@ def exclude_pattern(valid_regexp: str | None) -> str | None:
     match = _EXCLUDE_RE.match(valid_regexp or "")
     if not match or valid_regexp_from_exclude(match["pattern"]) != valid_regexp:
         return None
-    return match["pattern"] if _compiles(match["pattern"]) else None
+    return match["pattern"] if regex_compiles(match["pattern"]) else None
 
 
 def stitching_key_entry(body: Body) -> Body:
