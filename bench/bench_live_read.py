@@ -11,7 +11,8 @@ untimed: a realtime setting with 5 event tables (then waits for status ok), 20 k
 * ``read_live_state`` alone, in this process, against one and three round trips.
 
 To explain the gap it also times importing what ``status`` loads (``python -c "import
-rtcfg.cli, rtcfg.workflow, rtcfg.live"``) and counts the round trips on the critical path:
+rtcfg.cli, rtcfg.commands.workflow, rtcfg.api.live"``) and counts the round trips on the
+critical path:
 the parent segment is read first, then the setting, the key events and the attribute pages.
 
 The 300 attributes take ceil(300 / page size) pages at the client's default page size, and
@@ -37,9 +38,9 @@ import httpx
 from _bytecode import compile_rtcfg
 from _emulator import Emulator
 
-from rtcfg.client import ApiClient
-from rtcfg.connection import Connection
-from rtcfg.live import read_live_state
+from rtcfg.api.client import ApiClient
+from rtcfg.api.connection import Connection
+from rtcfg.api.live import read_live_state
 
 ROOT = Path(__file__).resolve().parents[1]
 PS_ID = "1069944"
@@ -50,7 +51,7 @@ ATTRIBUTES = 300
 TABLES = ("pageviews", "formfills", "add_to_cart", "purchase", "clicks")
 HEADERS = {"Authorization": "TD1 1/bench"}
 SETUP_CONCURRENCY = 32
-STATUS_IMPORTS = "import rtcfg.cli, rtcfg.workflow, rtcfg.live"
+STATUS_IMPORTS = "import rtcfg.cli, rtcfg.commands.workflow, rtcfg.api.live"
 
 
 async def create_config(url: str) -> None:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from _emulator import ROOT, Emulator
 
-from rtcfg import workflow
-from rtcfg.connection import Connection
+from rtcfg.api.connection import Connection
+from rtcfg.commands import workflow
 
 SEGMENTS = 300
 LATENCY = 0.020

@@ -4,7 +4,7 @@ A :class:`LiveConfig` is what a user could have built by hand in TD's console or
 API: a complete ``realtime_setting`` PATCH body, key event POST bodies, and attribute POST
 bodies whose key event references are held by *name* (ids exist only once the key events are
 made). :func:`write_live_config` sends it to a parent segment; :func:`comparable_config` and
-:func:`comparable_state` reduce a LiveConfig and an ``rtcfg.state.State`` to the same plain,
+:func:`comparable_state` reduce a LiveConfig and an ``rtcfg.model.state.State`` to the same plain,
 order-free form, so a test can say "live equals what was written" or "the imported file
 means what is live" with one ``==``.
 
@@ -38,10 +38,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from rtcfg.client import ApiClient
+from rtcfg.api.client import ApiClient
 from rtcfg.emulator.validation import MAX_FILTER_CHARS, rule_chars
 from rtcfg.emulator.views import column_type
-from rtcfg.state import (
+from rtcfg.model.state import (
     Body,
     State,
     comparable_attribute,
@@ -101,7 +101,7 @@ class AttributeSpec:
         return dict(body)
 
     def state_body(self) -> Body:
-        """The body as an ``rtcfg.state`` body holds it: list actions name their key event
+        """The body as an ``rtcfg.model.state`` body holds it: list actions name their key event
         (keys in the order the API gives them, which ``comparable_attribute`` sorts by)."""
         body = json.loads(json.dumps(self.body))
         if "actions" in body:
@@ -162,7 +162,7 @@ async def write_live_config(api: ApiClient, ps_id: str, cfg: LiveConfig) -> dict
 
 
 def comparable_state(state: State) -> dict[str, Any]:
-    """A State as plain data, compared through ``rtcfg.state.comparable_*``: the setting, each
+    """A State as plain data, compared through ``rtcfg.model.state.comparable_*``: the setting, each
     key event by name, each attribute by identifier with the name of the key event it reads
     (list actions hold key event names already)."""
     return {
@@ -201,7 +201,7 @@ def _with_server_defaults(body: Body) -> Body:
 # --- text ---------------------------------------------------------------------------------------
 
 # Any character but surrogates (JSON cannot carry them) and NUL (a config refuses it even in
-# free values: rtcfg.text_checks), with the ones YAML and ${VAR} interpolation treat
+# free values: rtcfg.checks.text), with the ones YAML and ${VAR} interpolation treat
 # specially drawn more often.
 TEXT_ALPHABET = st.one_of(
     st.characters(codec="utf-8", exclude_characters="\x00"),  # no surrogates
@@ -209,7 +209,7 @@ TEXT_ALPHABET = st.one_of(
 )
 texts = st.text(TEXT_ALPHABET, max_size=24)
 # Names and descriptions hold no control or format character (a config refuses them:
-# rtcfg.text_checks); a description may hold line breaks and tabs.
+# rtcfg.checks.text); a description may hold line breaks and tabs.
 UNSAFE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Cs")
 NAME_ALPHABET = st.one_of(
     st.characters(codec="utf-8", exclude_categories=UNSAFE_CATEGORIES),

@@ -9,8 +9,8 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from rtcfg.client import ApiClient, RetryPolicy
-from rtcfg.connection import Connection
+from rtcfg.api.client import ApiClient, RetryPolicy
+from rtcfg.api.connection import Connection
 from rtcfg.emulator import EmulatorThread
 
 T = TypeVar("T")

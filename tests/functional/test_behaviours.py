@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 
-from rtcfg.apply import ApplyOptions, apply_plan
-from rtcfg.client import ApiClient, RetryPolicy
-from rtcfg.config import load_config_or_raise
+from rtcfg.api.client import ApiClient, RetryPolicy
+from rtcfg.api.live import read_live_state
+from rtcfg.config.models import load_config_or_raise
 from rtcfg.emulator.app import Emulator
 from rtcfg.emulator.behaviours import every_value
-from rtcfg.importer import import_live
-from rtcfg.live import read_live_state
-from rtcfg.plan import SegmentPlan, build_segment_plan
-from rtcfg.translate import desired_state
+from rtcfg.engine.apply import ApplyOptions, apply_plan
+from rtcfg.engine.plan import SegmentPlan, build_segment_plan
+from rtcfg.model.importer import import_live
+from rtcfg.model.translate import desired_state
 from tests.emulator_transport import EmulatorTransport
 from tests.functional.emulator_support import connection
 

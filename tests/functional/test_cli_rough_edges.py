@@ -21,7 +21,7 @@ from rtcfg.render import PLAN_MARKER
 from tests.functional.test_plan_apply import example, rtcfg, writes
 
 # every command but the emulator, whose help is its own parser's (tested below); a new command
-# needs an epilog too (rtcfg.cli_help.epilog)
+# needs an epilog too (rtcfg.cli.texts.epilog)
 COMMANDS = sorted(name for name in cli.commands if name != "emulator")
 
 
@@ -122,7 +122,7 @@ def test_the_emulator_help_reads_like_rtcfg(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_ctrl_c_during_plan_speaks_of_plan(tmp_path: Path) -> None:
-    from rtcfg import cli_help
+    from rtcfg.cli import texts as cli_help
 
     config = example(tmp_path, "event_triggers.yaml")
     with EmulatorThread(latency_ms=20_000) as slow:  # plan waits on its first GETs

@@ -1,4 +1,4 @@
-"""rtcfg.client: connection resolution, auth, pagination, unwrapping, DELETE, -v logging.
+"""rtcfg.api.client: connection resolution, auth, pagination, unwrapping, DELETE, -v logging.
 
 Everything that sends a request speaks HTTP to the emulator over a real socket.
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from rtcfg.client import ApiClient
-from rtcfg.connection import Connection, resolve_connection
+from rtcfg.api.client import ApiClient
+from rtcfg.api.connection import Connection, resolve_connection
 from rtcfg.emulator import EmulatorThread
 from rtcfg.emulator.app import load_seed
 from rtcfg.errors import ApiError, CredentialsError, NotFoundError, UsageError

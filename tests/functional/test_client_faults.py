@@ -1,4 +1,4 @@
-"""rtcfg.client under faults: which failures are retried, which raise what, and the POST rule.
+"""rtcfg.api.client under faults: which failures are retried, which raise what, and the POST rule.
 
 Each case scripts one fault (``times: 1``, then the emulator answers normally) for one kind of
 request and checks the outcome and, from the emulator's request log, how many attempts were
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from rtcfg.client import ApiClient, RetryPolicy
+from rtcfg.api.client import ApiClient, RetryPolicy
 from rtcfg.emulator import EmulatorThread
 from rtcfg.errors import (
     ApiError,

@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from rtcfg import render, workflow
-from rtcfg.apply import ApplyOptions
-from rtcfg.connection import Connection
+from rtcfg import render
+from rtcfg.api.connection import Connection
+from rtcfg.commands import workflow
 from rtcfg.emulator import EmulatorThread
+from rtcfg.engine.apply import ApplyOptions
+from rtcfg.engine.setting_merge import SettingConflict, rebase_setting
 from rtcfg.errors import RtcfgError
-from rtcfg.setting_merge import SettingConflict, rebase_setting
 
 PS = "1069935"
 KEY = "1/race-test-key"

@@ -30,17 +30,17 @@ from hypothesis.stateful import (
     rule,
 )
 
-from rtcfg.apply import ApplyOptions, apply_plan
-from rtcfg.client import ApiClient, RetryPolicy
-from rtcfg.config import load_config_or_raise
+from rtcfg.api.client import ApiClient, RetryPolicy
+from rtcfg.api.live import read_live_state
+from rtcfg.config.models import load_config_or_raise
+from rtcfg.config.yamlio import dump_yaml
 from rtcfg.emulator.app import Emulator
+from rtcfg.engine.apply import ApplyOptions, apply_plan
+from rtcfg.engine.plan import SegmentPlan, build_segment_plan
 from rtcfg.errors import PlanError
-from rtcfg.importer import config_document, escape_dollars, import_live
-from rtcfg.live import read_live_state
-from rtcfg.plan import SegmentPlan, build_segment_plan
-from rtcfg.state import AttributeState, KeyEventState, State
-from rtcfg.translate import desired_state
-from rtcfg.yamlio import dump_yaml
+from rtcfg.model.importer import config_document, escape_dollars, import_live
+from rtcfg.model.state import AttributeState, KeyEventState, State
+from rtcfg.model.translate import desired_state
 from tests.emulator_transport import EmulatorTransport
 from tests.functional.emulator_support import connection
 from tests.strategies import EMPTY_SEGMENT, PROFILE_KEY, LiveConfig, live_configs

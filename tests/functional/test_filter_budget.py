@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from rtcfg.client import ApiClient
-from rtcfg.config import load_config_or_raise
+from rtcfg.api.client import ApiClient
+from rtcfg.api.live import read_live_state
+from rtcfg.config.models import load_config_or_raise
+from rtcfg.engine.plan import SegmentPlan, build_segment_plan
 from rtcfg.errors import PlanError
-from rtcfg.live import read_live_state
-from rtcfg.plan import SegmentPlan, build_segment_plan
-from rtcfg.translate import desired_state, filter_rule_from_sugar, filter_rule_length
+from rtcfg.model.translate import desired_state, filter_rule_from_sugar, filter_rule_length
 from tests.functional.test_name_freeing import PS, Segment
 
 FIELD = "td_url"

@@ -18,16 +18,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from rtcfg.apply import ApplyOptions, apply_plan
+from rtcfg.api.client import ApiClient
+from rtcfg.api.live import read_live_state
 from rtcfg.cli import cli
-from rtcfg.client import ApiClient
-from rtcfg.config import load_config_or_raise
+from rtcfg.config.models import load_config_or_raise
 from rtcfg.emulator import EmulatorThread
 from rtcfg.emulator.app import Emulator, load_seed
 from rtcfg.emulator.routes import Request
-from rtcfg.live import read_live_state
-from rtcfg.plan import build_segment_plan
-from rtcfg.translate import desired_state
+from rtcfg.engine.apply import ApplyOptions, apply_plan
+from rtcfg.engine.plan import build_segment_plan
+from rtcfg.model.translate import desired_state
 from tests.emulator_transport import EmulatorTransport
 from tests.functional.emulator_support import connection
 

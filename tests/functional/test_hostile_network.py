@@ -208,7 +208,7 @@ def test_an_unreadable_endpoint_is_a_usage_error(endpoint: str) -> None:
 
 
 def test_a_ca_bundle_that_cannot_be_loaded_is_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rtcfg import client
+    from rtcfg.api import client
 
     client._ssl_context.cache_clear()
     result = rtcfg("status", "1", "--endpoint", "https://127.0.0.1:9", SSL_CERT_FILE="/no/such")

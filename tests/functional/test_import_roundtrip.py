@@ -2,7 +2,7 @@
 
 Whatever is live, the imported rt_config.yaml loads without errors and means exactly what is
 live: ``translate.desired_state`` of the file equals the live state, compared through
-``rtcfg.state.comparable_*`` (so ``rtcfg plan`` on it shows no changes). Checked on the seed's
+``rtcfg.model.state.comparable_*`` (so ``rtcfg plan`` on it shows no changes). Checked on the seed's
 populated parent segment, on one attribute of each type, and on random configurations
 (``tests/strategies.py``) written through the API.
 """
@@ -18,14 +18,14 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 
+from rtcfg.api.client import ApiClient
+from rtcfg.api.live import read_live_state
 from rtcfg.cli import cli
-from rtcfg.client import ApiClient
-from rtcfg.config import load_config
+from rtcfg.config.models import load_config
 from rtcfg.emulator import EmulatorThread
-from rtcfg.importer import ImportResult, import_live
-from rtcfg.live import read_live_state
-from rtcfg.state import State
-from rtcfg.translate import desired_state
+from rtcfg.model.importer import ImportResult, import_live
+from rtcfg.model.state import State
+from rtcfg.model.translate import desired_state
 
 from ..strategies import (
     AttributeSpec,

@@ -89,7 +89,7 @@ def test_an_unexpected_failure_shows_a_traceback_without_the_key(
 ) -> None:
     # a bug deep inside, raised while the client (and its key) are live on the stack
     boom = (
-        "import sys, rtcfg.live as live\n"
+        "import sys, rtcfg.api.live as live\n"
         "def broken(*args, **kwargs):\n"
         "    raise RuntimeError(f'bug while reading: {args!r}')\n"
         "live.build_live_state = broken\n"

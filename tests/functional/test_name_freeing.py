@@ -1,7 +1,7 @@
 """A name or identifier one object gives up and another takes in the same apply.
 
 Realtime attributes and the setting's batch (imported) attributes share display names and
-identifiers (S7, ``rtcfg.names``): whichever kind frees a name (delete, replace, rename, drop
+identifiers (S7, ``rtcfg.engine.names``): whichever kind frees a name (delete, replace, rename, drop
 from the setting) must be done before the kind that takes it. Each case applies a first
 configuration, then a second, through the emulator, and checks that the second apply succeeds
 and leaves nothing to plan. A circle (each waits on the other) is refused before any write.
@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from rtcfg.apply import ApplyOptions, apply_plan
-from rtcfg.client import ApiClient
-from rtcfg.config import load_config_or_raise
+from rtcfg.api.client import ApiClient
+from rtcfg.api.live import read_live_state
+from rtcfg.config.models import load_config_or_raise
 from rtcfg.emulator.app import Emulator
+from rtcfg.engine.apply import ApplyOptions, apply_plan
+from rtcfg.engine.plan import SegmentPlan, build_segment_plan
 from rtcfg.errors import PlanError
-from rtcfg.live import read_live_state
-from rtcfg.plan import SegmentPlan, build_segment_plan
-from rtcfg.translate import desired_state
+from rtcfg.model.translate import desired_state
 from tests.emulator_transport import EmulatorTransport
 from tests.functional.emulator_support import FAST, connection
 

@@ -168,7 +168,7 @@ def test_a_readme_console_block_prints_what_the_readme_shows(
 
 
 def test_the_readme_config_samples_validate(tmp_path: Path) -> None:
-    from rtcfg.config import load_config
+    from rtcfg.config.models import load_config
 
     text = README.read_text(encoding="utf-8")
     samples = [

@@ -1,4 +1,4 @@
-"""Online checks (rtcfg.online) against the emulator over a real socket.
+"""Online checks (rtcfg.checks.online) against the emulator over a real socket.
 
 Each test writes a small config that passes the offline checks, loads it the way ``rtcfg
 validate`` does, runs the online checks against the emulator's seed (events_db with
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from rtcfg.config import load_config
+from rtcfg.checks.online import is_number_type, is_string_type, online_problems, parse_schema
+from rtcfg.config.models import load_config
 from rtcfg.emulator import EmulatorThread
 from rtcfg.errors import ApiError, Problem
-from rtcfg.online import is_number_type, is_string_type, online_problems, parse_schema
 
 from .emulator_support import EMPTY, KEY, attempts, call, reset
 

@@ -8,9 +8,10 @@ import json
 import urllib.request
 from pathlib import Path
 
-from rtcfg import render, workflow
-from rtcfg.apply import ApplyOptions
+from rtcfg import render
+from rtcfg.commands import workflow
 from rtcfg.emulator import EmulatorThread
+from rtcfg.engine.apply import ApplyOptions
 
 from .emulator_support import connection
 from .test_plan_apply import EXAMPLES, KEY, rtcfg

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rtcfg.apply import ApplyOptions, poll_interval
+from rtcfg.engine.apply import ApplyOptions, poll_interval
 
 DEFAULT = ApplyOptions()
 

@@ -1,12 +1,12 @@
-"""rtcfg.budget on plan data: the worst state apply may pass through, and the waits added."""
+"""rtcfg.engine.budget on plan data: the worst state apply may pass through, and the waits added."""
 
 from __future__ import annotations
 
 import itertools
 import random
 
-from rtcfg.budget import Key, freeing_first, waited_on, worst_state
-from rtcfg.plan import SegmentPlan
+from rtcfg.engine.budget import Key, freeing_first, waited_on, worst_state
+from rtcfg.engine.plan import SegmentPlan
 from tests.unit.test_diff import desired, emulated_live
 from tests.unit.test_plan import outline, plan, step
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rtcfg.catalog import Column, parse_columns, table_from_api
+from rtcfg.api.catalog import Column, parse_columns, table_from_api
 
 
 def test_a_table_keeps_its_listed_columns_rows_and_last_log() -> None:

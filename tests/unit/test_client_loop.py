@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from rtcfg.client import quiet_cancelled_reads
+from rtcfg.api.client import quiet_cancelled_reads
 
 RACE = "Fatal error: protocol.data_received() call failed."
 

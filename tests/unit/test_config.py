@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rtcfg.config import load_config, parse_duration
+from rtcfg.config.models import load_config, parse_duration
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"

@@ -1,10 +1,10 @@
-"""validate catches what TD's API or its documented limits would refuse (rtcfg.contract_checks)."""
+"""validate catches what TD's API or its documented limits would refuse (rtcfg.checks.contract)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from rtcfg.config import load_config
+from rtcfg.config.models import load_config
 from rtcfg.errors import Problem
 
 HEAD = """parent_segment_id: "1"

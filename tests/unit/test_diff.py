@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from rtcfg.config import Config
-from rtcfg.diff import FieldChange, diff_states, field_changes
+from rtcfg.api.live import build_live_state
+from rtcfg.config.models import Config
 from rtcfg.emulator.attributes import check_attribute_create
 from rtcfg.emulator.validation import check_key_event, check_setting
-from rtcfg.live import build_live_state
-from rtcfg.state import State
-from rtcfg.translate import desired_state
+from rtcfg.engine.diff import FieldChange, diff_states, field_changes
+from rtcfg.model.state import State
+from rtcfg.model.translate import desired_state
 
 EVENTS = [
     {"name": "page_view", "database": "events_db", "table": "pageviews"},

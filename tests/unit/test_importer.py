@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtcfg.config import interpolate
-from rtcfg.importer import escape_dollars
-from rtcfg.yamlio import dump_yaml, load_config_text
+from rtcfg.config.models import interpolate
+from rtcfg.config.yamlio import dump_yaml, load_config_text
+from rtcfg.model.importer import escape_dollars
 
 TRICKY = st.text(alphabet=st.sampled_from("$ {}ab\n\r\x85\u2028\u2029\t'\"#:-"), max_size=12)
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from rtcfg.config import load_config
-from rtcfg.console import CONSOLE_HOSTS, console_url
-from rtcfg.init_config import Option, ask_choices, command_line, render_config, use_case_of
-from rtcfg.recommend import Choices, recommend
-from rtcfg.report import SegmentSummary, mermaid
+from rtcfg.config.models import load_config
+from rtcfg.setup.console import CONSOLE_HOSTS, console_url
+from rtcfg.setup.init_config import Option, ask_choices, command_line, render_config, use_case_of
+from rtcfg.setup.recommend import Choices, recommend
+from rtcfg.setup.report import SegmentSummary, mermaid
 from tests.unit.test_recommend import ORDERS, PAGES, STOCK, discovery
 
 FOUND = discovery(PAGES, ORDERS, STOCK, attributes=("membership_tier", "contact_email"))
@@ -107,7 +107,7 @@ def test_console_urls_come_from_one_table() -> None:
 
 
 def test_the_graph_links_tables_to_key_events_to_attributes() -> None:
-    from rtcfg.report import AttributeView, EventView
+    from rtcfg.setup.report import AttributeView, EventView
 
     summary = SegmentSummary("7", "S", "ok", "url")
     summary.events = [EventView('pv"x', "db.pages", None)]

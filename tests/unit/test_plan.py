@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtcfg.config import Config
-from rtcfg.errors import PlanError
-from rtcfg.plan import (
+from rtcfg.config.models import Config
+from rtcfg.engine.plan import (
     Plan,
     SegmentPlan,
     Step,
@@ -21,9 +20,10 @@ from rtcfg.plan import (
     drifted_addresses,
     live_fingerprint,
 )
-from rtcfg.planfile import plan_from_json, plan_to_json
-from rtcfg.state import State
-from rtcfg.translate import desired_state
+from rtcfg.engine.planfile import plan_from_json, plan_to_json
+from rtcfg.errors import PlanError
+from rtcfg.model.state import State
+from rtcfg.model.translate import desired_state
 from tests.unit.test_diff import ATTRIBUTES, EVENTS, desired, emulated_live
 
 EMPTY_AND = {"type": "And", "conditions": []}

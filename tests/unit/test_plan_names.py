@@ -1,7 +1,7 @@
 """Plan order on plain data when a batch attribute and a realtime attribute trade a name.
 
 Realtime attributes and the setting's batch attributes share display names and identifiers
-(``rtcfg.names``): the one that frees a name goes first, whichever kind it is.
+(``rtcfg.engine.names``): the one that frees a name goes first, whichever kind it is.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from rtcfg.errors import PlanError
-from rtcfg.state import State
+from rtcfg.model.state import State
 from tests.unit.test_diff import ATTRIBUTES, desired, emulated_live
 from tests.unit.test_plan import plan, step
 

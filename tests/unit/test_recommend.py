@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from rtcfg.catalog import Catalog, Column, Table
-from rtcfg.discover import Discovery, classify, event_kind, id_kind
+from rtcfg.api.catalog import Catalog, Column, Table
 from rtcfg.errors import UsageError
-from rtcfg.recommend import Choices, Recommendation, recommend
+from rtcfg.setup.discover import Discovery, classify, event_kind, id_kind
+from rtcfg.setup.recommend import Choices, Recommendation, recommend
 
 
 def table(name: str, *columns: str, db: str = "shop", rows: int = 1000) -> Table:
@@ -223,7 +223,7 @@ def test_a_use_case_without_its_tables_still_gets_key_events() -> None:
 
 
 def test_rows_and_age_read_like_the_guide() -> None:
-    from rtcfg.catalog import age_text, rows_text
+    from rtcfg.api.catalog import age_text, rows_text
 
     assert rows_text(12_500_000) == "12.5M rows" and rows_text(340_000) == "340K rows"
     assert rows_text(1) == "1 row" and rows_text(None) == "? rows"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from rtcfg.discover import discovery_json, id_kind
 from rtcfg.errors import UsageError
-from rtcfg.recommend import Choices, recommend
+from rtcfg.setup.discover import discovery_json, id_kind
+from rtcfg.setup.recommend import Choices, recommend
 from tests.unit.test_recommend import ORDERS, PAGES, discovery, table
 
 

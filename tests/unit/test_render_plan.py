@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from rtcfg.plan import Plan, build_segment_plan
-from rtcfg.planfile import plan_from_json, plan_to_json
+from rtcfg.engine.plan import Plan, build_segment_plan
+from rtcfg.engine.planfile import plan_from_json, plan_to_json
+from rtcfg.model.state import State
 from rtcfg.render import PLAN_MARKER, plan_json_text, plan_markdown, plan_summary, plan_text
-from rtcfg.state import State
 from tests.unit.test_diff import ATTRIBUTES, EVENTS, desired, emulated_live
 from tests.unit.test_plan import busy_plan
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
+from rtcfg.engine.plan import Plan, build_segment_plan
 from rtcfg.errors import ApiError, ApiErrorInfo, ConfigError, Problem
-from rtcfg.plan import Plan, build_segment_plan
 from rtcfg.render import PLAN_MARKER, plan_failure, plan_summary, plan_text
 from tests.unit.test_diff import desired, emulated_live
 

@@ -9,12 +9,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtcfg.config import Config, load_config
-from rtcfg.yamlio import dump_yaml
+from rtcfg.config.models import Config, load_config
+from rtcfg.config.yamlio import dump_yaml
 
 identifiers = st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True)
 # Free text of any kind but "$", which would be read as ${VAR} interpolation, and the control
-# and format characters that a config refuses (rtcfg.text_checks).
+# and format characters that a config refuses (rtcfg.checks.text).
 texts = st.text(
     st.characters(blacklist_characters="$", blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp")),
     min_size=1,

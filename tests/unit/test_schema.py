@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from rtcfg.workflow import config_json_schema
-from rtcfg.yamlio import load_config_text
+from rtcfg.commands.workflow import config_json_schema
+from rtcfg.config.yamlio import load_config_text
 
 ROOT = Path(__file__).parent.parent.parent
 SCHEMA_FILE = ROOT / "schemas" / "rt_config.schema.json"

@@ -16,9 +16,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from rtcfg.config import load_config
-from rtcfg.workflow import config_json_schema
-from rtcfg.yamlio import YamlLoadError, load_config_text
+from rtcfg.commands.workflow import config_json_schema
+from rtcfg.config.models import load_config
+from rtcfg.config.yamlio import YamlLoadError, load_config_text
 
 ROOT = Path(__file__).parents[2]
 FILES = sorted(
@@ -58,7 +58,7 @@ SEMANTIC = {
     "filter_rule_operator_unknown_key.yaml",
     "filter_rule_operator_without_not.yaml",
     # a NUL inside a free value (filter values, invalid_texts): the schema leaves their
-    # characters free, rtcfg.text_checks refuses only NUL
+    # characters free, rtcfg.checks.text refuses only NUL
     "filter_rule_value_nul.yaml",
     "invalid_texts_nul.yaml",
     # limits over the whole file, or over a value's meaning

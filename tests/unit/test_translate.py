@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from rtcfg.config import Config
-from rtcfg.translate import desired_state
+from rtcfg.config.models import Config
+from rtcfg.model.translate import desired_state
 
 EMPTY_AND = {"type": "And", "conditions": []}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rtcfg.yamlio import MAX_NODES, YamlLoadError, dump_yaml, load_config_text
+from rtcfg.config.yamlio import MAX_NODES, YamlLoadError, dump_yaml, load_config_text
 
 
 def test_every_key_and_value_keeps_its_line_and_column() -> None:

@@ -1,0 +1,1 @@
+"""rtcfg.checks."""

@@ -1,0 +1,206 @@
+"""Guided setup as plain functions (cli only parses and prints): ``rtcfg discover``, the reads
+``rtcfg init`` needs before it asks anything, the summary after ``rtcfg apply`` and
+``rtcfg report``.
+
+Reads run concurrently: the parent segment, its RT configuration and the database list in one
+round trip, then one table list per database (each carries every table's schema), so
+discovery costs about two round trips of wall time whatever the number of tables or columns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rtcfg.api.catalog import Catalog, Progress, read_catalog
+from rtcfg.api.client import ApiClient
+from rtcfg.api.live import (
+    MANAGED_ATTRIBUTE_TYPES,
+    RT_REFUSED_STATUSES,
+    build_live_state,
+    profile_key_guess,
+    read_audience,
+    read_live_state,
+)
+from rtcfg.errors import ApiError, RefusedError, UsageError
+from rtcfg.model.state import LiveState
+from rtcfg.safe_text import safe
+from rtcfg.setup.discover import Discovery, classify, did_you_mean
+from rtcfg.setup.report import FromFile, SegmentSummary, segment_summary
+
+
+@dataclass
+class Discovered:
+    """Discovery plus what init needs to know first: is anything configured, and notices."""
+
+    discovery: Discovery
+    configured: LiveState | None  # None: nothing configured yet
+    rt_disabled: bool = False  # its realtime_setting answers 404/403: RT 2.0 is not enabled
+    notices: list[str] = field(default_factory=list)
+
+
+async def discover_segment(
+    api: ApiClient, ps_id: str, databases: Sequence[str] = (), progress: Progress | None = None
+) -> Discovered:
+    """The parent segment first (an unknown one stops here, before the catalog is read), then
+    its RT configuration (if any) and the catalog, read concurrently."""
+    audience = await read_audience(api, ps_id)
+    results = await asyncio.gather(
+        rt_configuration(api, ps_id), read_catalog(api, databases, progress), return_exceptions=True
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    rt, catalog = results
+    assert isinstance(rt, tuple) and isinstance(catalog, Catalog)
+    configured, setting_missing = rt
+    if catalog.missing:
+        raise UsageError(
+            f"database {', '.join(map(safe, catalog.missing))} not found: "
+            + did_you_mean(catalog.missing[0], catalog.all_databases, "databases")
+        )
+    notices = []
+    # The Audience schema publishes no RT flag (cdp-openapi.yml l.7608): RT 2.0 is off exactly
+    # when the realtime_setting answers 404/403 (l.5161), as `rtcfg segments` and `status` read it.
+    disabled = setting_missing
+    if disabled:
+        notices.append(
+            f"RT 2.0 is not enabled for parent segment {ps_id} (its realtime_setting answers "
+            f"404/403): `rtcfg status {ps_id} --csm-request FILE --use-case TEXT` writes the "
+            "enablement request for your CSM"
+        )
+    profile_key = profile_key_guess(audience)
+    discovery = classify(ps_id, audience, catalog, profile_key)
+    return Discovered(discovery, configured, disabled, notices)
+
+
+async def rt_configuration(api: ApiClient, ps_id: str) -> tuple[LiveState | None, bool]:
+    """(the live RT configuration, or None when nothing is configured; whether the setting
+    answered 404/403). "Nothing configured" covers no setting at all, a ``not_initialized`` one
+    (the real API's answer for an RT-enabled segment that was never set up, NOTES.md §4) and
+    an empty one."""
+    base = f"/audiences/{ps_id}"
+    results = await asyncio.gather(
+        api.get(f"{base}/realtime_setting"),
+        api.list_all(f"{base}/realtime_key_events"),
+        api.list_all(f"{base}/realtime_attributes", {"types": MANAGED_ATTRIBUTE_TYPES}),
+        return_exceptions=True,
+    )
+    for result in results:
+        refused = isinstance(result, ApiError) and result.info.status in RT_REFUSED_STATUSES
+        if isinstance(result, BaseException) and not refused:
+            raise result
+    setting, key_events, attributes = (None if isinstance(r, BaseException) else r for r in results)
+    live = build_live_state(ps_id, setting or {}, key_events or [], attributes or [])
+    return (live if is_configured(live) else None), setting is None
+
+
+def is_configured(live: LiveState) -> bool:
+    """Anything set up at all: event tables, keys, batch attributes, the profile key, key
+    events or attributes."""
+    setting = live.setting
+    keys = ("eventTables", "keyColumns", "batchAttributes", "extLookupKey")
+    return any(setting.get(k) for k in keys) or bool(live.key_events or live.attributes)
+
+
+def refuse_if_configured(found: Discovered) -> None:
+    """init writes a first configuration only, for a segment with RT 2.0 on; an existing
+    configuration is imported instead."""
+    ps_id = found.discovery.ps_id
+    if found.rt_disabled:
+        raise RefusedError(found.notices[0])
+    if found.configured is not None:
+        live = found.configured
+        raise RefusedError(
+            f"parent segment {ps_id} already has an RT 2.0 configuration "
+            f"({len(live.key_events)} key events, {len(live.attributes)} attributes, "
+            f"{len(live.setting.get('eventTables') or [])} event tables): init writes only a "
+            f"first one. Run `rtcfg import {ps_id}` to put the existing configuration in a file, "
+            "then edit that file."
+        )
+
+
+# --- the summary after apply, and the report ------------------------------------------------
+
+
+async def summaries(
+    api: ApiClient, files: Sequence[tuple[str | None, str]], site: str
+) -> list[SegmentSummary]:
+    """The summary of each (config file, parent segment id), read from live state."""
+    return list(await asyncio.gather(*(_summary(api, f, ps, site) for f, ps in files)))
+
+
+async def _summary(api: ApiClient, file: str | None, ps_id: str, site: str) -> SegmentSummary:
+    audience, live = await asyncio.gather(read_audience(api, ps_id), read_live_state(api, ps_id))
+    from_file = _from_file(file, live) if file else None
+    return segment_summary(live, audience, site, from_file)
+
+
+def _from_file(path: str, live: LiveState) -> FromFile:
+    from rtcfg.config.models import load_config_or_raise
+    from rtcfg.engine.plan import build_segment_plan
+    from rtcfg.model.translate import desired_state
+    from rtcfg.setup.init_config import use_case_of
+
+    config = load_config_or_raise(path)
+    data = Path(path).read_bytes()
+    plan = build_segment_plan(
+        desired_state(config),
+        live,
+        config_file=path,
+        config_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return FromFile(
+        path,
+        config.id_stitching.primary_key,
+        use_case_of(data.decode("utf-8", errors="replace")),
+        len(plan.changes),
+    )
+
+
+async def report_target(api: ApiClient, target: str, site: str) -> SegmentSummary:
+    """``rtcfg report FILE`` (live state of the file's segment, annotated) or ``PS_ID``."""
+    if Path(target).is_file():
+        from rtcfg.config.models import load_config_or_raise
+
+        config = load_config_or_raise(target)
+        return await _summary(api, target, config.parent_segment_id, site)
+    if target.endswith((".yaml", ".yml")) or "/" in target:
+        raise UsageError(f"{target}: no such file (give a config file or a parent segment id)")
+    return await _summary(api, None, target, site)
+
+
+def summary_targets(plan: Any, desired: Sequence[Any]) -> list[tuple[str | None, str]]:
+    """(config file, parent segment) of each applied segment; no file for a saved plan whose
+    config files changed since."""
+    if desired:
+        return [(d.file, d.state.parent_segment_id) for d in desired]
+    return [(None, s.parent_segment_id) for s in plan.segments]
+
+
+def apply_document(plan: Any, outcome: Any, summaries: Sequence[SegmentSummary]) -> dict[str, Any]:
+    """``apply --format json``: the result counts, what failed, and each segment's summary
+    (``outcome`` None: there was nothing to apply)."""
+    counts = dict.fromkeys(("create", "update", "replace", "delete"), 0)
+    for segment in plan.segments:
+        for action, count in segment.summary.items():
+            counts[action] += count
+    ok = outcome is None or outcome.ok
+    document: dict[str, Any] = {
+        "ok": ok,
+        "applied": counts if outcome is not None else dict.fromkeys(counts, 0),
+    }
+    if not ok:
+        document["remaining"] = outcome.remaining
+        document["failed"] = [
+            {"address": r.step.address, "error": r.error}
+            for result in outcome.results
+            for r in result.results
+            if r.error
+        ]
+    document["segments"] = [s.as_json() for s in summaries]
+    return document
