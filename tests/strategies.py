@@ -41,13 +41,10 @@ from hypothesis import strategies as st
 from rtcfg.api.client import ApiClient
 from rtcfg.emulator.validation import MAX_FILTER_CHARS, rule_chars
 from rtcfg.emulator.views import column_type
-from rtcfg.model.state import (
-    Body,
-    State,
-    comparable_attribute,
-    comparable_key_event,
-    comparable_setting,
-)
+from rtcfg.model.kinds.attribute import comparable as comparable_attribute
+from rtcfg.model.kinds.key_event import comparable as comparable_key_event
+from rtcfg.model.kinds.setting import comparable as comparable_setting
+from rtcfg.model.state import Body, State
 
 # --- the seed's world -------------------------------------------------------------------------
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from rtcfg.api.client import ApiClient
 from rtcfg.errors import ApiError, NotFoundError, RtcfgError
-from rtcfg.model.state import SETTING_KEYS, AttributeState, Body, KeyEventState, LiveState
+from rtcfg.model.kinds.setting import KEYS as SETTING_KEYS
+from rtcfg.model.state import AttributeState, Body, KeyEventState, LiveState
 
 # How rtcfg tells that RT 2.0 is enabled for a parent segment. TD's published Audience schema
 # (cdp-openapi.yml l.7608) has no RT flag, so the realtime_setting answer decides (l.5161): a

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,11 +30,13 @@ from typing import Any, Literal
 
 from rtcfg.api.client import ApiClient
 from rtcfg.api.live import SETTING_NOT_CONFIGURED, inconsistent_message
-from rtcfg.engine.diff import SETTING
 from rtcfg.engine.plan import SegmentPlan, Step
 from rtcfg.engine.setting_merge import SettingConflict, rebase_setting
 from rtcfg.errors import AttemptFailed, ConflictError, RtcfgError, WriteOutcomeUnknown
-from rtcfg.model.state import Body, comparable_setting
+from rtcfg.model.bodypath import set_path
+from rtcfg.model.kinds import SETTING, kind_of
+from rtcfg.model.kinds.setting import comparable as comparable_setting
+from rtcfg.model.state import Body
 from rtcfg.safe_text import safe
 
 StepStatus = Literal["done", "failed", "skipped"]
@@ -47,7 +48,6 @@ Progress = Callable[[str], None]
 SETTING_READY = "ok"
 SETTING_FAILED = ("inconsistent",)
 SETTING_ATTEMPTS = 8  # setting PATCHes sent (each re-planned) before the step fails
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 @dataclass
@@ -92,15 +92,10 @@ class StepFailed(RtcfgError):
     """One step could not be done; the message says why."""
 
 
-def set_path(body: Body, path: str, value: Any) -> None:
-    """Set ``value`` at a ref path such as ``realtimeKeyEventId`` or ``actions[0].x``."""
-    parts: list[Any] = [
-        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
-    ]
-    node: Any = body
-    for part in parts[:-1]:
-        node = node[part]
-    node[parts[-1]] = value
+def _waits_after_write(step: Step) -> bool:
+    """The step writes an object whose status must be ok before what follows (the setting)."""
+    kind = kind_of(step.address)
+    return kind is not None and kind.after_write == "poll_status" and step.method == "PATCH"
 
 
 class _Run:
@@ -146,7 +141,7 @@ class _Run:
         async with self.slots:
             self.running.add(step.id)
             started = time.monotonic()
-            if step.path.endswith("/realtime_setting"):  # the one step that takes seconds
+            if _waits_after_write(step):  # the one kind of step that takes seconds
                 self.progress(f"{_verb(step)} {safe(step.address)}… (then waiting for status ok)")
             try:
                 object_id = await self._execute(step)
@@ -178,7 +173,7 @@ class _Run:
         if step.method == "DELETE":
             await self.api.delete(step.path)
             return None
-        if step.path.endswith("/realtime_setting"):
+        if _waits_after_write(step):
             await self._patch_setting(step.path, body or {})
             return None
         await self._patch(step.path, body)

@@ -21,8 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from rtcfg.checks.offline import MAX_FILTER_CHARS
-from rtcfg.engine.diff import ChangeGraph
+from rtcfg.engine.graph import ChangeGraph
 from rtcfg.errors import PlanError
+from rtcfg.model.kinds import KINDS, kind_of
 from rtcfg.model.state import Body, State
 from rtcfg.model.translate import filter_rule_length
 from rtcfg.safe_text import safe
@@ -34,8 +35,10 @@ class BudgetStep(Protocol):
     """What this module reads of a step being planned."""
 
     method: str
-    address: str
     needs: set[Key]
+
+    @property
+    def address(self) -> str: ...
 
     @property
     def key(self) -> Key: ...
@@ -53,30 +56,24 @@ def filter_chars(body: Body | None) -> int:
 
 def live_total(live: State) -> int:
     """Characters the live filters of a parent segment count now."""
-    bodies = [k.body for k in live.key_events.values()]
-    bodies += [a.body for a in live.attributes.values()]
-    return sum(filter_chars(b) for b in bodies)
+    counted = [k for k in KINDS if k.filter_budget]
+    return sum(filter_chars(o.body) for k in counted for o in live.of(k.name).values())
 
 
 def step_weight(method: str, address: str, graph: ChangeGraph) -> int:
     """Characters a step adds to the total (negative: frees); 0 for the setting."""
-    kind, _, name = address.partition(".")
-    if kind not in ("key_event", "attribute"):
+    kind = kind_of(address)
+    if kind is None or not kind.filter_budget:
         return 0
+    name = address.partition(".")[2]
     before = after = 0
     if method in ("DELETE", "PATCH"):
-        before = filter_chars(_live_body(graph, kind, name, method))
+        # a DELETE names the live object; a PATCH the desired one, maybe renamed from another
+        live_name = name if method == "DELETE" else graph.matches[kind.name][name]
+        before = filter_chars(graph.live.of(kind.name)[live_name].body)
     if method in ("POST", "PATCH"):
-        wanted = graph.desired.key_events if kind == "key_event" else graph.desired.attributes
-        after = filter_chars(wanted[name].body)
+        after = filter_chars(graph.desired.of(kind.name)[name].body)
     return after - before
-
-
-def _live_body(graph: ChangeGraph, kind: str, name: str, method: str) -> Body:
-    if kind == "attribute":
-        return graph.live.attributes[name].body
-    live_name = name if method == "DELETE" else graph.matches[name]  # a PATCH: desired name
-    return graph.live.key_events[live_name].body
 
 
 def fit_filter_budget(

@@ -21,26 +21,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rtcfg.engine.diff import (
-    KEY_EVENT_FIELD,
-    SETTING,
-    Change,
-    FieldChange,
-    field_changes,
-    key_event_address,
-)
+from rtcfg.engine.diff import Change, FieldChange, field_changes
 from rtcfg.engine.plan import Step
-from rtcfg.model.state import (
-    PATCHABLE_ATTRIBUTE_FIELDS,
-    Body,
-    State,
-    comparable_attribute,
-    comparable_key_event,
-    comparable_setting,
-)
+from rtcfg.model.addresses import Address
+from rtcfg.model.kinds import key_event, kind_of
+from rtcfg.model.kinds.attribute import KEY_EVENT_FIELD
+from rtcfg.model.kinds.base import Kind
+from rtcfg.model.state import Body, State
 from rtcfg.safe_text import safe
 
-_CLEARED: Body = {"actions": [], "subDurations": []}  # as plan.py sends a dropped field
 _SETTING_LISTS = ("keyColumns", "eventTables", "batchAttributes")
 _TOP = re.compile(r"[.\[]")
 
@@ -49,45 +38,47 @@ def body_problems(step: Step, change: Change, changes: list[Change]) -> list[str
     """How ``step.body`` sends something ``change`` does not show."""
     if step.body is None or not isinstance(step.body, dict):
         return []
-    kind = step.address.split(".", 1)[0]
+    kind = kind_of(step.address)
+    if kind is None:
+        return []
     after = change.after if isinstance(change.after, dict) else {}
-    if kind == SETTING:
+    if kind.singleton:
         return _setting_problems(step.body, change, changes)
-    if kind == "key_event":
-        same = step.body == after
+    if step.method == "POST" or kind.patch_whole:
+        same = _without_ids(kind, step.body) == _without_ids(kind, after)
         return [] if same else ["its body is not the change's after (what the plan shows)"]
-    if step.method == "POST":
-        same = _without_key_event_ids(step.body) == _without_key_event_ids(after)
-        return [] if same else ["its body is not the change's after (what the plan shows)"]
-    return _attribute_patch_problems(step.body, after, change.fields)
+    return _patch_problems(kind, step.body, after, change.fields)
 
 
-def _attribute_patch_problems(body: Body, after: Body, fields: list[FieldChange]) -> list[str]:
+def _patch_problems(kind: Kind, body: Body, after: Body, fields: list[FieldChange]) -> list[str]:
     shown = {_TOP.split(f.path, 1)[0] for f in fields}
     problems = []
     for key in sorted(body):
-        want = after.get(key, _CLEARED.get(key))
-        if key not in PATCHABLE_ATTRIBUTE_FIELDS:
-            continue  # plancheck names a field no attribute PATCH sends
-        if _without_key_event_ids(body[key]) != _without_key_event_ids(want):
+        want = after.get(key, kind.cleared.get(key))
+        if key not in kind.patchable:
+            continue  # plancheck names a field no PATCH of the kind sends
+        if _without_ids(kind, body[key]) != _without_ids(kind, want):
             problems.append(f"its body's {key} is not the change's after")
         elif key not in shown:
             problems.append(f"its body sends {key}, which the change does not show changing")
     return problems
 
 
-def _without_key_event_ids(value: Any) -> Any:
-    """A body (or one field of it) without the key event ids plan.py fills in."""
+def _without_ids(kind: Kind, value: Any) -> Any:
+    """A body (or one field of it) without the ids plan.py fills in: the kind's reference
+    field, at the top and in the items of its lists (a list's ``actions``)."""
+    field = kind.reference_field
+    if field is None:
+        return value
     if isinstance(value, dict):
-        out = {k: v for k, v in value.items() if k != KEY_EVENT_FIELD}
-        if isinstance(out.get("actions"), list):
-            out["actions"] = _without_key_event_ids(out["actions"])
+        out = {k: v for k, v in value.items() if k != field}
+        for key, item in out.items():
+            if isinstance(item, list):
+                out[key] = _without_ids(kind, item)
         return out
     if isinstance(value, list):
         return [
-            {k: v for k, v in item.items() if k != KEY_EVENT_FIELD}
-            if isinstance(item, dict)
-            else item
+            {k: v for k, v in item.items() if k != field} if isinstance(item, dict) else item
             for item in value
         ]
     return value
@@ -113,7 +104,7 @@ def _key_event_tables(changes: list[Change]) -> list[Body]:
     a table a live key event reads until that key event has moved."""
     tables = []
     for change in changes:
-        if change.address.startswith("key_event."):
+        if change.address.kind == key_event.NAME:
             for side in (change.before, change.after):
                 if isinstance(side, dict):
                     tables.append(
@@ -128,17 +119,17 @@ def _list(value: Any) -> list[Any]:
 
 def fields_problems(change: Change) -> list[str]:
     """Whether ``change.fields`` is what its ``before`` and ``after`` differ in."""
-    kind = change.address.split(".", 1)[0]
+    kind = kind_of(change.address)
+    if kind is None:
+        return []
     try:
         expected = _expected_fields(kind, change.before or {}, change.after or {})
     except (AttributeError, TypeError):  # a value of a shape no plan rtcfg makes holds
         return ["its before/after do not have the shape of the object"]
-    if expected is None:
-        return []
     shown = change.fields
-    if kind == "attribute":  # key event names follow renames, which before/after cannot show
-        expected = [f for f in expected if not _names_key_event(f.path)]
-        shown = [f for f in shown if not _names_key_event(f.path)]
+    if kind.reference_field:  # names follow renames, which before/after cannot show
+        expected = [f for f in expected if not _names_reference(kind, f.path)]
+        shown = [f for f in shown if not _names_reference(kind, f.path)]
     if [(f.path, f.before, f.after) for f in shown] != [
         (f.path, f.before, f.after) for f in expected
     ]:
@@ -146,22 +137,20 @@ def fields_problems(change: Change) -> list[str]:
     return []
 
 
-def _expected_fields(kind: str, before: Body, after: Body) -> list[FieldChange] | None:
-    if kind == SETTING:
-        return field_changes(comparable_setting(before), comparable_setting(after))
-    if kind == "key_event":
-        old, new = comparable_key_event(before), comparable_key_event(after)
-        if before and after and "description" not in before:
-            new.pop("description", None)  # as diff.py: a server that drops it
-        return field_changes(old if before else {}, new if after else {})
-    if kind == "attribute":
-        old, new = comparable_attribute(before), comparable_attribute(after)
-        return field_changes(old if before else {}, new if after else {})
-    return None
+def _expected_fields(kind: Kind, before: Body, after: Body) -> list[FieldChange]:
+    if kind.singleton:
+        return field_changes(kind.comparable(before), kind.comparable(after))
+    old, new = kind.comparable(before), kind.comparable(after)
+    if before and after:
+        new = kind.as_live_shows(new, before)  # as diff.py: a server that drops a field
+    return field_changes(old if before else {}, new if after else {})
 
 
-def _names_key_event(path: str) -> bool:
-    return path.startswith(KEY_EVENT_FIELD) or path.startswith("actions")
+def _names_reference(kind: Kind, path: str) -> bool:
+    """Whether a field path holds a name of another object (its reference field, at the top
+    or in a list's items)."""
+    fields = (str(kind.reference_field), *kind.reference_lists)
+    return path.startswith(fields)
 
 
 def key_event_id_problems(
@@ -171,7 +160,8 @@ def key_event_id_problems(
     live ids of the key events its change's ``after`` names, or null with a ref to their POST:
     the one part of a body that is not the change's ``after`` as it is."""
     body, after = step.body, change.after if isinstance(change.after, dict) else {}
-    if not step.address.startswith("attribute.") or not isinstance(body, dict):
+    kind = kind_of(step.address)
+    if kind is None or kind.reference_field != KEY_EVENT_FIELD or not isinstance(body, dict):
         return []
     wanted = []  # (where in the body, the key event name after shows, the id sent)
     if step.method == "POST":
@@ -185,11 +175,11 @@ def key_event_id_problems(
     renamed = {
         c.address: c.before.get("name")
         for c in changes
-        if c.address.startswith("key_event.") and isinstance(c.before, dict)
+        if c.address.kind == key_event.NAME and isinstance(c.before, dict)
     }
     problems = []
     for path, name, value in wanted:
-        address = key_event_address(str(name))
+        address = Address.of(key_event.NAME, str(name))
         if path in step.refs:
             ok = value is None and step.refs[path] == address
         else:

@@ -25,22 +25,22 @@ from collections import Counter
 from typing import Any
 
 from rtcfg.checks.text import is_decimal_id
-from rtcfg.engine.diff import SETTING, live_fingerprint, removed_batch_columns
+from rtcfg.engine.fingerprint import live_fingerprint
 from rtcfg.engine.plan import SegmentPlan, Step
 from rtcfg.engine.plan_bodies import body_problems, fields_problems, key_event_id_problems
-from rtcfg.model.state import PATCHABLE_ATTRIBUTE_FIELDS, SETTING_KEYS, State
+from rtcfg.model.kinds import KINDS, kind_of
+from rtcfg.model.kinds.base import Kind
+from rtcfg.model.kinds.setting import removed_batch_columns
+from rtcfg.model.state import State
 from rtcfg.safe_text import safe
 
-# /audiences/{ps}/realtime_setting | realtime_key_events[/{id}] | realtime_attributes[/{id}]:
-# plain segments only, so no "..", "@", "?", "#", "%" or "//" can reach the URL
+# /audiences/{ps}/<a kind's path>[/{id}]: plain segments only, so no "..", "@", "?", "#", "%"
+# or "//" can reach the URL
 _PATH = re.compile(
-    r"/audiences/(?P<ps>[0-9]{1,20})/(?P<collection>realtime_setting|realtime_key_events|"
-    r"realtime_attributes)(?:/(?P<id>[A-Za-z0-9_-]{1,64}))?"
+    r"/audiences/(?P<ps>[0-9]{1,20})/(?P<collection>"
+    + "|".join(re.escape(k.path) for k in KINDS)
+    + r")(?:/(?P<id>[A-Za-z0-9_-]{1,64}))?"
 )
-_COLLECTIONS = {"setting": "realtime_setting", "key_event": "realtime_key_events"}
-_COLLECTIONS["attribute"] = "realtime_attributes"
-_PATCHABLE = frozenset(PATCHABLE_ATTRIBUTE_FIELDS)
-_LOOKUP_FIELDS = {"key_event": "name", "attribute": "identifier"}
 _REF_PATH = re.compile(r"[A-Za-z]+|actions\[[0-9]{1,4}\]\.[A-Za-z]+")
 _ALLOWED = {
     "create": Counter({"POST": 1}),
@@ -73,7 +73,7 @@ def _segment_problems(segment: SegmentPlan) -> list[str]:
     changes = {c.address: c for c in segment.changes}
     if len(changes) != len(segment.changes):
         problems.append("an address has more than one change")
-    posts = {s.address for s in segment.steps if s.method == "POST"}
+    posts: set[str] = {s.address for s in segment.steps if s.method == "POST"}
     for step in segment.steps:
         change = changes.get(step.address)
         if change is None:
@@ -95,22 +95,25 @@ def _segment_problems(segment: SegmentPlan) -> list[str]:
 
 
 def _sends_what_it_says(address: str, action: str, sent: Counter[str]) -> bool:
-    if address == SETTING:
+    kind = kind_of(address)
+    if kind is not None and kind.singleton:  # one PATCH, and maybe its cleanup PATCH
         return action == "update" and set(sent) == {"PATCH"} and sent["PATCH"] <= 2
     return action in _ALLOWED and sent == _ALLOWED[action]
 
 
 def _step_problems(step: Step, action: str, ps_id: str, posts: set[str]) -> list[str]:
-    kind = step.address.split(".", 1)[0]
+    kind = kind_of(step.address)
+    if kind is None:
+        return [f"{safe(step.address)} is the address of no kind rtcfg manages"]
     match = _PATH.fullmatch(step.path)
     if match is None:
         return [f"path {safe(repr(step.path))} is not a plain path of this API"]
     problems = []
     if match["ps"] != ps_id:
         problems.append(f"its path goes to parent segment {match['ps']}, not {ps_id}")
-    if match["collection"] != _COLLECTIONS.get(kind):
-        problems.append(f"its path {step.path} is not where a {kind} lives")
-    wants_id = step.method in ("PATCH", "DELETE") and kind != "setting"
+    if match["collection"] != kind.path:
+        problems.append(f"its path {step.path} is not where a {kind.name} lives")
+    wants_id = step.method in ("PATCH", "DELETE") and not kind.singleton
     if (match["id"] is not None) != wants_id:
         problems.append(f"{step.method} {step.path} does not fit a {action}")
     if (step.method == "DELETE") != (step.body is None):
@@ -120,32 +123,28 @@ def _step_problems(step: Step, action: str, ps_id: str, posts: set[str]) -> list
     return problems
 
 
-def _body_problems(step: Step, kind: str) -> list[str]:
+def _body_problems(step: Step, kind: Kind) -> list[str]:
     """The body names the object of the address, and a PATCH holds only what it may."""
-    body, name = step.body, step.address.split(".", 1)[-1]
+    body, name = step.body, step.address.name
     if body is None:
         return []
-    if kind == "setting" and set(body) != set(SETTING_KEYS):
-        return [f"its body is not a whole setting ({', '.join(SETTING_KEYS)})"]
-    if kind == "key_event" and body.get("name") != name:
-        return [f"its body names key event {safe(repr(body.get('name')))}"]
-    if kind == "attribute" and step.method == "POST" and body.get("identifier") != name:
-        return [f"its body creates attribute {safe(repr(body.get('identifier')))}"]
-    if kind == "attribute" and step.method == "PATCH" and not set(body) <= _PATCHABLE:
-        extra = sorted(set(body) - _PATCHABLE)
-        return [f"its PATCH body holds fields no attribute PATCH sends: {safe(extra)}"]
+    if kind.singleton and set(body) != kind.patchable:
+        return [f"its body is not a whole {kind.label} ({', '.join(sorted(kind.patchable))})"]
+    if kind.singleton:
+        return []
+    carries = step.method == "POST" or kind.patch_whole  # the body holds the identity
+    if carries and body.get(kind.identity) != name:
+        return [f"its body names {kind.label} {safe(repr(body.get(kind.identity)))}"]
+    if step.method == "PATCH" and not set(body) <= kind.patchable:
+        extra = sorted(set(body) - kind.patchable)
+        return [f"its PATCH body holds fields no {kind.label} PATCH sends: {safe(extra)}"]
     return []
 
 
-def _lookup_and_ref_problems(step: Step, kind: str, posts: set[str]) -> list[str]:
+def _lookup_and_ref_problems(step: Step, kind: Kind, posts: set[str]) -> list[str]:
     problems = []
     if step.lookup is not None:
-        name = step.address.split(".", 1)[-1]
-        expected = {
-            "collection": _COLLECTIONS.get(kind),
-            "field": _LOOKUP_FIELDS.get(kind),
-            "value": name,
-        }
+        expected = {"collection": kind.path, "field": kind.identity, "value": step.address.name}
         if step.method != "POST" or step.lookup != expected:
             problems.append("its lookup does not look for the object it creates")
     for path, address in step.refs.items():
@@ -181,15 +180,12 @@ def live_problems(segment: SegmentPlan, live: State) -> list[str]:
 
 
 def _live_ids(address: str, before: dict[str, Any] | None, live: State) -> set[str | None]:
-    kind, _, name = address.partition(".")
-    if kind == "attribute":
-        attribute = live.attributes.get(name)
-        return {attribute.id} if attribute else set()
-    if kind == "key_event":
-        # a renamed key event is changed under its live (old) name
-        names = {name, (before or {}).get("name")}
-        return {k.id for n, k in live.key_events.items() if n in names}
-    return set()
+    kind = kind_of(address)
+    if kind is None or kind.singleton:
+        return set()
+    # a renamed object is changed under its live (old) identity
+    names = {address.partition(".")[2], (before or {}).get(kind.identity)}
+    return {o.id for n, o in live.of(kind.name).items() if n in names}
 
 
 def destroying_steps(segment: SegmentPlan, live_setting: dict[str, Any]) -> list[str]:
@@ -199,7 +195,12 @@ def destroying_steps(segment: SegmentPlan, live_setting: dict[str, Any]) -> list
     for step in segment.steps:
         if step.method == "DELETE":
             lines.append(f"{step.address} (DELETE {step.path})")
-        elif step.address == SETTING and isinstance(step.body, dict):
+        elif _is_singleton(step.address) and isinstance(step.body, dict):
             for column in removed_batch_columns(live_setting, step.body):
                 lines.append(f"setting (removes imported attribute {column})")
     return [safe(line) for line in lines]
+
+
+def _is_singleton(address: str) -> bool:
+    kind = kind_of(address)
+    return kind is not None and kind.singleton

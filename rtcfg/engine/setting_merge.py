@@ -23,7 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from rtcfg.engine.diff import removed_batch_columns
-from rtcfg.model.state import Body, comparable_setting
+from rtcfg.model.kinds.setting import comparable as comparable_setting
+from rtcfg.model.state import Body
 
 Identity = Callable[[Body], tuple[Any, ...]]
 _IDENTITY: dict[str, Identity] = {

@@ -1,20 +1,37 @@
-"""Desired and live state in API terms, keyed by identity (spec/config-format.md "Identity").
+"""Desired and live state in API terms, keyed by kind and identity (spec/config-format.md
+"Identity").
 
 Bodies are the API's flat camelCase objects. An attribute's ``realtimeKeyEventId`` is kept out
 of its body and held as the key event's *name* (``key_event``): ids are only known live, names
 are what the diff compares and what apply resolves into ids. The same goes for the
 ``realtimeKeyEventId`` of each list ``actions[]`` entry: inside a State it holds the key event's
 name, on both sides (plan turns names back into ids, or into refs for key events not yet made).
+
+What comparison treats as equal, and every other fact about a kind, is in
+``rtcfg.model.kinds``; this module only holds the objects.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, cast
 
 Body = dict[str, Any]
-SETTING_KEYS = ("keyColumns", "eventTables", "batchAttributes", "extLookupKey")
+
+
+class Resource(Protocol):
+    """One object of a collection kind, as a State holds it."""
+
+    body: Body
+    id: str | None
+
+    @property
+    def identity(self) -> str: ...
+
+    @property
+    def reference(self) -> str | None:
+        """The name of the object its body's top-level reference field names (kept outside
+        the body, see above), or None."""
 
 
 @dataclass
@@ -24,6 +41,14 @@ class KeyEventState:
     name: str
     body: Body
     id: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return self.name
+
+    @property
+    def reference(self) -> str | None:
+        return None
 
 
 @dataclass
@@ -35,147 +60,43 @@ class AttributeState:
     key_event: str | None = None
     id: str | None = None
 
+    @property
+    def identity(self) -> str:
+        return self.identifier
+
+    @property
+    def reference(self) -> str | None:
+        return self.key_event
+
 
 @dataclass
 class State:
-    """The RT configuration of one parent segment: what a file asks for, or what is live."""
+    """The RT configuration of one parent segment: what a file asks for, or what is live.
+
+    ``objects`` holds every collection kind's objects: kind name → identity → object. The
+    singleton setting is ``setting`` (its body) and ``setting_meta`` (live only: its read-only
+    id, status and statusDetailed).
+    """
 
     parent_segment_id: str
     setting: Body = field(default_factory=dict)
-    key_events: dict[str, KeyEventState] = field(default_factory=dict)
-    attributes: dict[str, AttributeState] = field(default_factory=dict)
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     # key event renames asked for by the file: new name → old (live) name
     renames: dict[str, str] = field(default_factory=dict)
-    # live only: setting's read-only fields (id, status, statusDetailed)
     setting_meta: Body = field(default_factory=dict)
+
+    def of(self, kind: str) -> dict[str, Resource]:
+        """The objects of ``kind`` by identity (an empty dict that stays, if none yet)."""
+        return cast("dict[str, Resource]", self.objects.setdefault(kind, {}))
+
+    @property
+    def key_events(self) -> dict[str, KeyEventState]:
+        return cast("dict[str, KeyEventState]", self.objects.setdefault("key_event", {}))
+
+    @property
+    def attributes(self) -> dict[str, AttributeState]:
+        return cast("dict[str, AttributeState]", self.objects.setdefault("attribute", {}))
 
 
 DesiredState = State
 LiveState = State
-
-
-# --- comparison ------------------------------------------------------------------------------
-# What diff compares: each body reduced to the fields rtcfg manages, with server defaults and
-# ordering folded away, so that neither shows as a change (no perpetual diffs). Bodies that are
-# sent stay as they are; only comparison goes through these functions.
-
-EMPTY_RULE: Body = {"type": "And", "conditions": []}
-SINGLE_DEFAULT_DURATION: Body = {"value": 1, "unit": "day"}
-KEY_EVENT_FIELDS = ("name", "description", "databaseName", "tableName", "filterRule")
-COMMON_ATTRIBUTE_FIELDS = ("name", "identifier", "type", "description", "filterRule")
-ATTRIBUTE_FIELDS: dict[str, tuple[str, ...]] = {
-    "single": (
-        *COMMON_ATTRIBUTE_FIELDS,
-        "valueColumn",
-        "dataType",
-        "duration",
-        "backfill",
-        "sensitive",
-    ),
-    "list": (
-        *COMMON_ATTRIBUTE_FIELDS,
-        "idColumn",
-        "fields",
-        "duration",
-        "maxItems",
-        "actions",
-        "aggregations",
-    ),
-    "counter": (
-        *COMMON_ATTRIBUTE_FIELDS,
-        "counterType",
-        "increment",
-        "duration",
-        "backfill",
-        "subDurations",
-    ),
-}
-# Fields the API can PATCH in place (api/NOTES.md §2.4, the OAS PATCH body); any other attribute
-# field can only change by deleting and re-creating the attribute.
-PATCHABLE_ATTRIBUTE_FIELDS = frozenset(
-    {
-        "name",
-        "description",
-        "duration",
-        "fields",
-        "maxItems",
-        "actions",
-        "aggregations",
-        "subDurations",
-    }
-)
-# Absent and these values mean the same thing to the API.
-_DEFAULTS: Body = {
-    "description": None,
-    "backfill": None,
-    "subDurations": [],
-    "actions": [],
-    "sensitive": False,
-    "counterType": "sliding",
-}
-
-
-def _sorted(items: list[Body], key: str) -> list[Body]:
-    return sorted(items, key=lambda item: str(item.get(key)))
-
-
-def comparable_key_event(body: Body) -> Body:
-    """A key event body as diff compares it."""
-    out = {k: body.get(k) for k in KEY_EVENT_FIELDS if body.get(k) is not None}
-    out["filterRule"] = body.get("filterRule") or EMPTY_RULE
-    return out
-
-
-def comparable_attribute(body: Body) -> Body:
-    """An attribute body (without realtimeKeyEventId) as diff compares it.
-
-    Unknown server fields are ignored; defaults (null description/backfill, empty subDurations
-    and actions, ``sensitive: false``, ``counterType: sliding``) equal absence; lists whose
-    order carries no meaning (fields, aggregations, subDurations, actions) are sorted.
-    """
-    kind = str(body.get("type"))
-    out: Body = {}
-    for key in ATTRIBUTE_FIELDS.get(kind, COMMON_ATTRIBUTE_FIELDS):
-        value = body.get(key)
-        if (key in _DEFAULTS and value == _DEFAULTS[key]) or value is None:
-            continue
-        out[key] = value
-    out["filterRule"] = body.get("filterRule") or EMPTY_RULE
-    if kind == "single" and "duration" not in out:
-        out["duration"] = SINGLE_DEFAULT_DURATION  # the API's default (api/NOTES.md §1.5)
-    if "fields" in out:
-        out["fields"] = sorted(out["fields"])
-    for key, identity in (("aggregations", "identifier"), ("subDurations", "identifier")):
-        if key in out:
-            out[key] = _sorted(out[key], identity)
-    if "actions" in out:
-        out["actions"] = sorted(out["actions"], key=lambda a: json.dumps(a, sort_keys=True))
-    return out
-
-
-def comparable_setting(body: Body) -> Body:
-    """The realtime_setting as diff compares it: unordered lists sorted by identity, defaults
-    of each key column filled in, a batch attribute's null name read as its column."""
-    keys = [
-        {
-            "name": k.get("name"),
-            "validRegexp": k.get("validRegexp"),
-            "invalidTexts": sorted(k.get("invalidTexts") or []),
-            "internal": bool(k.get("internal")),
-        }
-        for k in body.get("keyColumns") or []
-    ]
-    tables = [
-        {"database": t.get("database"), "table": t.get("table")}
-        for t in body.get("eventTables") or []
-    ]
-    batch = [
-        {"column": b.get("column"), "name": b.get("name") or b.get("column")}
-        for b in body.get("batchAttributes") or []
-    ]
-    return {
-        "keyColumns": _sorted(keys, "name"),
-        "eventTables": sorted(tables, key=lambda t: (str(t["database"]), str(t["table"]))),
-        "batchAttributes": _sorted(batch, "column"),
-        "extLookupKey": body.get("extLookupKey"),
-    }

@@ -297,7 +297,10 @@ def desired_state(config: Config) -> DesiredState:
     }
     renames = {e.name: e.renamed_from for e in config.events if e.renamed_from}
     return DesiredState(
-        config.parent_segment_id, setting_body(config), key_events, attributes, renames
+        config.parent_segment_id,
+        setting_body(config),
+        {"key_event": key_events, "attribute": attributes},
+        renames,
     )
 
 
