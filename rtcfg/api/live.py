@@ -1,9 +1,9 @@
 """The live RT configuration of a parent segment, read through the client (GETs only).
 
-The three reads (setting, key events, attributes) run concurrently, so reading a segment of
-any size costs about one round trip plus pagination. Server fields rtcfg does not manage are
-dropped here (lenient on output), and an attribute's ``realtimeKeyEventId`` becomes the name
-of its key event, the identity the diff compares.
+One read per registered kind (setting, key events, attributes), run concurrently, so reading
+a segment of any size costs about one round trip plus pagination. Server fields rtcfg does not
+manage are dropped here (lenient on output), and an attribute's ``realtimeKeyEventId`` becomes
+the name of its key event, the identity the diff compares.
 """
 
 from __future__ import annotations
@@ -14,8 +14,13 @@ from typing import Any
 
 from rtcfg.api.client import ApiClient
 from rtcfg.errors import ApiError, NotFoundError, RtcfgError
+from rtcfg.model.kinds import KINDS
+from rtcfg.model.kinds import setting as setting_kind
+from rtcfg.model.kinds.base import Kind
 from rtcfg.model.kinds.setting import KEYS as SETTING_KEYS
-from rtcfg.model.state import AttributeState, Body, KeyEventState, LiveState
+from rtcfg.model.state import Body, LiveState, Resource
+
+SETTING_KIND = setting_kind.KIND
 
 # How rtcfg tells that RT 2.0 is enabled for a parent segment. TD's published Audience schema
 # (cdp-openapi.yml l.7608) has no RT flag, so the realtime_setting answer decides (l.5161): a
@@ -119,21 +124,24 @@ def _segment_not_found(ps_id: str, exc: NotFoundError | None = None) -> SegmentN
 
 
 async def read_live_state(api: ApiClient, ps_id: str) -> LiveState:
-    """The full live configuration of one parent segment, read with concurrent GETs."""
-    base = f"/audiences/{ps_id}"
+    """The full live configuration of one parent segment: every registered kind read with
+    concurrent GETs (a singleton's one GET, a collection's pages)."""
     try:
-        setting, key_events, attributes = await asyncio.gather(
-            api.get(f"{base}/realtime_setting"),
-            api.list_all(f"{base}/realtime_key_events"),
-            api.list_all(f"{base}/realtime_attributes", {"types": MANAGED_ATTRIBUTE_TYPES}),
-        )
+        answers = await asyncio.gather(*(_read_kind(api, ps_id, kind) for kind in KINDS))
     except ApiError as exc:
         if exc.info.status not in RT_REFUSED_STATUSES:
             raise
         raise await _explain_missing(api, ps_id, exc.info.status) from None
     # not_initialized / initialized: enabled, nothing deployed yet; the lists are empty and a
     # plan creates everything (a first setup)
-    return build_live_state(ps_id, setting, key_events, attributes)
+    return state_from_answers(ps_id, {k.name: a for k, a in zip(KINDS, answers, strict=True)})
+
+
+async def _read_kind(api: ApiClient, ps_id: str, kind: Kind) -> Any:
+    if kind.singleton:
+        return await api.get(kind.api_path(ps_id))
+    params = dict(kind.list_params) or None
+    return await api.list_all(kind.api_path(ps_id), params)
 
 
 async def _explain_missing(api: ApiClient, ps_id: str, status: int) -> RtcfgError:
@@ -154,38 +162,61 @@ async def _explain_missing(api: ApiClient, ps_id: str, status: int) -> RtcfgErro
 def build_live_state(
     ps_id: str, setting: Body, key_events: list[Body], attributes: list[Body]
 ) -> LiveState:
-    """Raw API answers → LiveState keyed by identity."""
-    names_by_id = {str(ke["id"]): ke["name"] for ke in key_events}
+    """Raw API answers of the setting, key events and attributes → LiveState."""
+    answers = {"setting": setting, "key_event": key_events, "attribute": attributes}
+    return state_from_answers(ps_id, answers)
+
+
+def state_from_answers(ps_id: str, answers: dict[str, Any]) -> LiveState:
+    """Raw API answers (kind name → the singleton's body, or a collection's items) → a
+    LiveState keyed by identity, each object's references turned from ids into names."""
+    setting = answers.get(SETTING_KIND.name) or {}
     state = LiveState(
         ps_id,
         setting={k: setting.get(k, [] if k != "extLookupKey" else None) for k in SETTING_KEYS},
         setting_meta={k: setting.get(k) for k in SETTING_META},
     )
-    for ke in key_events:
-        state.key_events[ke["name"]] = KeyEventState(
-            ke["name"], _without_read_only(ke), str(ke["id"])
-        )
-    for attr in attributes:
-        if attr.get("type") not in MANAGED_ATTRIBUTE_TYPES.split(","):
+    names = {
+        kind.name: {str(o.get("id")): o.get(kind.identity) for o in answers.get(kind.name) or []}
+        for kind in KINDS
+        if not kind.singleton
+    }
+    for kind in KINDS:
+        if kind.singleton or kind.make is None:
             continue
-        event = _event_name(names_by_id, attr.get("realtimeKeyEventId"))
-        body = _without_read_only(attr)
-        if isinstance(body.get("actions"), list):
-            body["actions"] = [
-                {**a, "realtimeKeyEventId": _event_name(names_by_id, a.get("realtimeKeyEventId"))}
-                for a in body["actions"]
-            ]
-        state.attributes[attr["identifier"]] = AttributeState(
-            attr["identifier"], body, event, str(attr["id"])
-        )
+        objects = state.of(kind.name)
+        for item in answers.get(kind.name) or []:
+            if kind.manages(item):
+                identity = item[kind.identity]
+                objects[identity] = _live_object(kind, item, names.get(kind.reference_kind or ""))
     return state
 
 
-def _event_name(names_by_id: dict[str, str], event_id: object) -> str | None:
-    """A key event id → its name (``#<id>`` when no live key event has that id)."""
+def _live_object(kind: Kind, item: Body, names_by_id: dict[str, Any] | None) -> Resource:
+    """One listed object: read-only fields dropped, the ids it names turned into names."""
+    body = _without_read_only(item)
+    reference = None
+    if kind.reference_field and names_by_id is not None:
+        reference = _event_name(names_by_id, item.get(kind.reference_field))
+        for field in kind.reference_lists:
+            if isinstance(body.get(field), list):
+                body[field] = [
+                    {
+                        **a,
+                        kind.reference_field: _event_name(names_by_id, a.get(kind.reference_field)),
+                    }
+                    for a in body[field]
+                ]
+    assert kind.make is not None
+    made: Resource = kind.make(item[kind.identity], body, reference, str(item["id"]))
+    return made
+
+
+def _event_name(names_by_id: dict[str, Any], event_id: object) -> str | None:
+    """An id → the name of the live object with that id (``#<id>`` when there is none)."""
     if event_id is None:
         return None
-    return names_by_id.get(str(event_id), f"#{event_id}")
+    return str(names_by_id.get(str(event_id), f"#{event_id}"))
 
 
 def summarize(state: LiveState) -> dict[str, Any]:

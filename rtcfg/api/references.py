@@ -25,6 +25,7 @@ from typing import Any
 
 from rtcfg.api.client import ApiClient
 from rtcfg.errors import ApiError
+from rtcfg.model.addresses import Address
 from rtcfg.model.state import State
 
 ENTITY_LISTS = (("personalization", "realtime_personalizations"), ("journey", "realtime_journeys"))
@@ -71,12 +72,10 @@ async def find_references(api: ApiClient, live: State, addresses: list[str]) -> 
 def _live_ids(live: State, addresses: list[str]) -> dict[tuple[str, str], str]:
     """(kind, live id) → address, for key events and attributes at ``addresses``."""
     ids: dict[tuple[str, str], str] = {}
-    for address in addresses:
-        kind, _, name = address.partition(".")
-        if kind == "attribute" and name in live.attributes:
-            ids[("attribute", str(live.attributes[name].id))] = address
-        elif kind == "key_event" and name in live.key_events:
-            ids[("key_event", str(live.key_events[name].id))] = address
+    for address in map(Address, addresses):
+        found = live.of(address.kind).get(address.name) if address.name else None
+        if found is not None:
+            ids[(address.kind, str(found.id))] = address
     return ids
 
 

@@ -25,9 +25,10 @@ def select(graph: ChangeGraph, targets: Sequence[str], excludes: Sequence[str]) 
     if targets:
         chosen = closure({a for a in chosen if _matches(a, targets)}, graph, _target_needs)
     dropped = {a for a in chosen if _matches(a, excludes)}
-    # each change's needs, computed once: the loop below asks again after every round
-    needs = {a: graph.requires(graph.by_address[a]) for a in chosen - dropped}
-    while True:
+    # each change's needs, computed once (the loop asks again after every round), and only
+    # when something is excluded
+    needs = {a: graph.requires(graph.by_address[a]) for a in chosen - dropped} if dropped else {}
+    while dropped:
         more = {a for a in chosen - dropped if needs[a] & dropped}
         if not more:
             break

@@ -332,7 +332,7 @@ def _field_lines(change: Change, new_key_events: frozenset[str]) -> list[str]:
 
 def _object_kind(change: Change) -> str:
     """``setting``, ``key_event``, or an attribute's type (single, list, counter)."""
-    kind = change.address.split(".", 1)[0]
+    kind = change.address.kind
     if kind != "attribute":
         return kind
     return str((change.after or change.before or {}).get("type"))
@@ -379,11 +379,10 @@ def _with_id_placeholders(
 
 def created_key_events(segment: SegmentPlan) -> frozenset[str]:
     """Key events this segment's plan creates or replaces (their ids are not known yet)."""
-    prefix = "key_event."
     return frozenset(
-        c.address.removeprefix(prefix)
+        c.address.name
         for c in segment.changes
-        if c.address.startswith(prefix) and c.action in ("create", "replace")
+        if c.address.kind == "key_event" and c.action in ("create", "replace")
     )
 
 

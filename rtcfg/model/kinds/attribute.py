@@ -13,6 +13,7 @@ import json
 from rtcfg.model.addresses import Address
 from rtcfg.model.kinds import key_event
 from rtcfg.model.kinds.base import Body, Kind, Reference
+from rtcfg.model.state import AttributeState
 from rtcfg.model.translate import yaml_label
 
 NAME = "attribute"
@@ -51,6 +52,8 @@ PATCHABLE = frozenset(
         "subDurations",
     }
 )
+# The types rtcfg manages; others (imported batch attributes, TD-internal ones) are left alone.
+MANAGED_TYPES = ("single", "list", "counter")
 # What a PATCH sends for a patchable field the file no longer sets (the API's own default).
 CLEARED: Body = {"actions": [], "subDurations": []}
 # Absent and these values mean the same thing to the API.
@@ -147,7 +150,11 @@ KIND = Kind(
     filter_budget=True,
     cleared=CLEARED,
     reference_field=KEY_EVENT_FIELD,
+    reference_kind=key_event.NAME,
     reference_lists=("actions",),
     references=references,
     replace_reasons=replace_reasons,
+    list_params={"types": ",".join(MANAGED_TYPES)},
+    manages=lambda body: body.get("type") in MANAGED_TYPES,
+    make=AttributeState,
 )

@@ -82,6 +82,8 @@ class Kind:
     # the body field naming another object that a State holds outside the body, by name
     # (``Resource.reference``: an attribute's realtimeKeyEventId)
     reference_field: str | None = None
+    # the kind of the objects the reference field (and reference lists) name
+    reference_kind: str | None = None
     # lists whose items name other objects (a list attribute's ``actions``); their order may
     # follow those names, so a rename can reorder them
     reference_lists: tuple[str, ...] = ()
@@ -96,6 +98,11 @@ class Kind:
     update_notes: Callable[[Body | None, Body | None], list[str]] = no_update_notes
     # what apply does after writing: poll_status waits for the object's status to be ok
     after_write: AfterWrite = "none"
+    # reading live: query parameters of the list, which listed objects rtcfg manages, and
+    # how one becomes a State object: (identity, body, reference name, id) → Resource
+    list_params: Mapping[str, str] = field(default_factory=dict)
+    manages: Callable[[Body], bool] = lambda body: True
+    make: Callable[[str, Body, str | None, str | None], Any] | None = None
 
     def address(self, name: str | None = None) -> Address:
         return Address.of(self.name, None if self.singleton else name)

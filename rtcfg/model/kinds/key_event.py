@@ -8,6 +8,7 @@ body.
 from __future__ import annotations
 
 from rtcfg.model.kinds.base import Body, Kind
+from rtcfg.model.state import KeyEventState
 
 NAME = "key_event"
 FIELDS = ("name", "description", "databaseName", "tableName", "filterRule")
@@ -40,6 +41,7 @@ KIND = Kind(
     unique=("name",),
     filter_budget=True,
     patch_whole=True,
+    make=lambda identity, body, reference, object_id: KeyEventState(identity, body, object_id),
     renamable=True,
     as_live_shows=as_live_shows,
 )
