@@ -20,7 +20,7 @@ from typing import Any
 from deepdiff import DeepDiff
 from deepdiff.helper import CannotCompare
 
-from rtcfg.engine.diff import KEYED_LISTS, field_changes
+from rtcfg.engine.diff import field_changes, keyed_lists
 from rtcfg.model.kinds import attribute, key_event, setting
 
 Pair = tuple[dict[str, Any], dict[str, Any]]
@@ -64,8 +64,7 @@ def _attribute(i: int, version: int) -> dict[str, Any]:
         "maxItems": 100,
         "duration": {"value": 60, "unit": "day"},
         "aggregations": [
-            {"identifier": f"g{j}", "type": "last", "column": f"col{j + version}"}
-            for j in range(3)
+            {"identifier": f"g{j}", "type": "last", "column": f"col{j + version}"} for j in range(3)
         ],
     }
 
@@ -85,7 +84,7 @@ def pairs() -> list[Pair]:
 
 def _by_identity(first: Any, second: Any, level: Any = None) -> bool:
     """deepdiff's hook: two list items are the same item when their identity agrees."""
-    for identity in KEYED_LISTS.values():
+    for identity in keyed_lists().values():
         if isinstance(first, dict) and isinstance(second, dict):
             try:
                 return identity(first) == identity(second) and identity(first) != "None"

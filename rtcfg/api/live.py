@@ -14,7 +14,7 @@ from typing import Any
 
 from rtcfg.api.client import ApiClient
 from rtcfg.errors import ApiError, NotFoundError, RtcfgError
-from rtcfg.model.kinds import KINDS
+from rtcfg.model.kinds import all_kinds
 from rtcfg.model.kinds import setting as setting_kind
 from rtcfg.model.kinds.base import Kind
 from rtcfg.model.kinds.setting import KEYS as SETTING_KEYS
@@ -127,14 +127,14 @@ async def read_live_state(api: ApiClient, ps_id: str) -> LiveState:
     """The full live configuration of one parent segment: every registered kind read with
     concurrent GETs (a singleton's one GET, a collection's pages)."""
     try:
-        answers = await asyncio.gather(*(_read_kind(api, ps_id, kind) for kind in KINDS))
+        answers = await asyncio.gather(*(_read_kind(api, ps_id, kind) for kind in all_kinds()))
     except ApiError as exc:
         if exc.info.status not in RT_REFUSED_STATUSES:
             raise
         raise await _explain_missing(api, ps_id, exc.info.status) from None
     # not_initialized / initialized: enabled, nothing deployed yet; the lists are empty and a
     # plan creates everything (a first setup)
-    return state_from_answers(ps_id, {k.name: a for k, a in zip(KINDS, answers, strict=True)})
+    return state_from_answers(ps_id, {k.name: a for k, a in zip(all_kinds(), answers, strict=True)})
 
 
 async def _read_kind(api: ApiClient, ps_id: str, kind: Kind) -> Any:
@@ -178,10 +178,10 @@ def state_from_answers(ps_id: str, answers: dict[str, Any]) -> LiveState:
     )
     names = {
         kind.name: {str(o.get("id")): o.get(kind.identity) for o in answers.get(kind.name) or []}
-        for kind in KINDS
+        for kind in all_kinds()
         if not kind.singleton
     }
-    for kind in KINDS:
+    for kind in all_kinds():
         if kind.singleton or kind.make is None:
             continue
         objects = state.of(kind.name)

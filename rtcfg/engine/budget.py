@@ -23,7 +23,7 @@ from typing import Protocol
 from rtcfg.checks.offline import MAX_FILTER_CHARS
 from rtcfg.engine.graph import ChangeGraph
 from rtcfg.errors import PlanError
-from rtcfg.model.kinds import KINDS, kind_of
+from rtcfg.model.kinds import all_kinds, kind_of
 from rtcfg.model.state import Body, State
 from rtcfg.model.translate import filter_rule_length
 from rtcfg.safe_text import safe
@@ -56,7 +56,7 @@ def filter_chars(body: Body | None) -> int:
 
 def live_total(live: State) -> int:
     """Characters the live filters of a parent segment count now."""
-    counted = [k for k in KINDS if k.filter_budget]
+    counted = [k for k in all_kinds() if k.filter_budget]
     return sum(filter_chars(o.body) for k in counted for o in live.of(k.name).values())
 
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from rtcfg.model.addresses import Address
 from rtcfg.model.bodypath import set_path
-from rtcfg.model.kinds import KINDS, SETTING, address_order, kind_of
+from rtcfg.model.kinds import SETTING, address_order, all_kinds, kind_of
 from rtcfg.model.kinds.attribute import KEY_EVENT_FIELD
 from rtcfg.model.kinds.base import Kind
 from rtcfg.model.kinds.setting import removed_batch_columns
@@ -34,10 +35,16 @@ NOT_IN_CONFIG = "not in the configuration"
 # kind name → desired identity → live identity (or live → desired, for ``forward``)
 Matches = dict[str, dict[str, str]]
 
-# Every kind's lists addressed by item identity; their field names do not clash across kinds.
-KEYED_LISTS: dict[str, Callable[[Body], str]] = {
-    path: identity for kind in KINDS for path, identity in kind.keyed_lists.items()
-}
+
+@cache
+def _keyed_lists(kinds: tuple[Kind, ...]) -> dict[str, Callable[[Body], str]]:
+    """Every kind's lists addressed by item identity (their field names do not clash)."""
+    return {path: identity for kind in kinds for path, identity in kind.keyed_lists.items()}
+
+
+def keyed_lists() -> dict[str, Callable[[Body], str]]:
+    return _keyed_lists(all_kinds())
+
 
 __all__ = [
     "ACTIONS",
@@ -109,7 +116,7 @@ def diff_states(desired: State, live: State) -> list[Change]:
     matches = match_objects(desired, live)
     forward = forward_names(matches)
     changes: list[Change] = []
-    for kind in KINDS:
+    for kind in all_kinds():
         if kind.singleton:
             changes += _singleton_changes(kind, desired, live)
         else:
@@ -145,7 +152,7 @@ def match_objects(desired: State, live: State) -> Matches:
     """Per kind: desired identity → the identity of the live object it is (itself, or the
     one it is renamed from)."""
     matches: Matches = {}
-    for kind in KINDS:
+    for kind in all_kinds():
         if kind.singleton:
             continue
         want, have = desired.of(kind.name), live.of(kind.name)
@@ -293,7 +300,7 @@ def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
 
 
 def _keyed(path: str, items: list[Any]) -> dict[str, Any] | None:
-    identity = KEYED_LISTS.get(path)
+    identity = keyed_lists().get(path)
     if identity is None or not all(isinstance(item, dict) for item in items):
         return None
     keyed = {identity(item): item for item in items}

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from rtcfg.model.addresses import Address
-from rtcfg.model.kinds import KINDS, address_order
+from rtcfg.model.kinds import address_order, all_kinds
 from rtcfg.model.state import State
 
 
@@ -21,7 +21,7 @@ def live_fingerprint(live: State) -> tuple[str, dict[str, str]]:
     """sha256 of the live state as diff sees it (comparable body, id, the object it names
     outside its body): overall, and per address."""
     objects: dict[str, str] = {}
-    for kind in KINDS:
+    for kind in all_kinds():
         if kind.singleton:
             entry = [kind.comparable(live.setting), live.setting_meta.get("id"), None]
             objects[kind.address()] = _digest(entry)

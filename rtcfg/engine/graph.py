@@ -16,7 +16,7 @@ from typing import Literal
 from rtcfg.engine import setting_rules
 from rtcfg.engine.diff import Change, Matches, forward_names, match_objects
 from rtcfg.model.addresses import Address
-from rtcfg.model.kinds import KINDS, SETTING
+from rtcfg.model.kinds import SETTING, all_kinds
 from rtcfg.model.kinds.base import Kind
 from rtcfg.model.state import Resource, State
 
@@ -143,4 +143,4 @@ def _live_holders(live: State) -> dict[tuple[str, str, str], list[str]]:
 
 
 def _collections() -> list[Kind]:
-    return [k for k in KINDS if not k.singleton]
+    return [k for k in all_kinds() if not k.singleton]

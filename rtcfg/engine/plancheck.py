@@ -22,25 +22,35 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 from typing import Any
 
 from rtcfg.checks.text import is_decimal_id
 from rtcfg.engine.fingerprint import live_fingerprint
 from rtcfg.engine.plan import SegmentPlan, Step
 from rtcfg.engine.plan_bodies import body_problems, fields_problems, key_event_id_problems
-from rtcfg.model.kinds import KINDS, kind_of
+from rtcfg.model.kinds import all_kinds, kind_of
 from rtcfg.model.kinds.base import Kind
 from rtcfg.model.kinds.setting import removed_batch_columns
 from rtcfg.model.state import State
 from rtcfg.safe_text import safe
 
-# /audiences/{ps}/<a kind's path>[/{id}]: plain segments only, so no "..", "@", "?", "#", "%"
-# or "//" can reach the URL
-_PATH = re.compile(
-    r"/audiences/(?P<ps>[0-9]{1,20})/(?P<collection>"
-    + "|".join(re.escape(k.path) for k in KINDS)
-    + r")(?:/(?P<id>[A-Za-z0-9_-]{1,64}))?"
-)
+
+@cache
+def _path_of(kinds: tuple[Kind, ...]) -> re.Pattern[str]:
+    """/audiences/{ps}/<a kind's path>[/{id}]: plain segments only, so no "..", "@", "?",
+    "#", "%" or "//" can reach the URL."""
+    return re.compile(
+        r"/audiences/(?P<ps>[0-9]{1,20})/(?P<collection>"
+        + "|".join(re.escape(k.path) for k in kinds)
+        + r")(?:/(?P<id>[A-Za-z0-9_-]{1,64}))?"
+    )
+
+
+def _path_match(path: str) -> re.Match[str] | None:
+    return _path_of(all_kinds()).fullmatch(path)
+
+
 _REF_PATH = re.compile(r"[A-Za-z]+|actions\[[0-9]{1,4}\]\.[A-Za-z]+")
 _ALLOWED = {
     "create": Counter({"POST": 1}),
@@ -105,7 +115,7 @@ def _step_problems(step: Step, action: str, ps_id: str, posts: set[str]) -> list
     kind = kind_of(step.address)
     if kind is None:
         return [f"{safe(step.address)} is the address of no kind rtcfg manages"]
-    match = _PATH.fullmatch(step.path)
+    match = _path_match(step.path)
     if match is None:
         return [f"path {safe(repr(step.path))} is not a plain path of this API"]
     problems = []
@@ -167,7 +177,7 @@ def live_problems(segment: SegmentPlan, live: State) -> list[str]:
             f"step {step.id} ({safe(step.address)}): {p}"
             for p in key_event_id_problems(step, change, segment.changes, live)
         ]
-        match = _PATH.fullmatch(step.path)
+        match = _path_match(step.path)
         if match is None or match["id"] is None:
             continue
         allowed = _live_ids(step.address, changes[step.address].before, live)

@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from rtcfg.engine.graph import ChangeGraph
 from rtcfg.errors import PlanError
 from rtcfg.model.addresses import Address
-from rtcfg.model.kinds import KINDS, SETTING, address_help
+from rtcfg.model.kinds import SETTING, address_help, all_kinds
 
 
 def select(graph: ChangeGraph, targets: Sequence[str], excludes: Sequence[str]) -> int:
@@ -76,7 +76,7 @@ def check_patterns(graph: ChangeGraph, patterns: Sequence[str], option: str) -> 
     if not patterns:
         return
     known: set[str] = {SETTING, *graph.by_address}
-    for kind in KINDS:
+    for kind in all_kinds():
         if not kind.singleton:
             for state in (graph.desired, graph.live):
                 known |= {kind.address(i) for i in state.of(kind.name)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from rtcfg.engine.graph import ChangeGraph
-from rtcfg.engine.stages import LATE_DELETE, SETTING_CLEANUP, Draft, Key, write_stage
+from rtcfg.engine.stages import Draft, Key, late_delete, setting_cleanup, write_stage
 from rtcfg.model.kinds import SETTING, attribute, key_event
 from rtcfg.model.kinds import setting as setting_kind
 from rtcfg.model.kinds.setting import table_of, whole
@@ -42,9 +42,9 @@ def cleanup(graph: ChangeGraph, setting: Draft | None, drafts: list[Draft]) -> l
     setting.body = during
     if during == after:
         return []
-    moved = (write_stage(_KEY_EVENT), LATE_DELETE)
+    moved = (write_stage(_KEY_EVENT), late_delete())
     needs = {d.key for d in drafts if d.stage in moved} | {setting.key}
-    return [Draft(SETTING_CLEANUP, "PATCH", setting.path, after, SETTING, needs)]
+    return [Draft(setting_cleanup(), "PATCH", setting.path, after, SETTING, needs)]
 
 
 def _deleted(drafts: list[Draft], kind_name: str, *, early_only: bool = False) -> set[str]:
@@ -53,7 +53,7 @@ def _deleted(drafts: list[Draft], kind_name: str, *, early_only: bool = False) -
         for d in drafts
         if d.method == "DELETE"
         and d.address.kind == kind_name
-        and not (early_only and d.stage == LATE_DELETE)
+        and not (early_only and d.stage == late_delete())
     }
 
 

@@ -20,37 +20,46 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rtcfg.model.addresses import Address
-from rtcfg.model.kinds import KINDS
+from rtcfg.model.kinds import all_kinds
 from rtcfg.model.kinds.base import Body, Kind
-
-_N = len(KINDS)
-LATE_DELETE = 2 * _N
-SETTING_CLEANUP = 2 * _N + 1
 
 Key = tuple[int, str]  # a step before it has an id: (stage, address)
 
 
+def _count() -> int:
+    return len(all_kinds())
+
+
 def delete_stage(kind: Kind) -> int:
-    return _N - kind.order
+    return _count() - kind.order
 
 
 def write_stage(kind: Kind) -> int:
-    return _N + kind.order
+    return _count() + kind.order
+
+
+def late_delete() -> int:
+    return 2 * _count()
+
+
+def setting_cleanup() -> int:
+    return 2 * _count() + 1
 
 
 def is_early_delete(stage: int) -> bool:
     """A delete that runs before every write (not a late one)."""
-    return stage < _N or (stage == _N and not KINDS[0].singleton)
+    first = all_kinds()[0]
+    return stage < _count() or (stage == _count() and not first.singleton)
 
 
 def stage_name(stage: int) -> str:
     """What a stage does, in words (``delete attribute``, ``write setting``…)."""
-    for kind in KINDS:
+    for kind in all_kinds():
         if stage == write_stage(kind):
             return f"write {kind.label}"
         if stage == delete_stage(kind) and not kind.singleton:
             return f"delete {kind.label}"
-    return "late delete" if stage == LATE_DELETE else "setting cleanup"
+    return "late delete" if stage == late_delete() else "setting cleanup"
 
 
 @dataclass

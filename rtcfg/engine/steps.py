@@ -18,11 +18,11 @@ from rtcfg.engine.diff import Change, compared
 from rtcfg.engine.graph import ChangeGraph
 from rtcfg.engine.select import closure, reader_address
 from rtcfg.engine.stages import (
-    LATE_DELETE,
     Draft,
     Key,
     delete_stage,
     is_early_delete,
+    late_delete,
     write_stage,
 )
 from rtcfg.errors import PlanError
@@ -89,7 +89,7 @@ class _Builder:
             elif action == "update":
                 needs.add((write_stage(_kind(address)), address))
         late = any(stage != delete_stage(_kind(a)) for stage, a in needs)
-        stage = LATE_DELETE if late else delete_stage(kind)
+        stage = late_delete() if late else delete_stage(kind)
         live = self.graph.live.of(kind.name)[change.address.name]
         path = kind.api_path(self.ps_id, _live_id(live.id, change.address))
         return Draft(stage, "DELETE", path, None, change.address, needs)

@@ -92,7 +92,7 @@ def test_an_unexpected_failure_shows_a_traceback_without_the_key(
         "import sys, rtcfg.api.live as live\n"
         "def broken(*args, **kwargs):\n"
         "    raise RuntimeError(f'bug while reading: {args!r}')\n"
-        "live.build_live_state = broken\n"
+        "live.state_from_answers = broken\n"
         "from rtcfg.cli import main\n"
         "sys.argv = ['rtcfg', *sys.argv[1:]]\n"
         "main()\n"

@@ -46,7 +46,8 @@ def no_update_notes(before: Body | None, after: Body | None) -> list[str]:
     return []
 
 
-@dataclass(frozen=True)
+# eq=False: a kind is itself (compared and hashed by identity; its tables are dicts)
+@dataclass(frozen=True, eq=False)
 class Kind:
     """One resource kind of the API, as the engine sees it.
 

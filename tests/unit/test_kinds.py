@@ -1,0 +1,187 @@
+"""The registry of resource kinds, and the engine planning a kind it was never written for.
+
+``toy_service`` stands for what comes next (a personalization service reads attributes by
+id): declared in one ``Kind`` here and registered for the test, it is diffed, ordered and
+given refs by the same engine code as the three kinds the API has today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from rtcfg.engine.plan import SegmentPlan, build_segment_plan
+from rtcfg.engine.stages import delete_stage, write_stage
+from rtcfg.errors import PlanError
+from rtcfg.model.addresses import Address
+from rtcfg.model.kinds import SETTING, address_order, all_kinds, kind_of, registered
+from rtcfg.model.kinds.attribute import KIND as ATTRIBUTE
+from rtcfg.model.kinds.base import Body, Kind, Reference
+from rtcfg.model.state import AttributeState, KeyEventState, State
+
+
+@dataclass
+class ToyState:
+    name: str
+    body: Body
+    attribute: str | None = None
+    id: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return self.name
+
+    @property
+    def reference(self) -> str | None:
+        return self.attribute
+
+
+def _toy_references(body: Body, top: str | None) -> list[Reference]:
+    return [("attributeId", Address.of("attribute", top))] if top else []
+
+
+def _toy_replace_reasons(before: Body, after: Body) -> list[str]:
+    return ["channel cannot be patched"] if before.get("channel") != after.get("channel") else []
+
+
+TOY = Kind(
+    name="toy_service",
+    label="toy service",
+    path="toy_services",
+    order=3,
+    comparable=lambda body: {k: body.get(k) for k in ("name", "channel", "description")},
+    identity="name",
+    patchable=frozenset({"description"}),
+    unique=("name",),
+    reference_field="attributeId",
+    reference_kind="attribute",
+    references=_toy_references,
+    replace_reasons=_toy_replace_reasons,
+    make=lambda identity, body, reference, object_id: ToyState(
+        identity, body, reference, object_id
+    ),
+)
+SETTING_BODY: Body = {
+    "keyColumns": [{"name": "email"}],
+    "eventTables": [{"database": "db", "table": "pageviews"}],
+    "batchAttributes": [],
+    "extLookupKey": None,
+}
+VIEWS: Body = {"name": "views", "databaseName": "db", "tableName": "pageviews"}
+
+
+def _attribute(identifier: str) -> Body:
+    return {
+        "name": identifier.title(),
+        "identifier": identifier,
+        "type": "single",
+        "valueColumn": "td_url",
+        "dataType": "string",
+    }
+
+
+@pytest.fixture
+def toy() -> Iterator[Kind]:
+    with registered(TOY) as kind:
+        yield kind
+
+
+def _states() -> tuple[State, State]:
+    desired = State("1", setting=dict(SETTING_BODY))
+    live = State("1", setting=dict(SETTING_BODY), setting_meta={"id": "9", "status": "ok"})
+    desired.key_events["views"] = KeyEventState("views", dict(VIEWS))
+    live.key_events["views"] = KeyEventState("views", dict(VIEWS), "11")
+    return desired, live
+
+
+def _plan(desired: State, live: State, **selection: list[str]) -> SegmentPlan:
+    return build_segment_plan(desired, live, config_file="f", config_sha256="0", **selection)
+
+
+def test_every_kind_has_its_own_name_path_and_order() -> None:
+    kinds = all_kinds()
+    for values in ([k.name for k in kinds], [k.path for k in kinds], [k.order for k in kinds]):
+        assert len(set(values)) == len(values)
+    assert [k.order for k in kinds] == sorted(k.order for k in kinds)
+    assert sum(k.singleton for k in kinds) == 1
+
+
+def test_addresses_are_typed_and_parsed_once() -> None:
+    address = Address.of("attribute", "last.url")
+    assert (address, address.kind, address.name) == ("attribute.last.url", "attribute", "last.url")
+    assert kind_of(address) is ATTRIBUTE
+    assert (SETTING.kind, SETTING.name) == ("setting", "")
+    assert sorted(["attribute.a", "setting", "key_event.z"], key=address_order) == [
+        "setting",
+        "key_event.z",
+        "attribute.a",
+    ]
+
+
+def test_a_kind_cannot_be_registered_twice(toy: Kind) -> None:
+    with pytest.raises(ValueError, match="registered already"), registered(TOY):
+        pass
+
+
+def test_a_new_kind_is_created_after_what_it_references_and_gets_its_id_by_ref(
+    toy: Kind,
+) -> None:
+    desired, live = _states()
+    desired.attributes["last_url"] = AttributeState("last_url", _attribute("last_url"), "views")
+    desired.of("toy_service")["welcome"] = ToyState(
+        "welcome", {"name": "welcome", "channel": "web"}, "last_url"
+    )
+    steps = {s.address: s for s in _plan(desired, live).steps}
+    attribute_post, toy_post = steps["attribute.last_url"], steps["toy_service.welcome"]
+    assert (toy_post.method, toy_post.path) == ("POST", "/audiences/1/toy_services")
+    assert toy_post.refs == {"attributeId": "attribute.last_url"}
+    assert toy_post.body == {"name": "welcome", "channel": "web", "attributeId": None}
+    assert attribute_post.id in toy_post.depends_on
+    assert toy_post.stage == write_stage(toy) > attribute_post.stage == write_stage(ATTRIBUTE)
+    assert toy_post.lookup == {"collection": "toy_services", "field": "name", "value": "welcome"}
+
+
+def test_a_new_kind_is_deleted_before_what_it_references(toy: Kind) -> None:
+    desired, live = _states()
+    live.attributes["last_url"] = AttributeState("last_url", _attribute("last_url"), "views", "21")
+    live.of("toy_service")["welcome"] = ToyState("welcome", {"name": "welcome"}, "last_url", "31")
+    steps = {s.address: s for s in _plan(desired, live).steps}
+    toy_delete, attribute_delete = steps["toy_service.welcome"], steps["attribute.last_url"]
+    assert toy_delete.path == "/audiences/1/toy_services/31"
+    assert toy_delete.id in attribute_delete.depends_on
+    assert (toy_delete.stage, attribute_delete.stage) == (
+        delete_stage(toy),
+        delete_stage(ATTRIBUTE),
+    )
+
+
+def test_a_new_kind_that_still_names_an_object_keeps_it_from_being_deleted(toy: Kind) -> None:
+    desired, live = _states()
+    live.attributes["last_url"] = AttributeState("last_url", _attribute("last_url"), "views", "21")
+    body = {"name": "welcome", "channel": "web"}
+    live.of("toy_service")["welcome"] = ToyState("welcome", body, "last_url", "31")
+    desired.of("toy_service")["welcome"] = ToyState("welcome", dict(body), "last_url")
+    with pytest.raises(PlanError, match=r"attribute\.last_url cannot be deleted: toy_service"):
+        _plan(desired, live)
+
+
+def test_a_new_kind_is_patched_or_replaced_as_its_kind_declares(toy: Kind) -> None:
+    desired, live = _states()
+    live.attributes["a"] = AttributeState("a", _attribute("a"), "views", "21")
+    desired.attributes["a"] = AttributeState("a", _attribute("a"), "views")
+    live.of("toy_service")["t1"] = ToyState("t1", {"name": "t1", "channel": "web"}, "a", "31")
+    live.of("toy_service")["t2"] = ToyState("t2", {"name": "t2", "channel": "web"}, "a", "32")
+    desired.of("toy_service")["t1"] = ToyState(
+        "t1", {"name": "t1", "channel": "web", "description": "new"}, "a"
+    )
+    desired.of("toy_service")["t2"] = ToyState("t2", {"name": "t2", "channel": "mail"}, "a")
+    segment = _plan(desired, live)
+    actions = {c.address: c.action for c in segment.changes}
+    assert actions == {"toy_service.t1": "update", "toy_service.t2": "replace"}
+    patch = next(s for s in segment.steps if s.method == "PATCH")
+    assert (patch.path, patch.body) == ("/audiences/1/toy_services/31", {"description": "new"})
+    post = next(s for s in segment.steps if s.method == "POST")
+    assert post.body == {"name": "t2", "channel": "mail", "attributeId": "21"}
+    assert post.refs == {}
