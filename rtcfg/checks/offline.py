@@ -1,28 +1,24 @@
 """Offline semantic checks of a Config (spec/config-format.md, "Checks").
 
-Each check is a small function yielding located Problems; ``check_config`` runs them all so a
-user sees every problem of a file in one run. Limits mirror the API's documented ones. The
-checks of each attribute are in ``rtcfg.checks.attributes``.
+Each check is a small function yielding located Problems; ``rtcfg.checks.validate`` runs them
+all, so a user sees every problem of a file in one run. Limits mirror the API's documented ones.
+The checks of each attribute are in ``rtcfg.checks.attributes``; the limits measured on the API
+form of a value in ``rtcfg.checks.limits``.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
-from rtcfg.checks.attributes import check_attributes, duplicate_problems
-from rtcfg.checks.contract import check_contract
+from rtcfg.checks.attributes import duplicate_problems
 from rtcfg.config.models import Config
 from rtcfg.config.yamlio import LoadedDocument, Path
 from rtcfg.errors import Problem
 
 MAX_EVENT_TABLES = 100
 MAX_STITCHING_KEYS = 100
-MAX_FILTER_CHARS = 1000
-
-Check = Callable[[Config, LoadedDocument], Iterable[Problem]]
 
 
 def check_uniqueness(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
@@ -127,53 +123,6 @@ def _filter_rule_problems(
         )
 
 
-def check_filter_length(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
-    """All filters together stay within the API's 1000-character limit; the problem is placed
-    at the filter that crosses it, in file order (events, then attributes)."""
-    total = 0
-    for path, length in _filter_lengths(config, doc):
-        if total + length > MAX_FILTER_CHARS:
-            yield doc.problem(
-                path,
-                f"this filter ({length} characters) brings all filters to {total + length} "
-                f"characters; the API allows {MAX_FILTER_CHARS} in all",
-                "each filter counts as its compact JSON rule (about 100 characters plus column "
-                "and pattern); shorten the patterns or drop some filters",
-                key=True,
-            )
-            return
-        total += length
-
-
-def _filter_lengths(config: Config, doc: LoadedDocument) -> Iterator[tuple[Path, int]]:
-    """(where each filter is written, the characters it counts), for filters that count."""
-    from rtcfg.model.translate import filter_rule_length, filter_text_length
-
-    counted: list[tuple[str, str, str, int]] = [
-        ("events", e.name, "filter" if e.filter else "filter_rule", filter_text_length(e))
-        for e in config.events
-    ]
-    counted += [
-        ("attributes", a.name, "filter_rule", filter_rule_length(a.filter_rule))
-        for a in config.attributes
-    ]
-    data = doc.data if isinstance(doc.data, dict) else {}
-    for section, name, key, length in counted:
-        if length:
-            index = _index_by_name(data.get(section), name)
-            yield ((section, index, key) if index is not None else (section,)), length
-
-
-def _index_by_name(items: Any, name: str) -> int | None:
-    # config lists can be shorter than the file's when items with errors were dropped
-    if not isinstance(items, list):
-        return None
-    for index, item in enumerate(items):
-        if isinstance(item, dict) and item.get("name") == name:
-            return index
-    return None
-
-
 def check_event_tables(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     """At most 100 distinct event tables."""
     tables = {(e.database, e.table) for e in config.events}
@@ -230,20 +179,3 @@ def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
         )
     # An ext_lookup_key that is also a stitching key is right when it is the profile key found
     # in the event tables (the guide's primary key, 4.6): only `validate --online` can tell.
-
-
-CHECKS: tuple[Check, ...] = (
-    check_uniqueness,
-    check_events,
-    check_filter_length,
-    check_event_tables,
-    check_attributes,
-    check_stitching,
-    check_contract,
-)
-
-
-def check_config(config: Config, doc: LoadedDocument) -> list[Problem]:
-    """Run every offline check; problems come back in file order."""
-    problems = [p for check in CHECKS for p in check(config, doc)]
-    return sorted(problems, key=lambda p: (p.line, p.col))

@@ -34,34 +34,27 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
+from rtcfg.api.catalog import (
+    Column,
+    database_names,
+    is_number_type,
+    is_string_type,
+    parse_columns,
+    read_tables,
+)
 from rtcfg.api.client import ApiClient
-from rtcfg.api.live import SegmentNotFoundError, profile_key_guess, read_audience, read_rt_setting
+from rtcfg.api.live import profile_key_guess, read_audience, read_rt_setting
 from rtcfg.config.models import Attribute, Config, Event
 from rtcfg.config.yamlio import LoadedDocument, Path
-from rtcfg.errors import ApiError, NotFoundError, Problem
+from rtcfg.errors import ApiError, Problem, SegmentNotFoundError
 
-# Assumed shapes of the TD API v3 (api/td-api-v3-openapi.yml): table/list answers
-# {"database", "tables": [Table]}; Table.schema is a JSON *string* of
-# [[name, type(, alias(, description))], ...] (the OAS also allows the plain list, so both
-# are read); database/list answers {"databases": [{"name"}]}.
-TABLES_FIELD = "tables"
-SCHEMA_FIELD = "schema"
-DATABASES_FIELD = "databases"
-# Every TD table has a ``time`` column, and TD's schemas may leave it out.
+# The TD API v3 is read by ``rtcfg.api.catalog`` (its shapes are named there). Every TD table
+# has a ``time`` column, and TD's schemas may leave it out: the online checks count it.
 IMPLICIT_COLUMNS = {"time": "long"}
-# TD (Hive/Presto) column types that the CDP API counts as "number"; everything else that is
-# not an array, map or boolean counts as "string".
-NUMBER_TYPES = frozenset(
-    {"int", "integer", "long", "bigint", "smallint", "tinyint", "double", "float", "real"}
-    | {"decimal", "number"}
-)
-STRING_TYPES = frozenset({"string", "varchar", "char", "text"})
 # Assumed (no field in TD's published Audience schema names them): the parent segment's
 # attributes are "attributes": [{"name", "type"}], and a batchAttributes column names one.
 AUDIENCE_ATTRIBUTES_FIELD = "attributes"
@@ -157,55 +150,32 @@ async def _audience_or_none(api: ApiClient, ps_id: str) -> dict[str, Any] | None
 
 
 async def _tables_or_none(api: ApiClient, database: str) -> Tables | None:
-    try:
-        body = await api.get(f"/v3/table/list/{quote(database, safe='')}", td=True)
-    except NotFoundError:
-        return None
-    tables = body.get(TABLES_FIELD) if isinstance(body, dict) else None
-    return {
-        str(t["name"]): parse_schema(t.get(SCHEMA_FIELD))
-        for t in tables or []
-        if isinstance(t, dict) and "name" in t
-    }
+    tables = await read_tables(api, database)
+    return None if tables is None else {t.name: _columns(t.columns) for t in tables}
 
 
 async def _database_names(api: ApiClient) -> list[str]:
     try:
-        body = await api.get("/v3/database/list", td=True)
+        return await database_names(api)
     except ApiError:
         return []  # the list only feeds a "did you mean"; the missing database is reported
-    databases = body.get(DATABASES_FIELD) if isinstance(body, dict) else None
-    return [str(d["name"]) for d in databases or [] if isinstance(d, dict) and "name" in d]
+
+
+def _columns(listed: Iterable[Column]) -> Columns:
+    """Columns by name and by alias, plus the implicit ``time`` column."""
+    columns: Columns = dict(IMPLICIT_COLUMNS)
+    for column in listed:
+        # a column is known under its name and, when one is given, its SQL alias
+        for name in (column.name, column.alias):
+            if name:
+                columns[name] = column.td_type
+    return columns
 
 
 def parse_schema(schema: object) -> Columns:
     """A TD table schema (JSON text or list of ``[name, type(, alias, description)]``) →
     columns by name and by alias, plus the implicit ``time`` column."""
-    if isinstance(schema, str):
-        try:
-            schema = json.loads(schema) if schema.strip() else []
-        except ValueError:
-            schema = []
-    columns: Columns = dict(IMPLICIT_COLUMNS)
-    for entry in schema if isinstance(schema, list) else []:
-        if not isinstance(entry, list) or len(entry) < 2:
-            continue
-        td_type = str(entry[1]).strip().lower()
-        # a column is known under its name and, when one is given, its SQL alias
-        for name in entry[:1] + entry[2:3]:
-            if isinstance(name, str) and name:
-                columns[name] = td_type
-    return columns
-
-
-def is_number_type(td_type: str) -> bool:
-    """True for TD types the API treats as numbers (``decimal(10,2)`` included)."""
-    return td_type.split("(")[0].strip() in NUMBER_TYPES
-
-
-def is_string_type(td_type: str) -> bool:
-    """True for TD text types (``varchar(64)`` included)."""
-    return td_type.split("(")[0].strip() in STRING_TYPES
+    return _columns(parse_columns(schema))
 
 
 # --- problems -----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from rtcfg.errors import Problem
+from rtcfg.errors import Problem, Severity
 from rtcfg.safe_text import first_unsafe, is_unsafe
 
 Path = tuple[str | int, ...]
@@ -65,7 +65,7 @@ class LoadedDocument:
         hint: str | None = None,
         *,
         key: bool = False,
-        severity: str = "error",
+        severity: Severity = "error",
     ) -> Problem:
         """A Problem located at ``path`` in this document."""
         line, col = self.mark_of(path, key=key)

@@ -34,7 +34,13 @@ from rtcfg.api.live import SETTING_NOT_CONFIGURED, inconsistent_message
 from rtcfg.engine.diff import SETTING
 from rtcfg.engine.plan import SegmentPlan, Step
 from rtcfg.engine.setting_merge import SettingConflict, rebase_setting
-from rtcfg.errors import AttemptFailed, ConflictError, RtcfgError, WriteOutcomeUnknown
+from rtcfg.errors import (
+    AttemptFailed,
+    ConflictError,
+    RtcfgError,
+    StepFailed,
+    WriteOutcomeUnknown,
+)
 from rtcfg.model.state import Body, comparable_setting
 from rtcfg.safe_text import safe
 
@@ -86,10 +92,6 @@ class ApplyResult:
     def failed(self) -> list[StepResult]:
         """Steps that failed or were skipped because a step they need failed."""
         return [r for r in self.results if r.status != "done"]
-
-
-class StepFailed(RtcfgError):
-    """One step could not be done; the message says why."""
 
 
 def set_path(body: Body, path: str, value: Any) -> None:

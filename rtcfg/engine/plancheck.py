@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from rtcfg.checks.text import is_decimal_id
+from rtcfg.config.text import is_decimal_id
 from rtcfg.engine.diff import SETTING, live_fingerprint, removed_batch_columns
 from rtcfg.engine.plan import SegmentPlan, Step
 from rtcfg.engine.plan_bodies import body_problems, fields_problems, key_event_id_problems

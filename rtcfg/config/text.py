@@ -1,4 +1,6 @@
-"""Checks of every text of a config before anything else reads it (``rtcfg.safe_text``).
+"""Hygiene of every text of a config, part of parsing: it runs on the raw document before the
+models or any check reads a value, and the parent segment id's form is part of the model
+(``rtcfg.safe_text`` holds the character classes).
 
 * A name, identifier, table, column, pattern or key with a control character, newline, ANSI
   escape, bidi override, zero-width character or NUL is refused at its line and column: the
@@ -20,7 +22,7 @@ from typing import Any
 
 from rtcfg.config.yamlio import LoadedDocument, Path
 from rtcfg.errors import Problem
-from rtcfg.safe_text import describe, first_unsafe, secrets_in
+from rtcfg.safe_text import describe, first_unsafe, safe, secrets_in
 
 # ASCII only ([0-9] of a str pattern is ASCII); 20 digits hold any 64-bit id
 DECIMAL_ID = re.compile(r"[0-9]{1,20}")
@@ -70,8 +72,6 @@ def _kind(value: object) -> str:
 
 
 def _short(value: object) -> str:
-    from rtcfg.safe_text import safe
-
     text = safe(repr(value))
     return text if len(text) <= 40 else text[:37] + "…"
 
