@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from rtcfg.cli import texts as cli_help
+import rtcfg.cli.texts as cli_help
 from rtcfg.cli.options import (
     common_options,
     connect,
