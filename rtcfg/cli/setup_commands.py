@@ -123,26 +123,21 @@ def init(
     terminal it asks which tables, stitching keys, primary key and attributes to use; with
     -y, or without a terminal, it takes the recommendations and the flags."""
     from rtcfg import render
-    from rtcfg.commands.discover import discover_segment, refuse_if_configured
-    from rtcfg.commands.init import init_config, init_target, write_init
+    from rtcfg.commands.init import init_config, init_inputs, init_target, write_init
     from rtcfg.commands.session import run_once
-    from rtcfg.setup.init_names import usable
     from rtcfg.setup.recommendation import Choices
 
     ps_id = ps_id_argument(ps_id)
     target = init_target(ps_id, output, force)
-    only = (database,) if database else ()
-    progress = _progress(ctx)
-    found = run_once(connect(ctx, **conn), lambda api: discover_segment(api, ps_id, only, progress))
-    refuse_if_configured(found)
+    only, progress = ((database,) if database else ()), _progress(ctx)
+    found = run_once(connect(ctx, **conn), lambda api: init_inputs(api, ps_id, only, progress))
     for notice in found.notices:
         render.echo(f"Warning: {notice}", err=True)
-    discovery, refused = usable(found.discovery)
-    for name in refused:
+    for name in found.refused:
         render.echo(f"Warning: {name} left out: rtcfg refuses its characters", err=True)
     flags = Choices(database=database, tables=_split(tables))
-    choices = flags if yes else _ask(discovery, use_case, flags)
-    rec, text = init_config(discovery, refused, ps_id, use_case, choices)
+    choices = flags if yes else _ask(found.discovery, use_case, flags)
+    rec, text = init_config(found.discovery, found.refused, ps_id, use_case, choices)
     for warning in rec.warnings:
         render.echo(f"Warning: {warning}", err=True)
     if target == "-":
