@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rtcfg.config.models import Config
-from rtcfg.config.yamlio import LoadedDocument, Path
+from rtcfg.config.yamlio import KeyPath, LoadedDocument
 from rtcfg.errors import Problem
 from rtcfg.model.translate import filter_rule_length, filter_text_length
 
@@ -35,7 +35,7 @@ def check_filter_length(config: Config, doc: LoadedDocument) -> Iterator[Problem
         total += length
 
 
-def _filter_lengths(config: Config, doc: LoadedDocument) -> Iterator[tuple[Path, int]]:
+def _filter_lengths(config: Config, doc: LoadedDocument) -> Iterator[tuple[KeyPath, int]]:
     """(where each filter is written, the characters it counts), for filters that count."""
     counted: list[tuple[str, str, str, int]] = [
         ("events", e.name, "filter" if e.filter else "filter_rule", filter_text_length(e))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from rtcfg.checks.attributes import duplicate_problems
 from rtcfg.config.models import Config
-from rtcfg.config.yamlio import LoadedDocument, Path
+from rtcfg.config.yamlio import KeyPath, LoadedDocument
 from rtcfg.errors import Problem
 
 MAX_EVENT_TABLES = 100
@@ -61,7 +61,7 @@ def check_uniqueness(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
 
 
 def _one_of(
-    doc: LoadedDocument, path: Path, item: object, first: str, second: str, hint: str
+    doc: LoadedDocument, path: KeyPath, item: object, first: str, second: str, hint: str
 ) -> Iterator[Problem]:
     """Two keys that say the same thing in two ways: at most one may be given."""
     if getattr(item, first) is not None and getattr(item, second) is not None:
@@ -72,7 +72,7 @@ def check_events(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     """Filters (one form at a time, valid regex), renames, and the no-filter warning."""
     names = {e.name for e in config.events}
     for i, event in enumerate(config.events):
-        path: Path = ("events", i)
+        path: KeyPath = ("events", i)
         yield from _one_of(
             doc,
             path,
@@ -101,7 +101,7 @@ def check_events(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
             )
 
 
-def _regex_problems(doc: LoadedDocument, path: Path, pattern: str) -> Iterator[Problem]:
+def _regex_problems(doc: LoadedDocument, path: KeyPath, pattern: str) -> Iterator[Problem]:
     try:
         re.compile(pattern)
     except re.error as exc:
@@ -113,7 +113,7 @@ def _regex_problems(doc: LoadedDocument, path: Path, pattern: str) -> Iterator[P
 
 
 def _filter_rule_problems(
-    doc: LoadedDocument, path: Path, rule: dict[str, object]
+    doc: LoadedDocument, path: KeyPath, rule: dict[str, object]
 ) -> Iterator[Problem]:
     if rule.get("type") not in ("And", "Or") or not isinstance(rule.get("conditions"), list):
         yield doc.problem(
@@ -139,7 +139,7 @@ def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     """Stitching keys: limits, regexes, one form at a time; primary and lookup keys."""
     stitching = config.id_stitching
     names = [k.name for k in stitching.stitching_keys]
-    base: Path = ("id_stitching",)
+    base: KeyPath = ("id_stitching",)
     if len(names) > MAX_STITCHING_KEYS:
         yield doc.problem(
             (*base, "stitching_keys"),

@@ -49,7 +49,7 @@ from rtcfg.api.catalog import (
 from rtcfg.api.client import ApiClient
 from rtcfg.api.live import profile_key_guess, read_audience, read_rt_setting
 from rtcfg.config.models import Attribute, Config, Event
-from rtcfg.config.yamlio import LoadedDocument, Path
+from rtcfg.config.yamlio import KeyPath, LoadedDocument
 from rtcfg.errors import ApiError, Problem, SegmentNotFoundError
 
 # The TD API v3 is read by ``rtcfg.api.catalog`` (its shapes are named there). Every TD table
@@ -110,9 +110,9 @@ async def online_problems(api: ApiClient, config: Config, doc: LoadedDocument) -
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _event_tables(config: Config) -> list[tuple[Path, str, str]]:
+def _event_tables(config: Config) -> list[tuple[KeyPath, str, str]]:
     """(YAML path, database, table) of every event table: events first, then event_tables."""
-    found: list[tuple[Path, str, str]] = [
+    found: list[tuple[KeyPath, str, str]] = [
         (("events", i), e.database, e.table) for i, e in enumerate(config.events)
     ]
     found += [(("event_tables", i), t.database, t.table) for i, t in enumerate(config.event_tables)]
@@ -231,7 +231,7 @@ def _table_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> Itera
 
 
 def _missing_column(
-    doc: LoadedDocument, path: Path, column: str, event: Event, columns: Columns
+    doc: LoadedDocument, path: KeyPath, column: str, event: Event, columns: Columns
 ) -> Problem:
     return doc.problem(
         path,
@@ -241,7 +241,7 @@ def _missing_column(
     )
 
 
-def _rule_columns(rule: object, path: Path) -> Iterator[tuple[Path, str]]:
+def _rule_columns(rule: object, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
     """(path, column) of every ``Column`` condition of a filterRule, nested groups included."""
     if not isinstance(rule, dict):
         return
@@ -293,9 +293,9 @@ def _attribute_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> I
 
 
 def _attribute_columns(
-    doc: LoadedDocument, path: Path, attr: Attribute, event: Event, columns: Columns
+    doc: LoadedDocument, path: KeyPath, attr: Attribute, event: Event, columns: Columns
 ) -> Iterator[Problem]:
-    used: list[tuple[Path, str]] = []
+    used: list[tuple[KeyPath, str]] = []
     if attr.source_field is not None:
         used.append(((*path, "source_field"), attr.source_field))
     used += [((*path, "fields", j), name) for j, name in enumerate(attr.fields or [])]
@@ -324,7 +324,7 @@ def _attribute_columns(
 
 
 def _data_type_problems(
-    doc: LoadedDocument, path: Path, attr: Attribute, event: Event, field_type: str
+    doc: LoadedDocument, path: KeyPath, attr: Attribute, event: Event, field_type: str
 ) -> Iterator[Problem]:
     want = "number" if is_number_type(field_type) else "string"
     have = attr.data_type or "string"
@@ -349,7 +349,7 @@ def _stitching_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> I
         return  # no event table exists: the table problems say why
     strings = {c for _, columns in known for c, t in columns.items() if is_string_type(t)}
     for i, key in enumerate(config.id_stitching.stitching_keys):
-        path: Path = ("id_stitching", "stitching_keys", i, "name")
+        path: KeyPath = ("id_stitching", "stitching_keys", i, "name")
         if key.name in strings:
             continue
         types = {where: cols[key.name] for where, cols in known if key.name in cols}

@@ -124,8 +124,8 @@ def _pydantic_problem(doc: LoadedDocument, error: Mapping[str, Any]) -> Problem:
             parent, f"missing required key '{path[-1]}'", f"add '{path[-1]}: …' here"
         )
     where = str(path[-1]) if path else "document"
-    if isinstance(path[-1:] and path[-1], int):
-        where = f"item {path[-1] + 1}"  # type: ignore[operator]
+    if path and isinstance(path[-1], int):
+        where = f"item {path[-1] + 1}"
     message = _READABLE.get(kind, str(error["msg"]).removeprefix("Value error, "))
     if path and path[-1] in ("duration", "expiry_days", "window_duration") and kind in _READABLE:
         message = "expected a duration such as 30m, 24h or 7d"

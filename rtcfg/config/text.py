@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rtcfg.config.yamlio import LoadedDocument, Path
+from rtcfg.config.yamlio import KeyPath, LoadedDocument
 from rtcfg.errors import Problem
 from rtcfg.safe_text import describe, first_unsafe, safe, secrets_in
 
@@ -81,7 +81,9 @@ def text_problems(doc: LoadedDocument, env: Mapping[str, str]) -> list[Problem]:
     return list(_walk(doc, doc.data, (), env))
 
 
-def _walk(doc: LoadedDocument, node: Any, path: Path, env: Mapping[str, str]) -> Iterator[Problem]:
+def _walk(
+    doc: LoadedDocument, node: Any, path: KeyPath, env: Mapping[str, str]
+) -> Iterator[Problem]:
     if isinstance(node, dict):
         for key, value in node.items():
             child = (*path, key)
@@ -111,7 +113,7 @@ def _walk(doc: LoadedDocument, node: Any, path: Path, env: Mapping[str, str]) ->
             )
 
 
-def _allowed(path: Path) -> str | None:
+def _allowed(path: KeyPath) -> str | None:
     """The unsafe characters a text at ``path`` may hold; None: any."""
     if any(p in _VALUE_KEYS for p in path if isinstance(p, str)):
         return None
@@ -120,7 +122,7 @@ def _allowed(path: Path) -> str | None:
 
 
 def _unsafe(
-    doc: LoadedDocument, path: Path, text: str, allowed: str, *, key: bool = False
+    doc: LoadedDocument, path: KeyPath, text: str, allowed: str, *, key: bool = False
 ) -> Problem:
     index = first_unsafe(text, allowed)
     assert index is not None
