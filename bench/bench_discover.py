@@ -37,7 +37,9 @@ RUNS = 3
 DATABASES = 6
 TABLES_PER_DATABASE = 100
 COLUMNS = 30
-IMPORTS = "import rtcfg.cli, rtcfg.setup.guided, rtcfg.setup.discover, rtcfg.render, jinja2, json"
+IMPORTS = (
+    "import rtcfg.cli, rtcfg.commands.discover, rtcfg.setup.discover, rtcfg.render, jinja2, json"
+)
 KINDS = ("pageviews", "cart_events", "orders", "clicks", "user_activity", "daily_stats")
 
 

@@ -11,7 +11,7 @@ untimed: a realtime setting with 5 event tables (then waits for status ok), 20 k
 * ``read_live_state`` alone, in this process, against one and three round trips.
 
 To explain the gap it also times importing what ``status`` loads (``python -c "import
-rtcfg.cli, rtcfg.commands.workflow, rtcfg.api.live"``) and counts the round trips on the
+rtcfg.cli, rtcfg.commands.status, rtcfg.api.live"``) and counts the round trips on the
 critical path:
 the parent segment is read first, then the setting, the key events and the attribute pages.
 
@@ -51,7 +51,7 @@ ATTRIBUTES = 300
 TABLES = ("pageviews", "formfills", "add_to_cart", "purchase", "clicks")
 HEADERS = {"Authorization": "TD1 1/bench"}
 SETUP_CONCURRENCY = 32
-STATUS_IMPORTS = "import rtcfg.cli, rtcfg.commands.workflow, rtcfg.api.live"
+STATUS_IMPORTS = "import rtcfg.cli, rtcfg.commands.status, rtcfg.api.live"
 
 
 async def create_config(url: str) -> None:
@@ -171,7 +171,7 @@ def report(seconds: dict[str, float], counts: Counter[str], read: int, page_size
         ("  requests logged by the emulator", f"{sum(counts.values()):8d}"),
         ("  round trips on the critical path", f"{critical:8d}"),
         (
-            "  import of cli, workflow and live (what status loads)",
+            "  import of cli, status and live (what status loads)",
             f"{seconds['imports'] * 1000:8.1f} ms",
         ),
         (

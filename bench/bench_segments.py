@@ -12,7 +12,6 @@ Run: ``.venv/bin/python bench/bench_segments.py``
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import statistics
@@ -23,7 +22,8 @@ from pathlib import Path
 from _emulator import ROOT, Emulator
 
 from rtcfg.api.connection import Connection
-from rtcfg.commands import workflow
+from rtcfg.commands import segments
+from rtcfg.commands.session import run_once
 
 SEGMENTS = 300
 LATENCY = 0.020
@@ -47,12 +47,12 @@ def seed_file(folder: Path) -> Path:
 
 
 def timed(url: str, in_flight: int) -> float:
-    workflow.SEGMENT_READS_IN_FLIGHT = in_flight
+    segments.SEGMENT_READS_IN_FLIGHT = in_flight
     conn = Connection(cdp_base=url, td_base=url, api_key="1/bench", site="us01")
     runs = []
     for _ in range(3):
         started = time.perf_counter()
-        asyncio.run(workflow.list_segments(conn, None))
+        run_once(conn, lambda api: segments.list_segments(api, None))
         runs.append(time.perf_counter() - started)
     return statistics.median(runs)
 

@@ -1,7 +1,8 @@
 """The exception tree, problems and exit codes of rtcfg.
 
-Every failure a user can cause or meet is one of these; the CLI maps them to exit codes in one
-place and never shows a traceback for them::
+Every failure a user can cause or meet is one of these, and every ``RtcfgError`` subclass is
+defined here (``tests/unit/test_error_tree.py`` checks it). The CLI maps them to exit codes in
+one place and never shows a traceback for them::
 
     RtcfgError                      exit 1 unless said otherwise
     ├── ConfigError                 a config file has problems (carries every Problem found)
@@ -11,12 +12,14 @@ place and never shows a traceback for them::
     ├── ApiError                    the API answered with an error (status, code, message)
     │   ├── NotFoundError           404: unknown parent segment / object, RT disabled
     │   └── ConflictError           409: the server refused because of current state
+    ├── SegmentNotFoundError        no parent segment of that id is visible to the key
+    ├── RtNotEnabledError           the parent segment exists, RT 2.0 is not enabled for it
     ├── TransportError              no usable answer: connection, timeout, bad body, deadline
     │   ├── WriteOutcomeUnknown     a POST may or may not have been stored: look it up first
     │   └── AttemptFailed           one attempt (retry=False) failed before it was acted on
     ├── PlanError                   a plan that cannot be carried out (unset extLookupKey, …)
     │   └── SavedPlanRefused        exit 3: a saved plan whose content cannot be right
-    ├── ApplyError                  one or more apply steps failed
+    ├── StepFailed                  one apply step could not be done (its row says why)
     └── RefusedError                exit 3: stale saved plan, destroy not allowed, not confirmed
 """
 
@@ -24,6 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Literal
+
+Severity = Literal["error", "warning"]
 
 
 class ExitCode(IntEnum):
@@ -44,7 +50,7 @@ class Problem:
     col: int
     message: str
     hint: str | None = None
-    severity: str = "error"  # "error" | "warning"
+    severity: Severity = "error"
 
     def format(self) -> str:
         """Render as ``FILE:LINE:COL: severity: message (hint)``, the form editors jump to.
@@ -159,8 +165,17 @@ class SavedPlanRefused(PlanError):
     exit_code = ExitCode.REFUSED
 
 
-class ApplyError(RtcfgError):
-    """One or more apply steps failed; the result table says which."""
+class SegmentNotFoundError(RtcfgError):
+    """No parent segment with that id is visible to this key."""
+
+
+class RtNotEnabledError(RtcfgError):
+    """The parent segment exists but RT 2.0 is not enabled for it (its realtime paths answer
+    404 or 403)."""
+
+
+class StepFailed(RtcfgError):
+    """One step could not be done; the message says why."""
 
 
 class RefusedError(RtcfgError):

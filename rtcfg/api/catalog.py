@@ -18,15 +18,21 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import quote
 
 from rtcfg.api.client import ApiClient
-from rtcfg.checks.online import is_number_type, is_string_type
 from rtcfg.errors import NotFoundError
 
 MAX_CONCURRENT_READS = 16
+# TD (Hive/Presto) column types that the CDP API counts as "number"; everything else that is
+# not an array, map or boolean counts as "string".
+NUMBER_TYPES = frozenset(
+    {"int", "integer", "long", "bigint", "smallint", "tinyint", "double", "float", "real"}
+    | {"decimal", "number"}
+)
+STRING_TYPES = frozenset({"string", "varchar", "char", "text"})
 # TD's parent segment workflows write their output to ``cdp_audience_<id>`` databases: profile
 # tables, not event streams, so discovery without --database leaves them out.
 OUTPUT_DATABASE_PREFIX = "cdp_audience_"
@@ -34,12 +40,23 @@ OUTPUT_DATABASE_PREFIX = "cdp_audience_"
 Progress = Callable[[int, int, int], None]  # (databases read, databases to read, tables read)
 
 
+def is_number_type(td_type: str) -> bool:
+    """True for TD types the API treats as numbers (``decimal(10,2)`` included)."""
+    return td_type.split("(")[0].strip() in NUMBER_TYPES
+
+
+def is_string_type(td_type: str) -> bool:
+    """True for TD text types (``varchar(64)`` included)."""
+    return td_type.split("(")[0].strip() in STRING_TYPES
+
+
 @dataclass(frozen=True)
 class Column:
-    """One column of a TD table, with its TD type in lower case."""
+    """One column of a TD table, with its TD type in lower case and its SQL alias, if any."""
 
     name: str
     td_type: str
+    alias: str | None = field(default=None, compare=False)  # the online checks accept it
 
     @property
     def kind(self) -> str:
@@ -94,7 +111,7 @@ async def read_catalog(
     async def one(name: str) -> tuple[Table, ...] | None:
         nonlocal done, read
         async with limit:
-            tables = await _tables_or_none(api, name)
+            tables = await read_tables(api, name)
         done += 1
         read += len(tables or ())
         if progress is not None:
@@ -121,7 +138,9 @@ async def database_names(api: ApiClient) -> list[str]:
     return [str(d["name"]) for d in databases or [] if isinstance(d, dict) and "name" in d]
 
 
-async def _tables_or_none(api: ApiClient, database: str) -> tuple[Table, ...] | None:
+async def read_tables(api: ApiClient, database: str) -> tuple[Table, ...] | None:
+    """The tables of ``database`` with their schemas (``GET /v3/table/list/{db}``); None when
+    the database does not exist."""
     try:
         body = await api.get(f"/v3/table/list/{quote(database, safe='')}", td=True)
     except NotFoundError:
@@ -161,7 +180,7 @@ def _last_update(body: dict[str, object]) -> int | None:
 
 def parse_columns(schema: object) -> tuple[Column, ...]:
     """``Table.schema`` (JSON text or list of ``[name, type(, alias, description)]``) →
-    the columns it lists, in order."""
+    the columns it lists, in order, each with its alias when one is given."""
     if isinstance(schema, str):
         try:
             schema = json.loads(schema) if schema.strip() else []
@@ -170,7 +189,8 @@ def parse_columns(schema: object) -> tuple[Column, ...]:
     columns: list[Column] = []
     for entry in schema if isinstance(schema, list) else []:
         if isinstance(entry, list) and len(entry) >= 2 and isinstance(entry[0], str):
-            columns.append(Column(entry[0], str(entry[1]).strip().lower()))
+            alias = entry[2] if len(entry) > 2 and isinstance(entry[2], str) and entry[2] else None
+            columns.append(Column(entry[0], str(entry[1]).strip().lower(), alias))
     return tuple(columns)
 
 

@@ -13,7 +13,13 @@ import json
 from typing import Any
 
 from rtcfg.api.client import ApiClient
-from rtcfg.errors import ApiError, NotFoundError, RtcfgError
+from rtcfg.errors import (
+    ApiError,
+    NotFoundError,
+    RtcfgError,
+    RtNotEnabledError,
+    SegmentNotFoundError,
+)
 from rtcfg.model.kinds import all_kinds
 from rtcfg.model.kinds import setting as setting_kind
 from rtcfg.model.kinds.base import Kind
@@ -60,15 +66,6 @@ def inconsistent_message(detailed: Any) -> str:
         "in rt_config.yaml if it names a table, column or key, then run `rtcfg apply` again "
         "(it sends the whole setting); if it stays inconsistent, contact Treasure Data support"
     )
-
-
-class SegmentNotFoundError(RtcfgError):
-    """No parent segment with that id is visible to this key."""
-
-
-class RtNotEnabledError(RtcfgError):
-    """The parent segment exists but RT 2.0 is not enabled for it (its realtime paths answer
-    404 or 403)."""
 
 
 def _without_read_only(item: Body) -> Body:

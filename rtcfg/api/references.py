@@ -20,6 +20,7 @@ is off for the account, or the key may not read it) is "could not check", and th
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,7 @@ class References:
     unchecked: str | None = None
 
 
-async def find_references(api: ApiClient, live: State, addresses: list[str]) -> References:
+async def find_references(api: ApiClient, live: State, addresses: Sequence[str]) -> References:
     """The personalizations and journeys that use the live objects at ``addresses``."""
     ids = _live_ids(live, addresses)
     base = f"/entities/parent_segments/{live.parent_segment_id}"
@@ -69,7 +70,7 @@ async def find_references(api: ApiClient, live: State, addresses: list[str]) -> 
     return found
 
 
-def _live_ids(live: State, addresses: list[str]) -> dict[tuple[str, str], str]:
+def _live_ids(live: State, addresses: Sequence[str]) -> dict[tuple[str, str], str]:
     """(kind, live id) → address, for key events and attributes at ``addresses``."""
     ids: dict[tuple[str, str], str] = {}
     for address in map(Address, addresses):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from rtcfg.config.models import IDENTIFIER_RE, Attribute, Config, duration_days, parse_duration
-from rtcfg.config.yamlio import LoadedDocument, Path
+from rtcfg.config.yamlio import KeyPath, LoadedDocument
 from rtcfg.errors import Problem
 
 MAX_LIST_ITEMS = 100
@@ -58,8 +58,8 @@ TYPE_SPECIFIC: dict[str, tuple[str, ...]] = {
 }
 
 
-def _duplicates(items: Iterable[tuple[str, Path]]) -> Iterator[tuple[str, Path, Path]]:
-    first: dict[str, Path] = {}
+def _duplicates(items: Iterable[tuple[str, KeyPath]]) -> Iterator[tuple[str, KeyPath, KeyPath]]:
+    first: dict[str, KeyPath] = {}
     for value, path in items:
         if value in first:
             yield value, path, first[value]
@@ -68,7 +68,7 @@ def _duplicates(items: Iterable[tuple[str, Path]]) -> Iterator[tuple[str, Path, 
 
 
 def duplicate_problems(
-    doc: LoadedDocument, what: str, items: Iterable[tuple[str, Path]]
+    doc: LoadedDocument, what: str, items: Iterable[tuple[str, KeyPath]]
 ) -> Iterator[Problem]:
     """A problem at each repeat of a value, pointing back at its first definition."""
     for value, path, first in _duplicates(items):
@@ -84,7 +84,7 @@ def check_attributes(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     """Per-attribute rules: identifiers, references, type-specific fields and limits."""
     event_names = [e.name for e in config.events]
     for i, attribute in enumerate(config.attributes):
-        path: Path = ("attributes", i)
+        path: KeyPath = ("attributes", i)
         yield from _identifier_problems(doc, path, attribute)
         yield from _wrong_type_fields(doc, path, attribute)
         yield from _reference_problems(doc, path, attribute, event_names)
@@ -99,7 +99,7 @@ def check_attributes(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
         yield from _sensitivity_warning(doc, path, attribute)
 
 
-def _identifier_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
+def _identifier_problems(doc: LoadedDocument, path: KeyPath, attr: Attribute) -> Iterator[Problem]:
     if attr.kind == "imported_batch":
         return
     if attr.identifier is not None and not IDENTIFIER_RE.match(attr.identifier):
@@ -119,7 +119,7 @@ def _identifier_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> It
         )
 
 
-def _wrong_type_fields(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
+def _wrong_type_fields(doc: LoadedDocument, path: KeyPath, attr: Attribute) -> Iterator[Problem]:
     for key, types in TYPE_SPECIFIC.items():
         if getattr(attr, key) is not None and attr.kind not in types:
             yield doc.problem(
@@ -131,7 +131,7 @@ def _wrong_type_fields(doc: LoadedDocument, path: Path, attr: Attribute) -> Iter
 
 
 def _reference_problems(
-    doc: LoadedDocument, path: Path, attr: Attribute, event_names: list[str]
+    doc: LoadedDocument, path: KeyPath, attr: Attribute, event_names: list[str]
 ) -> Iterator[Problem]:
     if attr.kind == "imported_batch":
         return
@@ -164,7 +164,7 @@ def _reference_problems(
 
 
 def _action_problems(
-    doc: LoadedDocument, path: Path, attr: Attribute, event_names: list[str]
+    doc: LoadedDocument, path: KeyPath, attr: Attribute, event_names: list[str]
 ) -> Iterator[Problem]:
     for j, action in enumerate(attr.actions or []):
         if action.source_event not in event_names:
@@ -177,7 +177,7 @@ def _action_problems(
 
 
 def _list_aggregation_problems(
-    doc: LoadedDocument, path: Path, attr: Attribute
+    doc: LoadedDocument, path: KeyPath, attr: Attribute
 ) -> Iterator[Problem]:
     """The explicit ``aggregations:`` form: valid, unique identifiers and known types."""
     if attr.aggregations is None:
@@ -209,7 +209,7 @@ def _list_aggregation_problems(
 
 
 def _duration_problems(
-    doc: LoadedDocument, path: Path, value: str | int | None, bare_unit: str = "day"
+    doc: LoadedDocument, path: KeyPath, value: str | int | None, bare_unit: str = "day"
 ) -> Iterator[Problem]:
     if value is None:
         return
@@ -219,7 +219,7 @@ def _duration_problems(
         yield doc.problem(path, str(exc))
 
 
-def _single_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
+def _single_problems(doc: LoadedDocument, path: KeyPath, attr: Attribute) -> Iterator[Problem]:
     aggregation = attr.aggregation
     if aggregation is not None and aggregation not in SINGLE_AGGREGATIONS:
         if aggregation == "sum":
@@ -235,7 +235,7 @@ def _single_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterat
     yield from _duration_problems(doc, (*path, "duration"), attr.duration)
 
 
-def _list_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
+def _list_problems(doc: LoadedDocument, path: KeyPath, attr: Attribute) -> Iterator[Problem]:
     yield from _list_aggregation_problems(doc, path, attr)
     if attr.aggregation is not None and attr.aggregation not in LIST_AGGREGATIONS:
         close = difflib.get_close_matches(attr.aggregation, LIST_AGGREGATIONS, n=1)
@@ -264,7 +264,7 @@ def _list_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator
             )
 
 
-def _counter_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
+def _counter_problems(doc: LoadedDocument, path: KeyPath, attr: Attribute) -> Iterator[Problem]:
     aggregation = attr.aggregation or "count"
     if aggregation not in COUNTER_AGGREGATIONS:
         yield doc.problem(
@@ -308,7 +308,9 @@ def _counter_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Itera
             )
 
 
-def _sub_duration_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
+def _sub_duration_problems(
+    doc: LoadedDocument, path: KeyPath, attr: Attribute
+) -> Iterator[Problem]:
     for j, sub in enumerate(attr.sub_durations or []):
         sub_path = (*path, "sub_durations", j)
         yield from _duration_problems(doc, (*sub_path, "duration"), sub.duration)
@@ -328,7 +330,7 @@ def _sub_duration_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> 
     )
 
 
-def _imported_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
+def _imported_problems(doc: LoadedDocument, path: KeyPath, attr: Attribute) -> Iterator[Problem]:
     if attr.aggregation is not None:
         yield doc.problem(
             (*path, "aggregation"),
@@ -346,7 +348,7 @@ def _imported_problems(doc: LoadedDocument, path: Path, attr: Attribute) -> Iter
         )
 
 
-def _sensitivity_warning(doc: LoadedDocument, path: Path, attr: Attribute) -> Iterator[Problem]:
+def _sensitivity_warning(doc: LoadedDocument, path: KeyPath, attr: Attribute) -> Iterator[Problem]:
     if attr.kind in ("list", "counter") and attr.sensitivity == "sensitive":
         yield doc.problem(
             (*path, "sensitivity"),

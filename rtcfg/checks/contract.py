@@ -25,7 +25,7 @@ from typing import Any
 
 from rtcfg.checks.rules import condition_problems, unknown_key_problems
 from rtcfg.config.models import Config
-from rtcfg.config.yamlio import LoadedDocument, Path
+from rtcfg.config.yamlio import KeyPath, LoadedDocument
 from rtcfg.errors import Problem
 from rtcfg.model.translate import regex_compiles
 
@@ -49,7 +49,7 @@ def check_contract(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     yield from _raw_rule_problems(doc, doc.data, ())
 
 
-def _by_line(doc: LoadedDocument, paths: Sequence[Path]) -> list[Path]:
+def _by_line(doc: LoadedDocument, paths: Sequence[KeyPath]) -> list[KeyPath]:
     return sorted(paths, key=doc.mark_of)
 
 
@@ -113,7 +113,7 @@ def _backfill_problems(config: Config, doc: LoadedDocument) -> Iterator[Problem]
         )
 
 
-def _blank_name_problems(doc: LoadedDocument, node: Any, path: Path) -> Iterator[Problem]:
+def _blank_name_problems(doc: LoadedDocument, node: Any, path: KeyPath) -> Iterator[Problem]:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "filter_rule":
@@ -128,7 +128,7 @@ def _blank_name_problems(doc: LoadedDocument, node: Any, path: Path) -> Iterator
             yield from _blank_name_problems(doc, item, (*path, i))
 
 
-def _raw_rule_problems(doc: LoadedDocument, node: Any, path: Path) -> Iterator[Problem]:
+def _raw_rule_problems(doc: LoadedDocument, node: Any, path: KeyPath) -> Iterator[Problem]:
     """Every ``filter_rule`` in the file (events, attributes, list actions)."""
     if isinstance(node, list):
         for i, item in enumerate(node):
@@ -142,7 +142,7 @@ def _raw_rule_problems(doc: LoadedDocument, node: Any, path: Path) -> Iterator[P
             yield from _raw_rule_problems(doc, value, (*path, key))
 
 
-def _rule_problems(doc: LoadedDocument, rule: dict[str, Any], path: Path) -> Iterator[Problem]:
+def _rule_problems(doc: LoadedDocument, rule: dict[str, Any], path: KeyPath) -> Iterator[Problem]:
     conditions = rule.get("conditions")
     if rule.get("type") not in ("And", "Or") or not isinstance(conditions, list):
         return  # not a rule at all: checks.py says so

@@ -1,28 +1,24 @@
 """Offline semantic checks of a Config (spec/config-format.md, "Checks").
 
-Each check is a small function yielding located Problems; ``check_config`` runs them all so a
-user sees every problem of a file in one run. Limits mirror the API's documented ones. The
-checks of each attribute are in ``rtcfg.checks.attributes``.
+Each check is a small function yielding located Problems; ``rtcfg.checks.validate`` runs them
+all, so a user sees every problem of a file in one run. Limits mirror the API's documented ones.
+The checks of each attribute are in ``rtcfg.checks.attributes``; the limits measured on the API
+form of a value in ``rtcfg.checks.limits``.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
-from rtcfg.checks.attributes import check_attributes, duplicate_problems
-from rtcfg.checks.contract import check_contract
+from rtcfg.checks.attributes import duplicate_problems
 from rtcfg.config.models import Config
-from rtcfg.config.yamlio import LoadedDocument, Path
+from rtcfg.config.yamlio import KeyPath, LoadedDocument
 from rtcfg.errors import Problem
 
 MAX_EVENT_TABLES = 100
 MAX_STITCHING_KEYS = 100
-MAX_FILTER_CHARS = 1000
-
-Check = Callable[[Config, LoadedDocument], Iterable[Problem]]
 
 
 def check_uniqueness(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
@@ -65,7 +61,7 @@ def check_uniqueness(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
 
 
 def _one_of(
-    doc: LoadedDocument, path: Path, item: object, first: str, second: str, hint: str
+    doc: LoadedDocument, path: KeyPath, item: object, first: str, second: str, hint: str
 ) -> Iterator[Problem]:
     """Two keys that say the same thing in two ways: at most one may be given."""
     if getattr(item, first) is not None and getattr(item, second) is not None:
@@ -76,7 +72,7 @@ def check_events(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     """Filters (one form at a time, valid regex), renames, and the no-filter warning."""
     names = {e.name for e in config.events}
     for i, event in enumerate(config.events):
-        path: Path = ("events", i)
+        path: KeyPath = ("events", i)
         yield from _one_of(
             doc,
             path,
@@ -105,7 +101,7 @@ def check_events(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
             )
 
 
-def _regex_problems(doc: LoadedDocument, path: Path, pattern: str) -> Iterator[Problem]:
+def _regex_problems(doc: LoadedDocument, path: KeyPath, pattern: str) -> Iterator[Problem]:
     try:
         re.compile(pattern)
     except re.error as exc:
@@ -117,7 +113,7 @@ def _regex_problems(doc: LoadedDocument, path: Path, pattern: str) -> Iterator[P
 
 
 def _filter_rule_problems(
-    doc: LoadedDocument, path: Path, rule: dict[str, object]
+    doc: LoadedDocument, path: KeyPath, rule: dict[str, object]
 ) -> Iterator[Problem]:
     if rule.get("type") not in ("And", "Or") or not isinstance(rule.get("conditions"), list):
         yield doc.problem(
@@ -125,53 +121,6 @@ def _filter_rule_problems(
             "filter_rule must be a rule: {type: And|Or, conditions: [...]}",
             "an empty rule is {type: And, conditions: []}",
         )
-
-
-def check_filter_length(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
-    """All filters together stay within the API's 1000-character limit; the problem is placed
-    at the filter that crosses it, in file order (events, then attributes)."""
-    total = 0
-    for path, length in _filter_lengths(config, doc):
-        if total + length > MAX_FILTER_CHARS:
-            yield doc.problem(
-                path,
-                f"this filter ({length} characters) brings all filters to {total + length} "
-                f"characters; the API allows {MAX_FILTER_CHARS} in all",
-                "each filter counts as its compact JSON rule (about 100 characters plus column "
-                "and pattern); shorten the patterns or drop some filters",
-                key=True,
-            )
-            return
-        total += length
-
-
-def _filter_lengths(config: Config, doc: LoadedDocument) -> Iterator[tuple[Path, int]]:
-    """(where each filter is written, the characters it counts), for filters that count."""
-    from rtcfg.model.translate import filter_rule_length, filter_text_length
-
-    counted: list[tuple[str, str, str, int]] = [
-        ("events", e.name, "filter" if e.filter else "filter_rule", filter_text_length(e))
-        for e in config.events
-    ]
-    counted += [
-        ("attributes", a.name, "filter_rule", filter_rule_length(a.filter_rule))
-        for a in config.attributes
-    ]
-    data = doc.data if isinstance(doc.data, dict) else {}
-    for section, name, key, length in counted:
-        if length:
-            index = _index_by_name(data.get(section), name)
-            yield ((section, index, key) if index is not None else (section,)), length
-
-
-def _index_by_name(items: Any, name: str) -> int | None:
-    # config lists can be shorter than the file's when items with errors were dropped
-    if not isinstance(items, list):
-        return None
-    for index, item in enumerate(items):
-        if isinstance(item, dict) and item.get("name") == name:
-            return index
-    return None
 
 
 def check_event_tables(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
@@ -190,7 +139,7 @@ def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
     """Stitching keys: limits, regexes, one form at a time; primary and lookup keys."""
     stitching = config.id_stitching
     names = [k.name for k in stitching.stitching_keys]
-    base: Path = ("id_stitching",)
+    base: KeyPath = ("id_stitching",)
     if len(names) > MAX_STITCHING_KEYS:
         yield doc.problem(
             (*base, "stitching_keys"),
@@ -230,20 +179,3 @@ def check_stitching(config: Config, doc: LoadedDocument) -> Iterator[Problem]:
         )
     # An ext_lookup_key that is also a stitching key is right when it is the profile key found
     # in the event tables (the guide's primary key, 4.6): only `validate --online` can tell.
-
-
-CHECKS: tuple[Check, ...] = (
-    check_uniqueness,
-    check_events,
-    check_filter_length,
-    check_event_tables,
-    check_attributes,
-    check_stitching,
-    check_contract,
-)
-
-
-def check_config(config: Config, doc: LoadedDocument) -> list[Problem]:
-    """Run every offline check; problems come back in file order."""
-    problems = [p for check in CHECKS for p in check(config, doc)]
-    return sorted(problems, key=lambda p: (p.line, p.col))

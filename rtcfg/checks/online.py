@@ -34,34 +34,27 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
-from rtcfg.api.client import ApiClient
-from rtcfg.api.live import SegmentNotFoundError, profile_key_guess, read_audience, read_rt_setting
-from rtcfg.config.models import Attribute, Config, Event
-from rtcfg.config.yamlio import LoadedDocument, Path
-from rtcfg.errors import ApiError, NotFoundError, Problem
-
-# Assumed shapes of the TD API v3 (api/td-api-v3-openapi.yml): table/list answers
-# {"database", "tables": [Table]}; Table.schema is a JSON *string* of
-# [[name, type(, alias(, description))], ...] (the OAS also allows the plain list, so both
-# are read); database/list answers {"databases": [{"name"}]}.
-TABLES_FIELD = "tables"
-SCHEMA_FIELD = "schema"
-DATABASES_FIELD = "databases"
-# Every TD table has a ``time`` column, and TD's schemas may leave it out.
-IMPLICIT_COLUMNS = {"time": "long"}
-# TD (Hive/Presto) column types that the CDP API counts as "number"; everything else that is
-# not an array, map or boolean counts as "string".
-NUMBER_TYPES = frozenset(
-    {"int", "integer", "long", "bigint", "smallint", "tinyint", "double", "float", "real"}
-    | {"decimal", "number"}
+from rtcfg.api.catalog import (
+    Column,
+    database_names,
+    is_number_type,
+    is_string_type,
+    parse_columns,
+    read_tables,
 )
-STRING_TYPES = frozenset({"string", "varchar", "char", "text"})
+from rtcfg.api.client import ApiClient
+from rtcfg.api.live import profile_key_guess, read_audience, read_rt_setting
+from rtcfg.config.models import Attribute, Config, Event
+from rtcfg.config.yamlio import KeyPath, LoadedDocument
+from rtcfg.errors import ApiError, Problem, SegmentNotFoundError
+
+# The TD API v3 is read by ``rtcfg.api.catalog`` (its shapes are named there). Every TD table
+# has a ``time`` column, and TD's schemas may leave it out: the online checks count it.
+IMPLICIT_COLUMNS = {"time": "long"}
 # Assumed (no field in TD's published Audience schema names them): the parent segment's
 # attributes are "attributes": [{"name", "type"}], and a batchAttributes column names one.
 AUDIENCE_ATTRIBUTES_FIELD = "attributes"
@@ -117,9 +110,9 @@ async def online_problems(api: ApiClient, config: Config, doc: LoadedDocument) -
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _event_tables(config: Config) -> list[tuple[Path, str, str]]:
+def _event_tables(config: Config) -> list[tuple[KeyPath, str, str]]:
     """(YAML path, database, table) of every event table: events first, then event_tables."""
-    found: list[tuple[Path, str, str]] = [
+    found: list[tuple[KeyPath, str, str]] = [
         (("events", i), e.database, e.table) for i, e in enumerate(config.events)
     ]
     found += [(("event_tables", i), t.database, t.table) for i, t in enumerate(config.event_tables)]
@@ -157,55 +150,32 @@ async def _audience_or_none(api: ApiClient, ps_id: str) -> dict[str, Any] | None
 
 
 async def _tables_or_none(api: ApiClient, database: str) -> Tables | None:
-    try:
-        body = await api.get(f"/v3/table/list/{quote(database, safe='')}", td=True)
-    except NotFoundError:
-        return None
-    tables = body.get(TABLES_FIELD) if isinstance(body, dict) else None
-    return {
-        str(t["name"]): parse_schema(t.get(SCHEMA_FIELD))
-        for t in tables or []
-        if isinstance(t, dict) and "name" in t
-    }
+    tables = await read_tables(api, database)
+    return None if tables is None else {t.name: _columns(t.columns) for t in tables}
 
 
 async def _database_names(api: ApiClient) -> list[str]:
     try:
-        body = await api.get("/v3/database/list", td=True)
+        return await database_names(api)
     except ApiError:
         return []  # the list only feeds a "did you mean"; the missing database is reported
-    databases = body.get(DATABASES_FIELD) if isinstance(body, dict) else None
-    return [str(d["name"]) for d in databases or [] if isinstance(d, dict) and "name" in d]
+
+
+def _columns(listed: Iterable[Column]) -> Columns:
+    """Columns by name and by alias, plus the implicit ``time`` column."""
+    columns: Columns = dict(IMPLICIT_COLUMNS)
+    for column in listed:
+        # a column is known under its name and, when one is given, its SQL alias
+        for name in (column.name, column.alias):
+            if name:
+                columns[name] = column.td_type
+    return columns
 
 
 def parse_schema(schema: object) -> Columns:
     """A TD table schema (JSON text or list of ``[name, type(, alias, description)]``) →
     columns by name and by alias, plus the implicit ``time`` column."""
-    if isinstance(schema, str):
-        try:
-            schema = json.loads(schema) if schema.strip() else []
-        except ValueError:
-            schema = []
-    columns: Columns = dict(IMPLICIT_COLUMNS)
-    for entry in schema if isinstance(schema, list) else []:
-        if not isinstance(entry, list) or len(entry) < 2:
-            continue
-        td_type = str(entry[1]).strip().lower()
-        # a column is known under its name and, when one is given, its SQL alias
-        for name in entry[:1] + entry[2:3]:
-            if isinstance(name, str) and name:
-                columns[name] = td_type
-    return columns
-
-
-def is_number_type(td_type: str) -> bool:
-    """True for TD types the API treats as numbers (``decimal(10,2)`` included)."""
-    return td_type.split("(")[0].strip() in NUMBER_TYPES
-
-
-def is_string_type(td_type: str) -> bool:
-    """True for TD text types (``varchar(64)`` included)."""
-    return td_type.split("(")[0].strip() in STRING_TYPES
+    return _columns(parse_columns(schema))
 
 
 # --- problems -----------------------------------------------------------------------------------
@@ -261,7 +231,7 @@ def _table_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> Itera
 
 
 def _missing_column(
-    doc: LoadedDocument, path: Path, column: str, event: Event, columns: Columns
+    doc: LoadedDocument, path: KeyPath, column: str, event: Event, columns: Columns
 ) -> Problem:
     return doc.problem(
         path,
@@ -271,7 +241,7 @@ def _missing_column(
     )
 
 
-def _rule_columns(rule: object, path: Path) -> Iterator[tuple[Path, str]]:
+def _rule_columns(rule: object, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
     """(path, column) of every ``Column`` condition of a filterRule, nested groups included."""
     if not isinstance(rule, dict):
         return
@@ -323,9 +293,9 @@ def _attribute_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> I
 
 
 def _attribute_columns(
-    doc: LoadedDocument, path: Path, attr: Attribute, event: Event, columns: Columns
+    doc: LoadedDocument, path: KeyPath, attr: Attribute, event: Event, columns: Columns
 ) -> Iterator[Problem]:
-    used: list[tuple[Path, str]] = []
+    used: list[tuple[KeyPath, str]] = []
     if attr.source_field is not None:
         used.append(((*path, "source_field"), attr.source_field))
     used += [((*path, "fields", j), name) for j, name in enumerate(attr.fields or [])]
@@ -354,7 +324,7 @@ def _attribute_columns(
 
 
 def _data_type_problems(
-    doc: LoadedDocument, path: Path, attr: Attribute, event: Event, field_type: str
+    doc: LoadedDocument, path: KeyPath, attr: Attribute, event: Event, field_type: str
 ) -> Iterator[Problem]:
     want = "number" if is_number_type(field_type) else "string"
     have = attr.data_type or "string"
@@ -379,7 +349,7 @@ def _stitching_problems(config: Config, doc: LoadedDocument, cat: _Catalog) -> I
         return  # no event table exists: the table problems say why
     strings = {c for _, columns in known for c, t in columns.items() if is_string_type(t)}
     for i, key in enumerate(config.id_stitching.stitching_keys):
-        path: Path = ("id_stitching", "stitching_keys", i, "name")
+        path: KeyPath = ("id_stitching", "stitching_keys", i, "name")
         if key.name in strings:
             continue
         types = {where: cols[key.name] for where, cols in known if key.name in cols}

@@ -22,7 +22,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from rtcfg.config.yamlio import LoadedDocument, Path
+from rtcfg.config.yamlio import KeyPath, LoadedDocument
 from rtcfg.errors import Problem
 from rtcfg.safe_text import safe
 
@@ -47,7 +47,7 @@ EXAMPLE = '{type: Column, column: td_url, operator: {type: Regexp, not: false, r
 
 
 def condition_problems(
-    doc: LoadedDocument, conditions: list[Any], path: Path, depth: int = 0
+    doc: LoadedDocument, conditions: list[Any], path: KeyPath, depth: int = 0
 ) -> Iterator[Problem]:
     """Every problem of ``conditions`` (the list at ``path``) and of what they hold."""
     for j, condition in enumerate(conditions):
@@ -74,7 +74,7 @@ _TYPE_HINT = "a condition is type: Column (with column and operator) or a nested
 
 
 def _group_problems(
-    doc: LoadedDocument, group: dict[str, Any], path: Path, depth: int
+    doc: LoadedDocument, group: dict[str, Any], path: KeyPath, depth: int
 ) -> Iterator[Problem]:
     if depth > MAX_DEPTH:
         yield doc.problem(path, f"filter_rule nests deeper than {MAX_DEPTH} groups", None)
@@ -91,7 +91,7 @@ def _group_problems(
     yield from condition_problems(doc, conditions, (*path, "conditions"), depth)
 
 
-def _column_problems(doc: LoadedDocument, cond: dict[str, Any], path: Path) -> Iterator[Problem]:
+def _column_problems(doc: LoadedDocument, cond: dict[str, Any], path: KeyPath) -> Iterator[Problem]:
     yield from unknown_key_problems(doc, cond, path, CONDITION_KEYS, "a Column condition")
     column = cond.get("column")
     if not isinstance(column, str) or not column.strip():
@@ -106,7 +106,7 @@ def _column_problems(doc: LoadedDocument, cond: dict[str, Any], path: Path) -> I
         yield from _operator_problems(doc, operator, (*path, "operator"))
 
 
-def _operator_problems(doc: LoadedDocument, op: dict[str, Any], path: Path) -> Iterator[Problem]:
+def _operator_problems(doc: LoadedDocument, op: dict[str, Any], path: KeyPath) -> Iterator[Problem]:
     kind = op.get("type")
     if not isinstance(kind, str) or kind not in OPERATORS:
         where = (*path, "type") if "type" in op else path
@@ -131,7 +131,7 @@ def _operator_problems(doc: LoadedDocument, op: dict[str, Any], path: Path) -> I
 
 
 def unknown_key_problems(
-    doc: LoadedDocument, node: dict[str, Any], path: Path, allowed: tuple[str, ...], what: str
+    doc: LoadedDocument, node: dict[str, Any], path: KeyPath, allowed: tuple[str, ...], what: str
 ) -> Iterator[Problem]:
     for key in node:
         if key not in allowed:

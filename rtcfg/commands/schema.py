@@ -25,6 +25,7 @@ from rtcfg.checks.attributes import (
     SINGLE_AGGREGATIONS,
     TYPE_SPECIFIC,
 )
+from rtcfg.commands.output import write_output
 from rtcfg.config.models import IDENTIFIER_RE, Config
 
 TITLE = "rtcfg rt_config.yaml"  # tells rtcfg's own schema file from someone else's
@@ -124,13 +125,19 @@ def schema_text() -> str:
     return json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
+def write_schema(output: str | None) -> str:
+    """``rtcfg schema``: the schema as text; written to ``output`` when given."""
+    text = schema_text()
+    if output:
+        write_output(output, text)
+    return text
+
+
 def write_schema_beside(config_file: str) -> str | None:
     """Write the JSON Schema next to ``config_file``, where its ``$schema`` line points, so
     that editors find it in the user's own repository (no URL to go stale or offline). A
     schema file of someone else's is left alone; rtcfg's own is brought up to date. Returns
     the path written, or None."""
-    from rtcfg.commands.workflow import write_output
-
     target = Path(config_file).parent / SCHEMA_FILE
     text = schema_text()
     if target.exists():

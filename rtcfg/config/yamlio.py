@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from rtcfg.errors import Problem
+from rtcfg.errors import Problem, Severity
 from rtcfg.safe_text import first_unsafe, is_unsafe
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 Mark = tuple[int, int]
 
 # A config has hundreds of nodes; a hundred thousand means an alias bomb, not a config.
@@ -42,14 +42,14 @@ class LoadedDocument:
 
     file: str
     data: dict[str, Any]
-    value_marks: dict[Path, Mark] = field(default_factory=dict)
-    key_marks: dict[Path, Mark] = field(default_factory=dict)
+    value_marks: dict[KeyPath, Mark] = field(default_factory=dict)
+    key_marks: dict[KeyPath, Mark] = field(default_factory=dict)
     # names of events and stitching keys dropped while salvaging a file with model errors:
     # references to them are not reported again as dangling
     dropped_names: set[str] = field(default_factory=set)
     sha256: str = ""  # of the bytes the document was read from (set by config.load_config)
 
-    def mark_of(self, path: Path, *, key: bool = False) -> Mark:
+    def mark_of(self, path: KeyPath, *, key: bool = False) -> Mark:
         """The mark of ``path``, or of its nearest ancestor that has one."""
         marks = self.key_marks if key else self.value_marks
         for cut in range(len(path), -1, -1):
@@ -60,12 +60,12 @@ class LoadedDocument:
 
     def problem(
         self,
-        path: Path,
+        path: KeyPath,
         message: str,
         hint: str | None = None,
         *,
         key: bool = False,
-        severity: str = "error",
+        severity: Severity = "error",
     ) -> Problem:
         """A Problem located at ``path`` in this document."""
         line, col = self.mark_of(path, key=key)
@@ -92,14 +92,14 @@ class _Builder:
         self.file = file
         self.nodes_seen = 0
         self.open_nodes: set[int] = set()  # collections being built: an alias back is a cycle
-        self.value_marks: dict[Path, Mark] = {}
-        self.key_marks: dict[Path, Mark] = {}
+        self.value_marks: dict[KeyPath, Mark] = {}
+        self.key_marks: dict[KeyPath, Mark] = {}
 
     def fail(self, node: yaml.Node, message: str, hint: str | None = None) -> YamlLoadError:
         line, col = _mark(node)
         return YamlLoadError(Problem(self.file, line, col, message, hint))
 
-    def build(self, node: yaml.Node, path: Path) -> Any:
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.nodes_seen += 1
         if self.nodes_seen > MAX_NODES:
             raise self.fail(
@@ -194,7 +194,7 @@ class _Builder:
             if key_node.tag != _MERGE_TAG:
                 yield key_node, value_node
 
-    def _build_mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+    def _build_mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
         own_keys: set[str] = set()
         for key_node, value_node in self._merged_pairs(node):
@@ -210,7 +210,7 @@ class _Builder:
                 )
             if is_own:
                 own_keys.add(key)
-            child: Path = (*path, key)
+            child: KeyPath = (*path, key)
             self.key_marks[child] = _mark(key_node)
             self.value_marks.pop(child, None)
             result[key] = self.build(value_node, child)

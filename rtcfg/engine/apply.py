@@ -32,7 +32,13 @@ from rtcfg.api.client import ApiClient
 from rtcfg.api.live import SETTING_NOT_CONFIGURED, inconsistent_message
 from rtcfg.engine.plan import SegmentPlan, Step
 from rtcfg.engine.setting_merge import SettingConflict, rebase_setting
-from rtcfg.errors import AttemptFailed, ConflictError, RtcfgError, WriteOutcomeUnknown
+from rtcfg.errors import (
+    AttemptFailed,
+    ConflictError,
+    RtcfgError,
+    StepFailed,
+    WriteOutcomeUnknown,
+)
 from rtcfg.model.bodypath import set_path
 from rtcfg.model.kinds import SETTING, kind_of
 from rtcfg.model.kinds.setting import comparable as comparable_setting
@@ -86,10 +92,6 @@ class ApplyResult:
     def failed(self) -> list[StepResult]:
         """Steps that failed or were skipped because a step they need failed."""
         return [r for r in self.results if r.status != "done"]
-
-
-class StepFailed(RtcfgError):
-    """One step could not be done; the message says why."""
 
 
 def _waits_after_write(step: Step) -> bool:

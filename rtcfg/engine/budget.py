@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from rtcfg.checks.offline import MAX_FILTER_CHARS
+from rtcfg.checks.limits import MAX_FILTER_CHARS
 from rtcfg.engine.graph import ChangeGraph
 from rtcfg.errors import PlanError
 from rtcfg.model.kinds import all_kinds, kind_of

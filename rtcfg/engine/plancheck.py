@@ -25,7 +25,7 @@ from collections import Counter
 from functools import cache
 from typing import Any
 
-from rtcfg.checks.text import is_decimal_id
+from rtcfg.config.text import is_decimal_id
 from rtcfg.engine.fingerprint import live_fingerprint
 from rtcfg.engine.plan import SegmentPlan, Step
 from rtcfg.engine.plan_bodies import body_problems, fields_problems, key_event_id_problems

@@ -16,6 +16,7 @@ from rtcfg.errors import Problem
 from rtcfg.safe_text import safe
 
 if TYPE_CHECKING:
+    from rtcfg.commands.status import SegmentStatus
     from rtcfg.engine.diff import Change
     from rtcfg.engine.plan import Plan, SegmentPlan
 
@@ -131,8 +132,9 @@ def _rt_cell(row: dict[str, object]) -> str:
     return "yes" if row.get("rt_status") in ("ok", None) else f"yes ({row.get('rt_status')})"
 
 
-def status_text(report: dict[str, object]) -> str:
+def status_text(status: SegmentStatus) -> str:
     """``rtcfg status`` for a person."""
+    report = status.as_json()
     lines = [
         f"Parent segment {safe(report['parent_segment_id'])} "
         f"({safe(report['parent_segment_name'])})",

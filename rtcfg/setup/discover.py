@@ -3,7 +3,7 @@ columns could stitch identities, and the parent segment's batch attributes.
 
 Pure: :func:`classify` works on a :class:`~rtcfg.api.catalog.Catalog` and the parent segment's
 ``GET /audiences/{id}`` body; reading them is :mod:`rtcfg.api.catalog` and
-:mod:`rtcfg.setup.guided`.
+:mod:`rtcfg.commands.discover`.
 
 Tables and columns are matched by *patterns*, not by the guide's names, because real tables are
 called ``web_pageviews``, ``order_transactions`` or ``basket_adds``. The event-table patterns are

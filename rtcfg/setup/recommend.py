@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rtcfg.api.catalog import Column, Table
-from rtcfg.checks.offline import MAX_FILTER_CHARS
+from rtcfg.checks.limits import MAX_FILTER_CHARS
 from rtcfg.errors import UsageError
 from rtcfg.setup.discover import (
     EVENT_KINDS,

@@ -18,9 +18,13 @@ import pytest
 
 from rtcfg import render
 from rtcfg.api.connection import Connection
-from rtcfg.commands import workflow
+from rtcfg.commands.apply import apply_planned
+from rtcfg.commands.desired import load_desired
+from rtcfg.commands.plan import plan_files
+from rtcfg.commands.session import ApiSession
 from rtcfg.emulator import EmulatorThread
 from rtcfg.engine.apply import ApplyOptions
+from rtcfg.engine.policy import refuse_destructive
 from rtcfg.engine.setting_merge import SettingConflict, rebase_setting
 from rtcfg.errors import RtcfgError
 
@@ -70,13 +74,13 @@ def one_apply(emu: EmulatorThread, file: str, barrier: threading.Barrier) -> tup
     connection = Connection(emu.url, emu.url, KEY, "us01", (), "TEST")
     options = ApplyOptions(first_poll=0.01, max_poll=0.05)
     try:
-        desired = workflow.load_desired([file], env={})
-        with workflow.ApiSession(connection) as session:
-            plan = session.run(lambda api: workflow.plan_files(api, desired))
+        desired = load_desired([file], env={})
+        with ApiSession(connection) as session:
+            plan = session.run(lambda api: plan_files(api, desired))
             barrier.wait(timeout=30)  # both plans made from the same live state
-            workflow.refuse_destructive(plan, allow_destroy=False)
+            refuse_destructive(plan, allow_destroy=False)
             outcome = session.run(
-                lambda api: workflow.apply_planned(api, plan, desired, options, lambda _: None),
+                lambda api: apply_planned(api, plan, desired, options, lambda _: None),
                 deadline=None,
             )
         done = any(

@@ -32,7 +32,7 @@ from hypothesis.stateful import (
 
 from rtcfg.api.client import ApiClient, RetryPolicy
 from rtcfg.api.live import read_live_state
-from rtcfg.config.models import load_config_or_raise
+from rtcfg.checks.validate import load_config_or_raise
 from rtcfg.config.yamlio import dump_yaml
 from rtcfg.emulator.app import Emulator
 from rtcfg.engine.apply import ApplyOptions, apply_plan

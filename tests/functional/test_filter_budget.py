@@ -16,7 +16,7 @@ import pytest
 
 from rtcfg.api.client import ApiClient
 from rtcfg.api.live import read_live_state
-from rtcfg.config.models import load_config_or_raise
+from rtcfg.checks.validate import load_config_or_raise
 from rtcfg.engine.plan import SegmentPlan, build_segment_plan
 from rtcfg.errors import PlanError
 from rtcfg.model.translate import desired_state, filter_rule_from_sugar, filter_rule_length

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from rtcfg.api.client import ApiClient
 from rtcfg.api.live import read_live_state
+from rtcfg.checks.validate import load_config_or_raise
 from rtcfg.cli import cli
-from rtcfg.config.models import load_config_or_raise
 from rtcfg.emulator import EmulatorThread
 from rtcfg.emulator.app import Emulator, load_seed
 from rtcfg.emulator.routes import Request

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 
 from rtcfg.api.client import ApiClient
 from rtcfg.api.live import read_live_state
+from rtcfg.checks.validate import validate_file
 from rtcfg.cli import cli
-from rtcfg.config.models import load_config
 from rtcfg.emulator import EmulatorThread
 from rtcfg.model.importer import ImportResult, import_live
 from rtcfg.model.state import State
@@ -66,7 +66,7 @@ def import_and_load(live: State, path: Path) -> tuple[ImportResult, State]:
     """Import ``live`` into ``path``, load it back (no errors allowed) and translate it."""
     result = import_live(live, "segment")
     path.write_text(result.text, encoding="utf-8")
-    config, _, problems = load_config(path, env={})
+    config, _, problems = validate_file(path, env={})
     errors = [p for p in problems if p.severity == "error"]
     assert config is not None and not errors, f"{errors}\n--- {path.name}:\n{result.text}"
     return result, desired_state(config)
@@ -112,7 +112,7 @@ def test_rtcfg_import_writes_the_file(emu: EmulatorThread, tmp_path: Path) -> No
     result = CliRunner().invoke(cli, ["import", POPULATED, "-o", str(target)], env=env)
     assert result.exit_code == 0, result.output
     assert "RT_Lab_ACME_Populated" in target.read_text(encoding="utf-8")
-    config, _, problems = load_config(target, env={})
+    config, _, problems = validate_file(target, env={})
     assert config is not None, problems
     assert_same(desired_state(config), read_live(emu, POPULATED))
 
@@ -247,7 +247,7 @@ def test_an_attribute_the_yaml_cannot_express_is_reported_as_skipped(
     assert "double_count" in result.text  # named in the file's header, not silently dropped
     path = tmp_path / "rt_config.yaml"
     path.write_text(result.text, encoding="utf-8")
-    config, _, problems = load_config(path, env={})
+    config, _, problems = validate_file(path, env={})
     assert config is not None, problems
     desired = desired_state(config)
     del live.attributes["double_count"]

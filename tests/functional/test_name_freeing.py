@@ -17,7 +17,7 @@ import pytest
 
 from rtcfg.api.client import ApiClient
 from rtcfg.api.live import read_live_state
-from rtcfg.config.models import load_config_or_raise
+from rtcfg.checks.validate import load_config_or_raise
 from rtcfg.emulator.app import Emulator
 from rtcfg.engine.apply import ApplyOptions, apply_plan
 from rtcfg.engine.plan import SegmentPlan, build_segment_plan

@@ -168,7 +168,7 @@ def test_a_readme_console_block_prints_what_the_readme_shows(
 
 
 def test_the_readme_config_samples_validate(tmp_path: Path) -> None:
-    from rtcfg.config.models import load_config
+    from rtcfg.checks.validate import validate_file
 
     text = README.read_text(encoding="utf-8")
     samples = [
@@ -180,5 +180,5 @@ def test_the_readme_config_samples_validate(tmp_path: Path) -> None:
     for number, sample in enumerate(samples):
         path = tmp_path / f"sample{number}.yaml"
         path.write_text(sample + "\n")
-        _, _, problems = load_config(path, {})
+        _, _, problems = validate_file(path, {})
         assert not [p.format() for p in problems if p.severity == "error"]

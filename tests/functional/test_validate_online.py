@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from rtcfg.checks.online import is_number_type, is_string_type, online_problems, parse_schema
-from rtcfg.config.models import load_config
+from rtcfg.api.catalog import is_number_type, is_string_type
+from rtcfg.checks.online import online_problems, parse_schema
+from rtcfg.checks.validate import validate_file
 from rtcfg.emulator import EmulatorThread
 from rtcfg.errors import ApiError, Problem
 
@@ -48,7 +49,7 @@ def emu() -> Iterator[EmulatorThread]:
 
 
 def online(emu: EmulatorThread, path: Path, env: dict[str, str] | None = None) -> list[Problem]:
-    config, doc, offline = load_config(path, env or {})
+    config, doc, offline = validate_file(path, env or {})
     assert config is not None and doc is not None, [p.format() for p in offline]
     return call(emu.url, lambda api: online_problems(api, config, doc))
 

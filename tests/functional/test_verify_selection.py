@@ -9,7 +9,10 @@ import urllib.request
 from pathlib import Path
 
 from rtcfg import render
-from rtcfg.commands import workflow
+from rtcfg.commands.apply import apply_planned
+from rtcfg.commands.desired import load_desired
+from rtcfg.commands.plan import plan_files
+from rtcfg.commands.session import ApiSession
 from rtcfg.emulator import EmulatorThread
 from rtcfg.engine.apply import ApplyOptions
 
@@ -114,18 +117,16 @@ def test_a_targeted_change_undone_before_the_check_still_fails(tmp_path: Path) -
     with EmulatorThread(update_seconds=0.05) as emu:
         set_lookup_key(emu, tmp_path, "1069944")
         config = lookup_key_dropped(tmp_path, "rt.yaml", "1069944")
-        desired = workflow.load_desired([config], env={})
+        desired = load_desired([config], env={})
 
         def undo(line: str) -> None:  # after the create's step, before the check
             if "newev3" in line and "done" in line:
                 delete_key_event(emu, "1069944", "newev3")
 
-        with workflow.ApiSession(connection(emu.url, KEY)) as session:
-            plan = session.run(
-                lambda api: workflow.plan_files(api, desired, targets=["key_event.newev3"])
-            )
+        with ApiSession(connection(emu.url, KEY)) as session:
+            plan = session.run(lambda api: plan_files(api, desired, targets=["key_event.newev3"]))
             outcome = session.run(
-                lambda api: workflow.apply_planned(api, plan, desired, ApplyOptions(), undo),
+                lambda api: apply_planned(api, plan, desired, ApplyOptions(), undo),
                 deadline=None,
             )
         report = render.apply_report(plan, outcome)

@@ -13,7 +13,13 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent.parent / "rtcfg"
 OWNERS = {
-    "click": {"rtcfg.cli"},
+    "click": {
+        "rtcfg.cli",
+        "rtcfg.cli.options",
+        "rtcfg.cli.core_commands",
+        "rtcfg.cli.plan_commands",
+        "rtcfg.cli.setup_commands",
+    },
     "httpx": {"rtcfg.api.client"},
     "yaml": {"rtcfg.config.yamlio"},
     "tabulate": {"rtcfg.render"},

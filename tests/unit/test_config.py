@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rtcfg.config.models import load_config, parse_duration
+from rtcfg.checks.validate import validate_file
+from rtcfg.config.models import parse_duration
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
@@ -20,12 +21,12 @@ def write(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize("name", ["phase5_template.yaml", "step48_examples.yaml"])
 def test_seed_examples_with_placeholders_filled_load(name: str) -> None:
-    config, _, problems = load_config(FIXTURES / "seed" / name, env={})
+    config, _, problems = validate_file(FIXTURES / "seed" / name, env={})
     assert config is not None, [p.format() for p in problems]
 
 
 def test_seed_single_with_sum_says_what_to_write_instead() -> None:
-    config, _, problems = load_config(FIXTURES / "seed" / "step48_cart_value_sum.yaml", env={})
+    config, _, problems = validate_file(FIXTURES / "seed" / "step48_cart_value_sum.yaml", env={})
     assert config is None
     (error,) = [p for p in problems if p.severity == "error"]
     assert (error.line, error.col) == (12, 18)
@@ -34,7 +35,7 @@ def test_seed_single_with_sum_says_what_to_write_instead() -> None:
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_example_is_valid_without_warnings(path: Path) -> None:
-    config, _, problems = load_config(path, env={})
+    config, _, problems = validate_file(path, env={})
     if path.name == "large.yaml":  # the API's filter budget leaves most of its events unfiltered
         problems = [p for p in problems if "has no filter" not in p.message]
     assert config is not None and problems == [], [p.format() for p in problems]
@@ -42,21 +43,21 @@ def test_every_example_is_valid_without_warnings(path: Path) -> None:
 
 def test_variables_are_interpolated_with_defaults(tmp_path: Path) -> None:
     path = write(tmp_path, 'parent_segment_id: "${PS:-7}"\nparent_segment_name: "${N}-x"\n')
-    config, _, _ = load_config(path, env={"N": "shop"})
+    config, _, _ = validate_file(path, env={"N": "shop"})
     assert config is not None
     assert (config.parent_segment_id, config.parent_segment_name) == ("7", "shop-x")
 
 
 def test_an_unset_variable_is_an_error_at_its_value(tmp_path: Path) -> None:
     path = write(tmp_path, 'parent_segment_id: "1"\nparent_segment_name: "${MISSING}"\n')
-    config, _, problems = load_config(path, env={})
+    config, _, problems = validate_file(path, env={})
     assert config is None
     assert [(p.line, p.col, "MISSING" in p.message) for p in problems] == [(2, 22, True)]
 
 
 def test_dollar_dollar_escapes_a_dollar(tmp_path: Path) -> None:
     path = write(tmp_path, 'parent_segment_id: "1"\nparent_segment_name: "$${X}"\n')
-    config, _, _ = load_config(path, env={})
+    config, _, _ = validate_file(path, env={})
     assert config is not None and config.parent_segment_name == "${X}"
 
 
@@ -77,7 +78,7 @@ def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path) -> None:
             ]
         ),
     )
-    _, _, problems = load_config(path, env={})
+    _, _, problems = validate_file(path, env={})
     messages = " | ".join(p.message for p in problems if p.severity == "error")
     for fragment in (
         "unknown key 'tabel'",

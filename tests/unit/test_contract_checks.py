@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rtcfg.config.models import load_config
+from rtcfg.checks.validate import validate_file
 from rtcfg.errors import Problem
 
 HEAD = """parent_segment_id: "1"
@@ -19,7 +19,7 @@ events:
 def problems_of(tmp_path: Path, text: str) -> list[Problem]:
     path = tmp_path / "rt_config.yaml"
     path.write_text(text)
-    return load_config(path, env={})[2]
+    return validate_file(path, env={})[2]
 
 
 def only(problems: list[Problem], severity: str = "error") -> Problem:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rtcfg.config.models import load_config
+from rtcfg.checks.validate import validate_file
 from rtcfg.setup.console import CONSOLE_HOSTS, console_url
 from rtcfg.setup.init_config import Option, ask_choices, command_line, render_config, use_case_of
 from rtcfg.setup.recommend import Choices, recommend
@@ -29,7 +29,7 @@ def written(tmp_path: Path, use_case: str, choices: Choices | None = None) -> st
 @pytest.mark.parametrize("use_case", ["recommendations", "cart", "triggers", "both"])
 def test_the_file_is_valid_offline_without_warnings(tmp_path: Path, use_case: str) -> None:
     text = written(tmp_path, use_case)
-    config, _, problems = load_config(str(tmp_path / "rt_config.yaml"))
+    config, _, problems = validate_file(str(tmp_path / "rt_config.yaml"))
     assert config is not None and problems == []
     assert text.splitlines()[0].startswith("# yaml-language-server: $schema=")
     assert use_case_of(text) == use_case
@@ -127,7 +127,7 @@ def test_many_tables_still_make_a_valid_file(tmp_path: Path) -> None:
     many = [table(f"events_{i:02d}", "td_client_id", "x") for i in range(12)]
     rec = recommend(discovery(*many), "both", Choices(tables=tuple(t.name for t in many)))
     (tmp_path / "many.yaml").write_text(render_config(rec, "rtcfg init 42 --use-case both"))
-    config, _, problems = load_config(str(tmp_path / "many.yaml"))
+    config, _, problems = validate_file(str(tmp_path / "many.yaml"))
     assert config is not None and all(p.severity == "warning" for p in problems)
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtcfg.config.models import Config, load_config
+from rtcfg.checks.validate import validate_file
+from rtcfg.config.models import Config
 from rtcfg.config.yamlio import dump_yaml
 
 identifiers = st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True)
@@ -104,5 +105,5 @@ def test_valid_config_survives_dump_and_load(data: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "rt_config.yaml"
         path.write_text(text, encoding="utf-8")
-        loaded, _, problems = load_config(path, env={})
+        loaded, _, problems = validate_file(path, env={})
     assert loaded == model, [p.format() for p in problems]

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from rtcfg.commands.workflow import config_json_schema
+from rtcfg.commands.schema import config_json_schema
 from rtcfg.config.yamlio import load_config_text
 
 ROOT = Path(__file__).parent.parent.parent

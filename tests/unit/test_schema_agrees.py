@@ -16,8 +16,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from rtcfg.commands.workflow import config_json_schema
-from rtcfg.config.models import load_config
+from rtcfg.checks.validate import validate_file
+from rtcfg.commands.schema import config_json_schema
 from rtcfg.config.yamlio import YamlLoadError, load_config_text
 
 ROOT = Path(__file__).parents[2]
@@ -84,7 +84,7 @@ def _data(path: Path) -> Any:
 
 
 def _validate_ok(path: Path) -> bool:
-    _, _, problems = load_config(path, {})
+    _, _, problems = validate_file(path, {})
     return not any(p.severity == "error" for p in problems)
 
 

@@ -1,4 +1,6 @@
-"""Checks of every text of a config before anything else reads it (``rtcfg.safe_text``).
+"""Hygiene of every text of a config, part of parsing: it runs on the raw document before the
+models or any check reads a value, and the parent segment id's form is part of the model
+(``rtcfg.safe_text`` holds the character classes).
 
 * A name, identifier, table, column, pattern or key with a control character, newline, ANSI
   escape, bidi override, zero-width character or NUL is refused at its line and column: the
@@ -18,9 +20,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rtcfg.config.yamlio import LoadedDocument, Path
+from rtcfg.config.yamlio import KeyPath, LoadedDocument
 from rtcfg.errors import Problem
-from rtcfg.safe_text import describe, first_unsafe, secrets_in
+from rtcfg.safe_text import describe, first_unsafe, safe, secrets_in
 
 # ASCII only ([0-9] of a str pattern is ASCII); 20 digits hold any 64-bit id
 DECIMAL_ID = re.compile(r"[0-9]{1,20}")
@@ -70,8 +72,6 @@ def _kind(value: object) -> str:
 
 
 def _short(value: object) -> str:
-    from rtcfg.safe_text import safe
-
     text = safe(repr(value))
     return text if len(text) <= 40 else text[:37] + "…"
 
@@ -81,7 +81,9 @@ def text_problems(doc: LoadedDocument, env: Mapping[str, str]) -> list[Problem]:
     return list(_walk(doc, doc.data, (), env))
 
 
-def _walk(doc: LoadedDocument, node: Any, path: Path, env: Mapping[str, str]) -> Iterator[Problem]:
+def _walk(
+    doc: LoadedDocument, node: Any, path: KeyPath, env: Mapping[str, str]
+) -> Iterator[Problem]:
     if isinstance(node, dict):
         for key, value in node.items():
             child = (*path, key)
@@ -111,7 +113,7 @@ def _walk(doc: LoadedDocument, node: Any, path: Path, env: Mapping[str, str]) ->
             )
 
 
-def _allowed(path: Path) -> str | None:
+def _allowed(path: KeyPath) -> str | None:
     """The unsafe characters a text at ``path`` may hold; None: any."""
     if any(p in _VALUE_KEYS for p in path if isinstance(p, str)):
         return None
@@ -120,7 +122,7 @@ def _allowed(path: Path) -> str | None:
 
 
 def _unsafe(
-    doc: LoadedDocument, path: Path, text: str, allowed: str, *, key: bool = False
+    doc: LoadedDocument, path: KeyPath, text: str, allowed: str, *, key: bool = False
 ) -> Problem:
     index = first_unsafe(text, allowed)
     assert index is not None

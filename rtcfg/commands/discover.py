@@ -1,6 +1,4 @@
-"""Guided setup as plain functions (cli only parses and prints): ``rtcfg discover``, the reads
-``rtcfg init`` needs before it asks anything, the summary after ``rtcfg apply`` and
-``rtcfg report``.
+"""``rtcfg discover``, and the reads ``rtcfg init`` needs before it asks anything.
 
 Reads run concurrently: the parent segment, its RT configuration and the database list in one
 round trip, then one table list per database (each carries every table's schema), so
@@ -10,11 +8,8 @@ discovery costs about two round trips of wall time whatever the number of tables
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from rtcfg.api.catalog import Catalog, Progress, read_catalog
 from rtcfg.api.client import ApiClient
@@ -24,13 +19,11 @@ from rtcfg.api.live import (
     build_live_state,
     profile_key_guess,
     read_audience,
-    read_live_state,
 )
 from rtcfg.errors import ApiError, RefusedError, UsageError
 from rtcfg.model.state import LiveState
 from rtcfg.safe_text import safe
 from rtcfg.setup.discover import Discovery, classify, did_you_mean
-from rtcfg.setup.report import FromFile, SegmentSummary, segment_summary
 
 
 @dataclass
@@ -122,85 +115,3 @@ def refuse_if_configured(found: Discovered) -> None:
             f"first one. Run `rtcfg import {ps_id}` to put the existing configuration in a file, "
             "then edit that file."
         )
-
-
-# --- the summary after apply, and the report ------------------------------------------------
-
-
-async def summaries(
-    api: ApiClient, files: Sequence[tuple[str | None, str]], site: str
-) -> list[SegmentSummary]:
-    """The summary of each (config file, parent segment id), read from live state."""
-    return list(await asyncio.gather(*(_summary(api, f, ps, site) for f, ps in files)))
-
-
-async def _summary(api: ApiClient, file: str | None, ps_id: str, site: str) -> SegmentSummary:
-    audience, live = await asyncio.gather(read_audience(api, ps_id), read_live_state(api, ps_id))
-    from_file = _from_file(file, live) if file else None
-    return segment_summary(live, audience, site, from_file)
-
-
-def _from_file(path: str, live: LiveState) -> FromFile:
-    from rtcfg.config.models import load_config_or_raise
-    from rtcfg.engine.plan import build_segment_plan
-    from rtcfg.model.translate import desired_state
-    from rtcfg.setup.init_config import use_case_of
-
-    config = load_config_or_raise(path)
-    data = Path(path).read_bytes()
-    plan = build_segment_plan(
-        desired_state(config),
-        live,
-        config_file=path,
-        config_sha256=hashlib.sha256(data).hexdigest(),
-    )
-    return FromFile(
-        path,
-        config.id_stitching.primary_key,
-        use_case_of(data.decode("utf-8", errors="replace")),
-        len(plan.changes),
-    )
-
-
-async def report_target(api: ApiClient, target: str, site: str) -> SegmentSummary:
-    """``rtcfg report FILE`` (live state of the file's segment, annotated) or ``PS_ID``."""
-    if Path(target).is_file():
-        from rtcfg.config.models import load_config_or_raise
-
-        config = load_config_or_raise(target)
-        return await _summary(api, target, config.parent_segment_id, site)
-    if target.endswith((".yaml", ".yml")) or "/" in target:
-        raise UsageError(f"{target}: no such file (give a config file or a parent segment id)")
-    return await _summary(api, None, target, site)
-
-
-def summary_targets(plan: Any, desired: Sequence[Any]) -> list[tuple[str | None, str]]:
-    """(config file, parent segment) of each applied segment; no file for a saved plan whose
-    config files changed since."""
-    if desired:
-        return [(d.file, d.state.parent_segment_id) for d in desired]
-    return [(None, s.parent_segment_id) for s in plan.segments]
-
-
-def apply_document(plan: Any, outcome: Any, summaries: Sequence[SegmentSummary]) -> dict[str, Any]:
-    """``apply --format json``: the result counts, what failed, and each segment's summary
-    (``outcome`` None: there was nothing to apply)."""
-    counts = dict.fromkeys(("create", "update", "replace", "delete"), 0)
-    for segment in plan.segments:
-        for action, count in segment.summary.items():
-            counts[action] += count
-    ok = outcome is None or outcome.ok
-    document: dict[str, Any] = {
-        "ok": ok,
-        "applied": counts if outcome is not None else dict.fromkeys(counts, 0),
-    }
-    if not ok:
-        document["remaining"] = outcome.remaining
-        document["failed"] = [
-            {"address": r.step.address, "error": r.error}
-            for result in outcome.results
-            for r in result.results
-            if r.error
-        ]
-    document["segments"] = [s.as_json() for s in summaries]
-    return document
