@@ -10,14 +10,17 @@ the body, the same as "truncated" on the wire), and a nextPage loop.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 
-from rtcfg.api.client import ApiClient, RetryPolicy
+from rtcfg.api.client import ApiClient, Clock, RetryPolicy
 from rtcfg.emulator import EmulatorThread
 from rtcfg.errors import (
     ApiError,
@@ -28,6 +31,7 @@ from rtcfg.errors import (
 )
 
 from .emulator_support import (
+    FAST,
     KEY,
     POPULATED,
     attempts,
@@ -261,48 +265,118 @@ def test_a_persistent_bad_body_gives_up_with_a_transport_error(emu: EmulatorThre
     assert attempts(emu, "GET", PAGE_VIEW, 3) == 3
 
 
+class RecordedWaits:
+    """A clock for the client that records each wait and moves its time on by it at once:
+    retries cost no real time, and the test reads the waits instead of the -v log."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return time.monotonic() + sum(self.waits)
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+    def clock(self) -> Clock:
+        return Clock(monotonic=self.monotonic, sleep=self.sleep)
+
+
+class Extreme(random.Random):
+    """A random source whose jitter is always the top (or the bottom) of its range."""
+
+    def __init__(self, top: bool) -> None:
+        super().__init__()
+        self.top = top
+
+    def uniform(self, a: float, b: float) -> float:
+        return b if self.top else a
+
+
+def recorded(
+    url: str, action: Action, retry: RetryPolicy, *, top: bool = True, **options: Any
+) -> list[float]:
+    """The waits of ``action`` between its attempts, with the jitter at the top of its range."""
+    waits = RecordedWaits()
+    call(url, action, retry=retry, clock=waits.clock(), chance=Extreme(top), **options)
+    return waits.waits
+
+
+def test_backoff_doubles_from_base_delay_up_to_max_delay(emu: EmulatorThread) -> None:
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "503", "times": 5}])
+    policy = RetryPolicy(max_attempts=6, base_delay=0.25, max_delay=1.0)
+    waits = recorded(emu.url, lambda api: api.get(PAGE_VIEW), policy)
+    assert waits == [0.25, 0.5, 1.0, 1.0, 1.0]  # the ceilings of full jitter
+    assert attempts(emu, "GET", PAGE_VIEW, 6) == 6
+
+
+def test_full_jitter_may_wait_nothing(emu: EmulatorThread) -> None:
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "503", "times": 2}])
+    policy = RetryPolicy(base_delay=0.25, max_delay=1.0)
+    assert recorded(emu.url, lambda api: api.get(PAGE_VIEW), policy, top=False) == [0.0, 0.0]
+
+
 def test_the_deadline_stops_retrying_and_names_the_last_failure(emu: EmulatorThread) -> None:
+    # waits of 0.4 s against a deadline of 1 s: two fit, the third would pass it
     emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "502", "times": 999}])
-    slow = RetryPolicy(max_attempts=100, base_delay=0.1, max_delay=0.1)
-    with pytest.raises(
-        TransportError, match=r"deadline of 0.5s was reached; last failure: (HTTP 502|ReadTimeout)"
-    ):
-        call(emu.url, lambda api: api.get(PAGE_VIEW), retry=slow, deadline=0.5)
-    assert 2 <= attempts(emu, "GET", PAGE_VIEW, 2) < 100
+    steady = RetryPolicy(max_attempts=100, base_delay=0.4, max_delay=0.4)
+    waits = RecordedWaits()
+    with pytest.raises(TransportError, match=r"deadline of 1s was reached; last failure: HTTP 502"):
+        call(
+            emu.url,
+            lambda api: api.get(PAGE_VIEW),
+            retry=steady,
+            deadline=1.0,
+            clock=waits.clock(),
+            chance=Extreme(top=True),
+        )
+    assert waits.waits == [0.4, 0.4]
+    assert attempts(emu, "GET", PAGE_VIEW, 3) == 3
 
 
 @pytest.mark.parametrize(("mode", "low", "high"), [("seconds", 1.0, 1.0), ("http-date", 0.0, 1.0)])
-def test_retry_after_is_honoured(
-    emu: EmulatorThread, caplog: pytest.LogCaptureFixture, mode: str, low: float, high: float
-) -> None:
-    caplog.set_level(logging.INFO, logger="rtcfg.http")
-    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}], retry_after=mode)
+def test_retry_after_is_honoured(emu: EmulatorThread, mode: str, low: float, high: float) -> None:
+    # the least wait is the server's; the jitter on top of it is at most base_delay (0.001)
     patient = RetryPolicy(base_delay=0.001, max_delay=0.001, max_retry_after=30.0)
-    call(emu.url, lambda api: api.get(PAGE_VIEW), retry=patient)
-    waits = [float(m[1]) for m in re.finditer(r"retry in ([\d.]+)s \(HTTP 429\)", caplog.text)]
-    assert len(waits) == 1 and low <= waits[0] <= high
+    for top in (False, True):
+        reset(emu)
+        emu.set_faults(
+            script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}], retry_after=mode
+        )
+        waits = recorded(emu.url, lambda api: api.get(PAGE_VIEW), patient, top=top)
+        assert len(waits) == 1 and low <= waits[0] <= high + 0.001
 
 
-@pytest.mark.parametrize(("cap", "jitter"), [(30.0, True), (1.0, False)])
+@pytest.mark.parametrize(("cap", "expected"), [(30.0, 1.3), (1.0, 1.0)])
 def test_retry_after_gets_jitter_but_stays_at_least_the_wait_and_within_the_cap(
-    emu: EmulatorThread, caplog: pytest.LogCaptureFixture, cap: float, jitter: bool
+    emu: EmulatorThread, cap: float, expected: float
 ) -> None:
-    # three 429s with Retry-After: 1, and up to 0.3 s of jitter on each wait (none under a cap
-    # of 1 s); all three waits without any jitter would happen once in about 200,000 runs
-    caplog.set_level(logging.INFO, logger="rtcfg.http")
+    # Retry-After: 1 and up to base_delay (0.3 s) of jitter on each wait, cut at the cap
     emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429", "times": 3}])
     jittery = RetryPolicy(base_delay=0.3, max_delay=0.3, max_retry_after=cap)
-    call(emu.url, lambda api: api.get(PAGE_VIEW), retry=jittery)
-    waits = [float(m[1]) for m in re.finditer(r"retry in ([\d.]+)s \(HTTP 429\)", caplog.text)]
-    assert len(waits) == 3 and all(1.0 <= w <= min(cap, 1.3) for w in waits)
-    assert (max(waits) > 1.0) == jitter
+    waits = recorded(emu.url, lambda api: api.get(PAGE_VIEW), jittery)
+    assert waits == pytest.approx([expected] * 3)
+    reset(emu)
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429", "times": 3}])
+    lowest = recorded(emu.url, lambda api: api.get(PAGE_VIEW), jittery, top=False)
+    assert lowest == [1.0] * 3  # never less than the server asked for
 
 
-def test_retry_after_is_capped(emu: EmulatorThread, caplog: pytest.LogCaptureFixture) -> None:
+def test_retry_after_is_capped(emu: EmulatorThread) -> None:
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}])
+    assert recorded(emu.url, lambda api: api.get(PAGE_VIEW), FAST) == [0.05]  # FAST's cap
+
+
+def test_the_verbose_retry_line_shows_the_wait_it_makes(
+    emu: EmulatorThread, caplog: pytest.LogCaptureFixture
+) -> None:
+    # users read this line (-v): it names the wait, the failure and the next attempt's number
     caplog.set_level(logging.INFO, logger="rtcfg.http")
     emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}])
-    call(emu.url, lambda api: api.get(PAGE_VIEW))  # FAST caps Retry-After at 0.05 s
-    assert "retry in 0.05s (HTTP 429)" in caplog.text
+    policy = RetryPolicy(base_delay=0.3, max_retry_after=30.0)
+    assert recorded(emu.url, lambda api: api.get(PAGE_VIEW), policy) == pytest.approx([1.3])
+    assert f"GET {PAGE_VIEW} retry in 1.30s (HTTP 429), attempt 2" in caplog.text
 
 
 # --- random faults and the key ------------------------------------------------------------------
