@@ -15,7 +15,7 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 from rtcfg.api.connection import shown_url
@@ -90,7 +90,7 @@ class Retries:
     retry: bool = True  # False: one attempt, the caller resends it itself
     failed: int = 0  # attempts that failed
     throttled: int = 0  # of those, the ones answered 429
-    maybe_applied: bool = field(default=False)  # an earlier attempt may have been acted on
+    maybe_applied: bool = False  # an earlier attempt may have been acted on
 
     def after(self, failure: Failure) -> None:
         """Count ``failure``; raise when it is final, unsafe to resend, or the budget is spent."""

@@ -4,9 +4,10 @@ Why not one client with a pool of ``max_connections``: httpcore's pool re-examin
 pooled connection on every request and every response (``_assign_requests_to_connections``:
 an ``is_idle()`` scan of all connections inside a loop over them, and a ``poll()`` system call
 per idle connection), so its CPU per request grows with the number of connections. Above 32
-connections the client's CPU, not the network, set the pace: 216 GETs 64 at a time took 1.5 s
-of CPU against 0.2 s at 32, and ``apply --parallelism 64`` was slower than at 32. A pool of one
-connection per client costs the same small constant for each request however many run.
+connections the client's CPU, not the network, set the pace: a GET 64 at a time cost 8 times
+the client CPU of one 32 at a time, and ``apply --parallelism 64`` was slower than at 32
+(``bench/bench_parallelism.py`` measures both). A pool of one connection per client costs the
+same small constant for each request however many run.
 
 HTTP/2 (one connection, many streams) avoids the scan too, and measured the same: against one
 HTTP/1.1 + HTTP/2 server (50 ms per answer), 216 GETs 64 at a time took as long and as much
