@@ -7,7 +7,7 @@ into the desired State. The live State is what ``rtcfg.api.live.build_live_state
 the API answers for the same objects with another description on every attribute, so the
 plan has N attribute updates (the "updates" case); the "creates" case plans the same file
 onto a segment with only its setting live. Then ``rtcfg.engine.plan.build_segment_plan`` is
-timed, median of ``--runs`` runs after a warm-up.
+timed, median of ``--runs`` runs (each as many plans as fill 0.2 s) after a warm-up.
 
 Printed: time per attribute at each size, relative to 60, and the growth against linear,
 (t600 / t60) / 10 (goal <= 1.2). ``--profile`` adds cProfile's top functions of the 600
@@ -44,6 +44,7 @@ SIZES = (60, 120, 300, 600)
 ATTRIBUTES_PER_EVENT = 10
 PS_ID = "1069944"
 FIRST_ID = 1000
+LOOP_SECONDS = 0.2
 
 
 def config_data(attributes: int, description: str | None) -> dict[str, Any]:
@@ -117,12 +118,17 @@ def planner(size: int, case: str, folder: Path) -> tuple[Callable[[], Any], int]
 
 
 def median_time(plan: Callable[[], Any], runs: int) -> float:
-    plan()  # warm-up
+    """Median seconds of one plan over ``runs`` runs, each of as many plans as fill
+    LOOP_SECONDS (a small plan takes well under a millisecond: one timing would be noise)."""
+    start = time.perf_counter()
+    plan()  # warm-up, and how long one takes
+    loops = max(1, round(LOOP_SECONDS / max(time.perf_counter() - start, 1e-6)))
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        plan()
-        times.append(time.perf_counter() - start)
+        for _ in range(loops):
+            plan()
+        times.append((time.perf_counter() - start) / loops)
     return median(times)
 
 
