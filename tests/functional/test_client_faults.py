@@ -2,7 +2,11 @@
 
 Each case scripts one fault (``times: 1``, then the emulator answers normally) for one kind of
 request and checks the outcome and, from the emulator's request log, how many attempts were
-made. Every request goes over a real socket to the emulator.
+made. Every request goes over a real socket to the emulator, except in the test of a request
+that waits for a connection (the emulator application in process, behind a transport that holds
+the first request). Tests of the waits between attempts record them with the clock the client
+is given (``RecordedWaits``) instead of sleeping and reading the -v log; one test checks that
+log line itself.
 
 Not covered because the emulator cannot produce them: a real TCP RST ("reset" closes after half
 the body, the same as "truncated" on the wire), and a nextPage loop.
@@ -13,15 +17,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from rtcfg.api.client import ApiClient, Clock, RetryPolicy
 from rtcfg.emulator import EmulatorThread
+from rtcfg.emulator.app import Emulator
 from rtcfg.errors import (
     ApiError,
     ConflictError,
@@ -29,6 +34,7 @@ from rtcfg.errors import (
     TransportError,
     WriteOutcomeUnknown,
 )
+from tests.emulator_transport import EmulatorTransport
 
 from .emulator_support import (
     FAST,
@@ -37,6 +43,7 @@ from .emulator_support import (
     attempts,
     call,
     closed_port_url,
+    connection,
     key_event_body,
     reset,
 )
@@ -84,6 +91,44 @@ def names(emu: EmulatorThread) -> list[str]:
     return [k["name"] for k in call(emu.url, lambda api: api.list_all(KE))]
 
 
+class RecordedWaits:
+    """A clock for the client that records each wait and moves its time on by it at once:
+    retries cost no real time, and the test reads the waits instead of the -v log."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return time.monotonic() + sum(self.waits)
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+    def clock(self) -> Clock:
+        return Clock(monotonic=self.monotonic, sleep=self.sleep)
+
+
+class Extreme(random.Random):
+    """A random source whose jitter is always the top (or the bottom) of its range."""
+
+    def __init__(self, top: bool) -> None:
+        super().__init__()
+        self.top = top
+
+    def uniform(self, a: float, b: float) -> float:
+        return b if self.top else a
+
+
+def recorded(
+    url: str, action: Action, retry: RetryPolicy, *, top: bool = True, **options: Any
+) -> list[float]:
+    """The waits of ``action`` between its attempts, with the jitter at the top of its range."""
+    waits = RecordedWaits()
+    call(url, action, retry=retry, clock=waits.clock(), chance=Extreme(top), **options)
+    return waits.waits
+
+
 # --- the matrix ---------------------------------------------------------------------------------
 
 # (fault, retry_after mode) → {method: (outcome, attempts)}; outcome "ok" = the normal answer,
@@ -125,10 +170,7 @@ def test_fault_matrix(
 
 
 @pytest.mark.parametrize("method", ["GET", "PATCH", "POST", "DELETE"])
-def test_connection_refused_is_retried_then_a_transport_error_even_for_post(
-    method: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="rtcfg.http")
+def test_connection_refused_is_retried_then_a_transport_error_even_for_post(method: str) -> None:
     url = closed_port_url()
     actions: dict[str, Action] = {
         "GET": lambda api: api.get(PAGE_VIEW),
@@ -136,12 +178,12 @@ def test_connection_refused_is_retried_then_a_transport_error_even_for_post(
         "POST": lambda api: api.post(KE, key_event_body(NEW)),  # never reached: safe to resend
         "DELETE": lambda api: api.delete(PAGE_VIEW),
     }
+    waits = RecordedWaits()
     with pytest.raises(TransportError) as err:
-        call(url, actions[method])
+        call(url, actions[method], clock=waits.clock())
     assert not isinstance(err.value, WriteOutcomeUnknown)
     assert "after 6 attempts" in str(err.value) and "ConnectError" in str(err.value)
-    tried = [r for r in caplog.records if re.fullmatch(r"\w+ \S+ ConnectError \S+", r.getMessage())]
-    assert len(tried) == 6
+    assert len(waits.waits) == 5  # a wait between each two of the 6 attempts
 
 
 # (method, path, body, key) → (exception, status): answered once, never retried.
@@ -265,44 +307,6 @@ def test_a_persistent_bad_body_gives_up_with_a_transport_error(emu: EmulatorThre
     assert attempts(emu, "GET", PAGE_VIEW, 3) == 3
 
 
-class RecordedWaits:
-    """A clock for the client that records each wait and moves its time on by it at once:
-    retries cost no real time, and the test reads the waits instead of the -v log."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def monotonic(self) -> float:
-        return time.monotonic() + sum(self.waits)
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        await asyncio.sleep(0)
-
-    def clock(self) -> Clock:
-        return Clock(monotonic=self.monotonic, sleep=self.sleep)
-
-
-class Extreme(random.Random):
-    """A random source whose jitter is always the top (or the bottom) of its range."""
-
-    def __init__(self, top: bool) -> None:
-        super().__init__()
-        self.top = top
-
-    def uniform(self, a: float, b: float) -> float:
-        return b if self.top else a
-
-
-def recorded(
-    url: str, action: Action, retry: RetryPolicy, *, top: bool = True, **options: Any
-) -> list[float]:
-    """The waits of ``action`` between its attempts, with the jitter at the top of its range."""
-    waits = RecordedWaits()
-    call(url, action, retry=retry, clock=waits.clock(), chance=Extreme(top), **options)
-    return waits.waits
-
-
 def test_backoff_doubles_from_base_delay_up_to_max_delay(emu: EmulatorThread) -> None:
     emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "503", "times": 5}])
     policy = RetryPolicy(max_attempts=6, base_delay=0.25, max_delay=1.0)
@@ -377,6 +381,50 @@ def test_the_verbose_retry_line_shows_the_wait_it_makes(
     policy = RetryPolicy(base_delay=0.3, max_retry_after=30.0)
     assert recorded(emu.url, lambda api: api.get(PAGE_VIEW), policy) == pytest.approx([1.3])
     assert f"GET {PAGE_VIEW} retry in 1.30s (HTTP 429), attempt 2" in caplog.text
+
+
+class HoldFirst(httpx.AsyncBaseTransport):
+    """Into the emulator application in process; the first request is held until released."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.inner = EmulatorTransport(emulator)
+        self.release = asyncio.Event()
+        self.held = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.held:
+            self.held = True
+            await self.release.wait()
+        return await self.inner.handle_async_request(request)
+
+
+def test_a_post_that_found_no_free_connection_in_time_is_sent_once_one_is_free() -> None:
+    # One connection, held by a GET: the POST's wait for it times out, and since it was never
+    # sent it is tried again (no WriteOutcomeUnknown), then created exactly once.
+    emulator = Emulator()
+    transport = HoldFirst(emulator)
+    waits = RecordedWaits()
+
+    async def main() -> tuple[Any, Any]:
+        async with ApiClient(
+            connection("http://127.0.0.1:9"),
+            transport=transport,
+            max_connections=1,
+            timeout=0.05,
+            retry=FAST,
+            clock=waits.clock(),
+        ) as api:
+            get = asyncio.create_task(api.get(PAGE_VIEW))
+            await asyncio.sleep(0)  # the GET has the connection
+            post = asyncio.create_task(api.post(KE, key_event_body(NEW)))
+            while not waits.waits:  # the POST has given up waiting once
+                await asyncio.sleep(0.01)
+            transport.release.set()
+            return await get, await post
+
+    read, created = asyncio.run(main())
+    assert read["id"] == "810" and created["name"] == NEW
+    assert [r["method"] for r in emulator.requests() if r["path"] == KE] == ["POST"]
 
 
 # --- random faults and the key ------------------------------------------------------------------
