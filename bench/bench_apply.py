@@ -34,7 +34,7 @@ with writes / 20 per second.
 
 To explain the gaps it also measures the emulator's own time (the guide's way at
 ``--latency-ms 0``: each attribute POST costs the emulator more as the segment fills) and
-httpx.AsyncClient alone (216 GETs at each parallelism: wall time and CPU per request).
+rtcfg's ApiClient alone (216 GETs at each parallelism: wall time and CPU per request).
 
 Nothing is asserted: ratios are printed. The whole run takes about 2.5 minutes at --runs 3.
 
@@ -45,245 +45,48 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import re
-import resource
-import statistics
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
-from _bytecode import compile_rtcfg
-from _emulator import ROOT, Emulator, count_requests
+from _apply import (
+    CONFIG,
+    LATENCY_MS,
+    POSTS,
+    PS_ID,
+    RETRY_LOG,
+    UPDATE_SECONDS,
+    Manual,
+    client_alone,
+    depth,
+    median_phases,
+    plan_steps,
+    sequential_apply,
+    startup_to_first_request,
+    surfaced,
+    timed_runs,
+)
+from _emulator import count_requests
+from _harness import (
+    Emulator,
+    Run,
+    compile_rtcfg,
+    environment,
+    environment_line,
+    median,
+    median_command,
+    row,
+    rtcfg,
+    run,
+)
 
-LATENCY_MS = 50
-UPDATE_SECONDS = 2.0  # the default of `python -m rtcfg.emulator`
 RATE_LIMIT = 20
-PS_ID = "1069944"  # RT enabled, empty
 POPULATED = "1069935"  # RT enabled, with a configuration
-CONFIG = "examples/large.yaml"
 PARALLELISMS = (8, 16, 32)
-HEADERS = {"Authorization": "TD1 bench"}
-# rtcfg -v logs one line per attempt: "POST /audiences/1/realtime_attributes 200 0.061s"
-HTTP_LOG = re.compile(r"^(GET|POST|PATCH|DELETE) (\S+) (\S+) (\d+\.\d+)s$")
-RETRY_LOG = re.compile(r"^(GET|POST|PATCH|DELETE) \S+ retry in ")
-THROTTLED = re.compile(r"\b429\b|too.many.requests|rate.limit", re.IGNORECASE)
-POSTS = "key event + attribute POSTs"
 POSTS_FLOOR = "  POSTs if only latency / rate counted"
-REF_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def rtcfg(*args: str) -> list[str]:
-    return [sys.executable, "-m", "rtcfg", *args]
-
-
-def environment(url: str, ps_id: str = PS_ID) -> dict[str, str]:
-    env = {**os.environ, "RTCFG_ENDPOINT": url, "TDX_API_KEY": "bench", "RTCFG_PS_ID": ps_id}
-    env["NO_COLOR"] = "1"
-    for name in ("TDX_PROFILE", "RTCFG_TD_ENDPOINT", "RTCFG_SITE", "TDX_SITE"):
-        env.pop(name, None)
-    return env
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
-# --- (a) the manual guide, one call at a time ---------------------------------------------------
-
-
-def fill_refs(step: dict[str, Any], ids: dict[str, str]) -> Any:
-    """The step's body with each ref (``realtimeKeyEventId``, ``actions[0].x``) set to an id."""
-    body = json.loads(json.dumps(step["body"]))
-    for path, address in step["refs"].items():
-        parts: list[Any] = [
-            m.group(1) if m.group(1) is not None else int(m.group(2))
-            for m in REF_PART.finditer(path)
-        ]
-        node = body
-        for part in parts[:-1]:
-            node = node[part]
-        node[parts[-1]] = ids[address]
-    return body
-
-
-@dataclass
-class Manual:
-    """One run of the guide's way: wall time, status wait and polls, each POST's time."""
-
-    seconds: float
-    wait: float
-    polls: int
-    posts: list[float]
-
-
-def sequential_apply(url: str, steps: list[dict[str, Any]]) -> Manual:
-    """Every step in plan order, one call at a time; after the PATCH, poll until ``ok``."""
-    ids: dict[str, str] = {}
-    wait, polls, posts = 0.0, 0, []
-    with httpx.Client(base_url=url, headers=HEADERS, timeout=30) as http:
-        start = time.perf_counter()
-        for step in steps:
-            sent = time.perf_counter()
-            response = http.request(step["method"], step["path"], json=fill_refs(step, ids))
-            response.raise_for_status()
-            if step["path"].endswith("/realtime_setting"):
-                patched = time.perf_counter()
-                while True:
-                    polls += 1
-                    setting = http.get(step["path"]).raise_for_status().json()
-                    if setting["status"] == "ok":
-                        break
-                    if setting["status"] in ("inconsistent", "not_initialized"):
-                        raise SystemExit(f"the setting is {setting['status']}")
-                wait = time.perf_counter() - patched
-            elif step["method"] == "POST":
-                posts.append(time.perf_counter() - sent)
-                created = response.json()
-                created = created["data"] if isinstance(created.get("data"), dict) else created
-                ids[step["address"]] = str(created["id"])
-        return Manual(time.perf_counter() - start, wait, polls, posts)
-
-
-def depth(steps: list[dict[str, Any]]) -> int:
-    """Levels of the ``depends_on`` DAG: the round trips no parallelism can overlap."""
-    level: dict[int, int] = {}
-    for step in steps:  # a plan lists every step after the steps it depends on
-        level[step["id"]] = 1 + max((level[d] for d in step["depends_on"]), default=0)
-    return max(level.values(), default=0)
-
-
-async def httpx_alone(url: str, parallelism: int, requests: int) -> tuple[float, float]:
-    """(wall, CPU seconds of this process) of ``requests`` GETs, ``parallelism`` at a time,
-    through an httpx.AsyncClient with rtcfg's pool (64 connections), connections warm."""
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, headers=HEADERS, limits=limits) as http:
-        gate = asyncio.Semaphore(parallelism)
-
-        async def get() -> None:
-            async with gate:
-                (await http.get(f"/audiences/{PS_ID}/realtime_setting")).raise_for_status()
-
-        await asyncio.gather(*(get() for _ in range(parallelism)))
-        cpu, start = time.process_time(), time.perf_counter()
-        await asyncio.gather(*(get() for _ in range(requests)))
-        return time.perf_counter() - start, time.process_time() - cpu
-
-
-# --- (c) rtcfg as a subprocess -------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    """One subprocess run: wall time, exit code, output, stderr lines with their arrival time."""
-
-    seconds: float
-    returncode: int
-    stdout: str
-    lines: list[tuple[float, str]] = field(default_factory=list)
-    cpu: float = 0.0  # user + system seconds of the command
-    log: list[dict[str, Any]] = field(default_factory=list)
-    server_cpu: float = 0.0  # the emulator's CPU seconds during the run
-
-    def phases(self) -> dict[str, float]:
-        """Start-up and config load | reads, PATCH | status wait | writes | re-plan and exit."""
-        requests = [(t, m) for t, line in self.lines if (m := HTTP_LOG.match(line))]
-        first = self.startup_to_first_request()
-        patched = next(t for t, m in requests if m.group(1) == "PATCH")
-        ready = next(t for t, line in self.lines if "Updating setting" in line and "] " in line)
-        posts = [(t, m) for t, m in requests if m.group(1) == "POST" and m.group(3) == "200"]
-        written = posts[-1][0]
-        return {
-            "start-up + config load (to first request)": first,
-            "plan reads, GET + PATCH setting": patched - first,
-            "status wait (PATCH answered -> ok seen)": ready - patched,
-            POSTS: written - ready,
-            "  one POST as rtcfg -v timed it (median)": median([float(m[4]) for _, m in posts]),
-            "re-read + re-plan, report, exit": self.seconds - written,
-        }
-
-    def startup_to_first_request(self) -> float:
-        """When the first request was sent: its -v line's arrival minus the time it took."""
-        requests = [(t, m) for t, line in self.lines if (m := HTTP_LOG.match(line))]
-        return min(t - float(m.group(4)) for t, m in requests)
-
-    def surfaced(self) -> list[str]:
-        """Lines of output, other than -v's request log, that mention a 429 or a rate limit."""
-        text = [*self.stdout.splitlines(), *(line for _, line in self.lines)]
-        quiet = [line for line in text if not HTTP_LOG.match(line) and not RETRY_LOG.match(line)]
-        return [line for line in quiet if THROTTLED.search(line)]
-
-
-def run(argv: list[str], env: dict[str, str]) -> Run:
-    """Run a command, time-stamping each stderr line as it arrives."""
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    stdout = proc.stdout
-    out: list[str] = []
-    reader = threading.Thread(target=lambda: out.append(stdout.read()))
-    reader.start()
-    lines = [(time.perf_counter() - start, line.rstrip("\n")) for line in proc.stderr]
-    returncode = proc.wait()
-    reader.join()
-    wall = time.perf_counter() - start
-    now = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = now.ru_utime + now.ru_stime - used.ru_utime - used.ru_stime
-    return Run(wall, returncode, "".join(out), lines, cpu)
-
-
-def timed_runs(emu: Emulator, argv: list[str], env: dict[str, str], runs: int) -> list[Run]:
-    """``runs`` runs, each on a freshly reset emulator, with the requests it logged."""
-    results = []
-    for _ in range(runs):
-        emu.reset()
-        server_cpu = emu.cpu_seconds()
-        result = run(argv, env)
-        result.server_cpu = emu.cpu_seconds() - server_cpu
-        result.log = emu.requests()
-        if result.returncode != 0:
-            tail = (result.stdout + "\n".join(line for _, line in result.lines))[-2000:]
-            print(f"warning: {' '.join(argv[2:])} exited {result.returncode}:\n{tail}")
-        results.append(result)
-    return results
-
-
-def median_phases(results: list[Run]) -> dict[str, float]:
-    phases = [{**r.phases(), "rtcfg's CPU (user + sys)": r.cpu} for r in results]
-    for phase, result in zip(phases, results, strict=True):
-        phase["the emulator's CPU meanwhile"] = result.server_cpu
-    return {name: median([p[name] for p in phases]) for name in phases[0]}
-
-
-def median_command(emu: Emulator, argv: list[str], env: dict[str, str], runs: int) -> Run:
-    """The run of median wall time among ``runs`` runs after a warm-up (no reset), with the
-    requests it logged."""
-    run(argv, env)
-    results = []
-    for _ in range(runs):
-        before = len(emu.requests())
-        result = run(argv, env)
-        result.log = emu.requests()[before:]
-        results.append(result)
-    results.sort(key=lambda r: r.seconds)
-    return results[len(results) // 2]
 
 
 # --- the report ----------------------------------------------------------------------------------
-
-
-def row(label: str, value: str, note: str = "") -> None:
-    print(f"  {label:<50} {value:>9}  {note}".rstrip())
 
 
 def seconds(value: float) -> str:
@@ -311,7 +114,7 @@ class Results:
     applies: dict[str, list[Run]]  # "--parallelism 8", ..., "--rate-limit 20"
     converged_rc: dict[str, int]
     plans: dict[str, Run]
-    alone: dict[int, tuple[float, float]]  # parallelism -> httpx_alone's (wall, CPU)
+    alone: dict[int, tuple[float, float]]  # parallelism -> client_alone's (wall, CPU)
 
 
 def measure(runs: int) -> Results:
@@ -319,16 +122,13 @@ def measure(runs: int) -> Results:
     check = rtcfg("plan", CONFIG, "--detailed-exitcode")
     applies: dict[str, list[Run]] = {}
     converged: dict[str, int] = {}
-    with Emulator(options) as emu, tempfile.TemporaryDirectory() as tmp:
+    with Emulator(options) as emu:
         env = environment(emu.url)
         startup = median_command(emu, rtcfg("--version"), env, runs).seconds
         validate = median_command(emu, rtcfg("validate", CONFIG), env, runs).seconds
 
         emu.reset()
-        plan_file = str(Path(tmp) / "plan.json")
-        argv = rtcfg("plan", CONFIG, "-o", plan_file)
-        subprocess.run(argv, cwd=ROOT, env=env, check=True, capture_output=True)
-        steps = json.loads(Path(plan_file).read_text())["segments"][0]["steps"]
+        steps = plan_steps(env)
 
         manual = []
         for _ in range(runs):
@@ -348,7 +148,7 @@ def measure(runs: int) -> Results:
             ),
         }
         posts = sum(1 for s in steps if s["method"] == "POST")
-        alone = {p: asyncio.run(httpx_alone(emu.url, p, posts)) for p in PARALLELISMS}
+        alone = {p: asyncio.run(client_alone(emu.url, p, posts)) for p in PARALLELISMS}
 
     with Emulator(["--latency-ms", "0", "--update-seconds", "0"]) as emu:
         server = []
@@ -381,7 +181,7 @@ def report(r: Results) -> None:
     print(
         f"{CONFIG} onto empty parent segment {PS_ID}: {r.writes} writes, depends_on DAG "
         f"{r.levels} levels deep. Emulator --latency-ms {LATENCY_MS} --update-seconds "
-        f"{UPDATE_SECONDS:g}; median of {r.runs} runs (python {sys.version.split()[0]})"
+        f"{UPDATE_SECONDS:g}; median of {r.runs} runs\n{environment_line()}"
     )
     row("rtcfg --version (start-up)", seconds(r.startup))
     row(f"rtcfg validate {CONFIG} (+ config load)", seconds(r.validate))
@@ -431,7 +231,7 @@ def report(r: Results) -> None:
     row(f"  / (answered requests / {RATE_LIMIT} per s)", f"{wall * RATE_LIMIT / answered:.2f}")
     row("429s answered by the emulator, per run", str(throttled))
     row("429s retried by rtcfg (its -v 'retry in' lines)", str(retried))
-    row("429s surfaced in rtcfg's output (lines)", str(sum(len(x.surfaced()) for x in limited)))
+    row("429s surfaced in rtcfg's output (lines)", str(sum(len(surfaced(x)) for x in limited)))
     complete = sum(1 for x in limited if "Apply complete!" in x.stdout)
     row("runs that printed 'Apply complete!'", f"{complete}/{len(limited)}")
     rc = r.converged_rc[f"--rate-limit {RATE_LIMIT}"]
@@ -460,7 +260,7 @@ def report(r: Results) -> None:
     for p, (wall, cpu) in r.alone.items():
         floor = posts / p * rtt
         row(
-            f"httpx.AsyncClient alone: {posts} GETs, {p} at a time",
+            f"rtcfg's ApiClient alone: {posts} GETs, {p} at a time",
             seconds(wall),
             f"floor {floor:.3f} s; client CPU {ms(cpu / posts)} per request",
         )
@@ -471,7 +271,7 @@ def report(r: Results) -> None:
         row(label, seconds(result.seconds), f"requests: {count_requests(result.log)}; {summary}")
         row("  / (start-up + 3 x rtt)   goal <= 1", f"{result.seconds / (r.startup + 3 * rtt):.2f}")
         row("  / (validate + 3 x rtt)", f"{result.seconds / (r.validate + 3 * rtt):.2f}")
-        own = result.startup_to_first_request()
+        own = startup_to_first_request(result)
         row("  its own start-up: to its first request", seconds(own))
         row("  / (its own start-up + 3 x rtt)", f"{result.seconds / (own + 3 * rtt):.2f}")
 

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from _bytecode import compile_rtcfg
 from _emulator import Emulator
@@ -43,9 +44,9 @@ IMPORTS = (
 KINDS = ("pageviews", "cart_events", "orders", "clicks", "user_activity", "daily_stats")
 
 
-def large_seed() -> dict[str, object]:
+def large_seed() -> dict[str, Any]:
     """The package seed plus DATABASES * TABLES_PER_DATABASE tables of COLUMNS columns."""
-    seed = json.loads((ROOT / "rtcfg" / "emulator" / "seed.json").read_text())
+    seed: dict[str, Any] = json.loads((ROOT / "rtcfg" / "emulator" / "seed.json").read_text())
     for d in range(DATABASES):
         tables = []
         for t in range(TABLES_PER_DATABASE):
@@ -53,7 +54,7 @@ def large_seed() -> dict[str, object]:
             schema += [[f"col_{c}", "double" if c % 3 else "string"] for c in range(COLUMNS - 3)]
             name = f"{KINDS[t % len(KINDS)]}_{t:03d}"
             tables.append({"name": name, "count": 1000 * (t + 1), "schema": schema})
-        seed["databases"].append({"name": f"bench_db_{d}", "tables": tables})  # type: ignore[attr-defined]
+        seed["databases"].append({"name": f"bench_db_{d}", "tables": tables})
     return seed
 
 

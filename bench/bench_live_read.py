@@ -26,23 +26,19 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-import statistics
 import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import httpx
-from _bytecode import compile_rtcfg
-from _emulator import Emulator
+from _harness import ROOT, compile_rtcfg, emulator, environment_line, median, median_seconds
 
 from rtcfg.api.client import ApiClient
 from rtcfg.api.connection import Connection
 from rtcfg.api.live import read_live_state
 
-ROOT = Path(__file__).resolve().parents[1]
 PS_ID = "1069944"
 LATENCY_MS = 50
 RUNS = 5
@@ -105,17 +101,6 @@ def attribute(n: int, key_event_ids: list[str]) -> dict[str, Any]:
     }
 
 
-def median_seconds(argv: list[str], env: dict[str, str]) -> float:
-    """Median wall time of RUNS runs of a command (after one warm-up run)."""
-    subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=True)
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def requests_of_one_status_run(url: str, argv: list[str], env: dict[str, str]) -> Counter[str]:
     """Requests the emulator logged for one ``rtcfg status`` run, counted by path."""
     before = len(httpx.get(f"{url}/_emulator/requests").json())
@@ -135,22 +120,22 @@ async def median_live_read(url: str) -> tuple[float, int, int]:
             start = time.perf_counter()
             await read_live_state(api, PS_ID)
             times.append(time.perf_counter() - start)
-        return statistics.median(times), len(state.attributes), api.page_size
+        return median(times), len(state.attributes), api.page_size
 
 
 def main() -> int:
     compile_rtcfg()
     # a short "updating" phase: the setup waits for it once, untimed
     options = ["--latency-ms", str(LATENCY_MS), "--update-seconds", "0.2"]
-    with Emulator(options) as emulator:
-        url = emulator.url
+    with emulator(*options) as emu:
+        url = emu.url
         env = {**os.environ, "RTCFG_ENDPOINT": url, "TDX_API_KEY": "dummy", "NO_COLOR": "1"}
         env.pop("TDX_PROFILE", None)
         rtcfg = [sys.executable, "-m", "rtcfg"]
         asyncio.run(create_config(url))
-        startup = median_seconds([*rtcfg, "--version"], env)
-        imports = median_seconds([sys.executable, "-c", STATUS_IMPORTS], env)
-        status = median_seconds([*rtcfg, "status", PS_ID], env)
+        startup = median_seconds([*rtcfg, "--version"], RUNS, env)
+        imports = median_seconds([sys.executable, "-c", STATUS_IMPORTS], RUNS, env)
+        status = median_seconds([*rtcfg, "status", PS_ID], RUNS, env)
         counts = requests_of_one_status_run(url, [*rtcfg, "status", PS_ID], env)
         live, read, page_size = asyncio.run(median_live_read(url))
     times = {"startup": startup, "imports": imports, "status": status, "live": live}
@@ -184,7 +169,7 @@ def report(seconds: dict[str, float], counts: Counter[str], read: int, page_size
         (f"attribute pages at page size {page_size}", f"{pages:8d}  (sequential)"),
     ]
     print(f"emulator at {LATENCY_MS} ms latency; {KEY_EVENTS} key events, {read} attributes;")
-    print(f"median of {RUNS} runs (python {sys.version.split()[0]})")
+    print(f"median of {RUNS} runs; {environment_line()}")
     for label, value in rows:
         print(f"{label:<54} {value}")
     print("requests of one `rtcfg status` run:")

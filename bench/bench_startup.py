@@ -7,26 +7,9 @@ Run: python bench/bench_startup.py [--runs N]
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-from _bytecode import compile_rtcfg
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def median_seconds(argv: list[str], runs: int) -> float:
-    """Median wall time of ``runs`` runs of a command (one warm-up run first)."""
-    subprocess.run(argv, cwd=ROOT, capture_output=True, check=True)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, cwd=ROOT, capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from _harness import compile_rtcfg, environment_line, median_seconds, rtcfg
 
 
 def main() -> None:
@@ -34,18 +17,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     runs = parser.parse_args().runs
-    python = [sys.executable]
-    floor = median_seconds([*python, "-c", "pass"], runs)
+    floor = median_seconds([sys.executable, "-c", "pass"], runs)
     cases = {
-        "rtcfg --version": [*python, "-m", "rtcfg", "--version"],
-        "rtcfg validate examples/large.yaml": [
-            *python,
-            "-m",
-            "rtcfg",
-            "validate",
-            "examples/large.yaml",
-        ],
+        "rtcfg --version": rtcfg("--version"),
+        "rtcfg validate examples/large.yaml": rtcfg("validate", "examples/large.yaml"),
     }
+    print(f"median of {runs} runs; {environment_line()}")
     print(f"python -c pass                       {floor * 1000:7.1f} ms  (floor)")
     for label, argv in cases.items():
         seconds = median_seconds(argv, runs)

@@ -4,7 +4,14 @@ Connection
     Resolved in ``rtcfg.api.connection`` (sites, endpoints, keys); the client refuses to send the
     key over plain http to anything but loopback.
 
-Retry policy (:class:`RetryPolicy`)
+Connections (``rtcfg.api.slots``)
+    Each request in flight has a connection of its own: the client keeps up to
+    ``max_connections`` one-connection httpx clients and lends one to each request, because
+    httpcore's shared pool spends CPU per request in proportion to its connections (above 32
+    of them ``apply --parallelism`` got slower as it grew). Every one of them is built the same
+    way (``_new_http``), so the TLS and proxy rules below hold for all.
+
+Retry policy (:class:`RetryPolicy`, ``rtcfg.api.retry``; answers: ``rtcfg.api.responses``)
     Only transient failures are retried: connection errors, timeouts, a dropped or truncated
     response, a body that is not JSON, and HTTP 408, 429 and 5xx except 501. Other 4xx are
     final. Waits are exponential backoff with full jitter (``uniform(0, min(max_delay,
@@ -15,12 +22,13 @@ Retry policy (:class:`RetryPolicy`)
     own, larger budget (``max_throttled_attempts``): under a rate limit shared by several
     concurrent requests one of them can be refused many times in a row. One deadline covers
     the client's whole lifetime: a wait that would pass it raises :class:`TransportError`
-    naming the last failure.
+    naming the last failure. Time, waits and jitter come from the ``clock`` and ``chance``
+    the client is given (the real ones by default), so tests record the waits.
 
 The POST rule
     GET, PATCH (always a complete body) and DELETE are idempotent and retried. A POST creates
     an object, so it is resent only when it surely never reached the server: the connection
-    could not be made (or no pooled connection came free), or the server answered 429. Any
+    could not be made (or no connection came free in time), or the server answered 429. Any
     other failure of a POST (timeout, dropped connection, 5xx, truncated or non-JSON body)
     raises :class:`WriteOutcomeUnknown`: the caller looks the object up by name/identifier
     before creating it again. Likewise a PATCH retried after an attempt that may have been
@@ -45,39 +53,31 @@ import json
 import logging
 import random
 import ssl
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from rtcfg import __version__
-from rtcfg.api.answers import (
-    decode_json,
-    describe_body,
-    is_api_error_body,
-    is_tls_failure,
-    page_of,
-    parse_error,
-    proxy_problem,
-    retry_after_seconds,
-    unwrap,
-    wrong_endpoint_hint,
+from rtcfg.api.answers import is_tls_failure, page_of, proxy_problem, unwrap
+from rtcfg.api.connection import Connection, check_key_may_be_sent, is_loopback
+from rtcfg.api.responses import Answer, interpret, redact_key
+from rtcfg.api.retry import (
+    DEFAULT_RETRY,
+    REAL_CLOCK,
+    Attempt,
+    Clock,
+    Failure,
+    Retries,
+    RetryPolicy,
 )
-from rtcfg.api.connection import Connection, check_key_may_be_sent, is_loopback, shown_url
-from rtcfg.errors import (
-    ApiError,
-    ApiErrorInfo,
-    AttemptFailed,
-    ConflictError,
-    NotFoundError,
-    TransportError,
-    WriteOutcomeUnknown,
-)
-from rtcfg.safe_text import mask_secrets, redact, safe
+from rtcfg.api.slots import Slots, SlotTimeout
+from rtcfg.errors import NotFoundError, TransportError
+from rtcfg.safe_text import safe
+
+__all__ = ["MAX_PAGE_SIZE", "ApiClient", "Clock", "RetryPolicy", "quiet_cancelled_reads"]
 
 log = logging.getLogger("rtcfg.http")
 
@@ -88,72 +88,42 @@ JSON_API_ACCEPT = "application/vnd.treasuredata.v1+json, application/json"
 CONNECT_TIMEOUT = 10.0  # seconds for TCP connect and TLS handshake
 MAX_PAGES = 10_000  # a guard: 10 million objects at the largest page size
 TEXT_LIMIT = 300  # characters of an exception's text kept in a message
+# One connection per request slot; --parallelism goes up to 64, and a pool no larger than
+# what runs at once is what keeps the cost per request flat (rtcfg.api.slots).
+MAX_CONNECTIONS = 64
 
 
 # The largest page TD's OpenAPI allows (partial_pagination.yaml: page[size] 1..1000, default
 # 100): a parent segment's attributes then come in one round trip instead of one per hundred.
 MAX_PAGE_SIZE = 1000
 
-
-@dataclass(frozen=True, kw_only=True)
-class RetryPolicy:
-    """How often and how long to retry transient failures (see the module docstring)."""
-
-    max_attempts: int = 6
-    base_delay: float = 0.25
-    max_delay: float = 8.0
-    max_retry_after: float = 30.0
-    max_throttled_attempts: int = 30
-
-
-# --- one attempt and its outcome ----------------------------------------------------------------
-
-
-@dataclass
-class _Failure:
-    """Why an attempt gave no usable answer."""
-
-    reason: str  # "HTTP 503", "ReadTimeout: ...", "body is not JSON"
-    reached: bool  # the request may have reached the server (and been acted on)
-    transient: bool = True
-    retry_after: float | None = None
-    error: ApiError | None = None  # the error to raise when it is final
-    throttled: bool = False  # answered 429: refused before it was acted on
-
-
-@dataclass
-class _Attempt:
-    method: str
-    url: str
-    path: str  # without query: what logs and messages show
-    params: Mapping[str, Any] | None
-    content: bytes | None
-
-
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_FINAL_STATUS_5XX = (501,)
-
-
-def _is_transient_status(status: int) -> bool:
-    return status in (408, 429) or (status >= 500 and status not in _FINAL_STATUS_5XX)
-
-
-# --- the client ---------------------------------------------------------------------------------
+_MAYBE_SENT = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.DecodingError,
+)
 
 
 class ApiClient:
-    """Async JSON client of the CDP and TD APIs; use as ``async with ApiClient(conn) as api``."""
+    """Async JSON client of the CDP and TD APIs; use as ``async with ApiClient(conn) as api``.
+
+    ``max_connections`` requests run at once, each on a connection of its own (more wait for
+    one to come free); ``clock`` and ``chance`` are where time, waits and jitter come from."""
 
     def __init__(
         self,
         connection: Connection,
         *,
-        retry: RetryPolicy = RetryPolicy(),  # frozen, so one shared default is safe
+        retry: RetryPolicy = DEFAULT_RETRY,
         timeout: float = 30.0,
         deadline: float | None = 600.0,
         transport: httpx.AsyncBaseTransport | None = None,
-        max_connections: int = 64,
+        max_connections: int = MAX_CONNECTIONS,
         page_size: int = MAX_PAGE_SIZE,
+        clock: Clock = REAL_CLOCK,
+        chance: random.Random | None = None,
     ) -> None:
         check_key_may_be_sent(connection)
         self.connection = connection
@@ -161,11 +131,12 @@ class ApiClient:
         self.timeout = timeout
         self.deadline = deadline
         self.page_size = page_size
+        self.clock = clock
         self._transport = transport
         self._max_connections = max_connections
-        self._http: httpx.AsyncClient | None = None
+        self._slots: Slots[httpx.AsyncClient] | None = None
         self._deadline_at: float | None = None
-        self._random = random.Random()
+        self._random = chance if chance is not None else random.Random()
 
     def __repr__(self) -> str:
         return f"ApiClient(cdp_base={self.connection.cdp_base!r})"
@@ -177,22 +148,27 @@ class ApiClient:
         return _ssl_context() if any(urlsplit(b).scheme == "https" for b in bases) else False
 
     async def __aenter__(self) -> ApiClient:
-        limits = httpx.Limits(
-            max_connections=self._max_connections,
-            max_keepalive_connections=self._max_connections,
-        )
+        verify = self._tls()
+        self._slots = Slots(lambda: self._new_http(verify), self._max_connections)
+        self._slots.prepare()  # the first slot now: a bad proxy variable is reported here
+        self.set_deadline(self.deadline)
+        return self
+
+    def _new_http(self, verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
+        """One request slot's client: one connection, the key in its headers."""
         headers = {
             "Authorization": f"TD1 {self.connection.api_key}",
             "Accept": "application/json",
             "User-Agent": f"rtcfg/{__version__}",
         }
+        transport = None if self._transport is None else _Shared(self._transport)
         try:
-            self._http = httpx.AsyncClient(
+            return httpx.AsyncClient(
                 headers=headers,
-                limits=limits,
-                transport=self._transport,
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                transport=transport,
                 follow_redirects=False,
-                verify=self._tls(),
+                verify=verify,
                 # Proxies from the environment (HTTPS_PROXY, ALL_PROXY, NO_PROXY) serve https
                 # only: that is a CONNECT tunnel, and the proxy sees nothing but TLS. A plain
                 # http request through a proxy would hand it the key in clear, so plain http
@@ -201,14 +177,12 @@ class ApiClient:
             )
         except (ValueError, ImportError, httpx.InvalidURL) as exc:  # a bad proxy variable
             raise TransportError(proxy_problem(exc)) from None
-        self.set_deadline(self.deadline)
-        return self
 
     def set_deadline(self, seconds: float | None) -> None:
         """From now, give up on requests (and their retries) after ``seconds``; None: never.
         A client kept open across several phases of a command gets one deadline per phase."""
         self.deadline = seconds
-        self._deadline_at = None if seconds is None else time.monotonic() + seconds
+        self._deadline_at = None if seconds is None else self.clock.monotonic() + seconds
 
     async def __aexit__(
         self,
@@ -219,10 +193,14 @@ class ApiClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool (idempotent)."""
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        """Close every slot's connection (idempotent)."""
+        slots, self._slots = self._slots, None
+        if slots is None:
+            return
+        for http in slots.take_all():
+            await http.aclose()
+        if self._transport is not None:
+            await self._transport.aclose()
 
     # --- public requests ------------------------------------------------------------------------
 
@@ -283,36 +261,19 @@ class ApiClient:
     ) -> Any:
         base = self.connection.td_base if td else self.connection.cdp_base
         content = None if body is None else _encode(body)
-        attempt = _Attempt(method, base + path, _strip(path), params, content)
-        maybe_applied = False  # an earlier attempt of this write may have been acted on
-        last: _Failure | None = None
-        failed = throttled = 0  # attempts that failed, and those of them answered 429
+        attempt = Attempt(method, base + path, _strip(path), params, content)
+        retries = Retries(self.retry, attempt, retry)
+        last: Failure | None = None
         while True:
             result = await self._once(attempt, self._attempt_timeout(attempt, last))
-            if not isinstance(result, _Failure):
+            if not isinstance(result, Failure):
                 return result
             last = result
-            _raise_if_final(attempt, result, maybe_applied)
-            if not retry:
-                _raise_single(attempt, result)
-            maybe_applied = maybe_applied or result.reached
-            failed += 1
-            throttled += result.throttled
-            if throttled >= self.retry.max_throttled_attempts or (
-                failed - throttled >= self.retry.max_attempts
-            ):
-                _raise_exhausted(attempt, result, failed)
-            await self._wait(attempt, result, failed)
+            retries.after(result)  # raises when the failure is final or the budget spent
+            await self._wait(attempt, result, retries.delay(result, self._random), retries.failed)
 
-    async def _wait(self, attempt: _Attempt, failure: _Failure, number: int) -> None:
-        delay = failure.retry_after
-        if delay is None:
-            ceiling = min(self.retry.max_delay, self.retry.base_delay * 2 ** (number - 1))
-            delay = self._random.uniform(0, ceiling)
-        else:  # at least what the server asked for, never over the cap
-            jitter = self._random.uniform(0, self.retry.base_delay)
-            delay = min(delay + jitter, self.retry.max_retry_after)
-        if self._deadline_at is not None and time.monotonic() + delay > self._deadline_at:
+    async def _wait(self, attempt: Attempt, failure: Failure, delay: float, failed: int) -> None:
+        if self._deadline_at is not None and self.clock.monotonic() + delay > self._deadline_at:
             raise self._deadline_error(attempt, failure)
         log.info(
             "%s %s retry in %.2fs (%s), attempt %d",
@@ -320,134 +281,88 @@ class ApiClient:
             attempt.path,
             delay,
             failure.reason,
-            number + 1,
+            failed + 1,
         )
-        await asyncio.sleep(delay)
+        await self.clock.sleep(delay)
 
-    def _attempt_timeout(self, attempt: _Attempt, last: _Failure | None) -> float:
+    def _attempt_timeout(self, attempt: Attempt, last: Failure | None) -> float:
         """The client timeout, shortened so that no attempt outlives the deadline."""
         if self._deadline_at is None:
             return self.timeout
-        left = self._deadline_at - time.monotonic()
+        left = self._deadline_at - self.clock.monotonic()
         if left <= 0:
             raise self._deadline_error(attempt, last)
         return min(self.timeout, left)
 
-    def _deadline_error(self, attempt: _Attempt, last: _Failure | None) -> TransportError:
+    def _deadline_error(self, attempt: Attempt, last: Failure | None) -> TransportError:
         reason = f"; last failure: {last.reason}" if last else ""
         return TransportError(
             f"{attempt.method} {attempt.path}: the deadline of {self.deadline:g}s was reached"
             + reason
         )
 
-    async def _once(self, attempt: _Attempt, timeout: float) -> Any:
-        """One attempt: the decoded JSON body, or a :class:`_Failure`."""
-        if self._http is None:
+    async def _once(self, attempt: Attempt, timeout: float) -> Any:
+        """One attempt on a slot of its own: the decoded JSON body, or a :class:`Failure`."""
+        if self._slots is None:
             raise RuntimeError("use ApiClient as 'async with ApiClient(...) as api'")
         headers = {"Content-Type": "application/json"} if attempt.content is not None else {}
         if attempt.path.startswith("/entities/"):
             headers["Accept"] = JSON_API_ACCEPT
-        started = time.monotonic()
+        started = self.clock.monotonic()
         try:
-            response = await self._http.request(
-                attempt.method,
-                attempt.url,
-                params=attempt.params,
-                content=attempt.content,
-                headers=headers,
-                # a connection (TCP and TLS handshake) that takes longer is not coming: a
-                # server that speaks no TLS would otherwise hold each attempt for the full time
-                timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
-            )
+            async with self._slots.lend(timeout) as http:
+                response = await http.request(
+                    attempt.method,
+                    attempt.url,
+                    params=attempt.params,
+                    content=attempt.content,
+                    headers=headers,
+                    # a connection (TCP and TLS handshake) that takes longer is not coming: a
+                    # server that speaks no TLS would otherwise hold each attempt the full time
+                    timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
+                )
+        except SlotTimeout as exc:
+            self._log_attempt(attempt, "SlotTimeout", started)
+            return Failure(f"SlotTimeout: {exc}", reached=False)
         except httpx.HTTPError as exc:
             failure = self._transport_failure(exc, attempt)
-            _log_attempt(attempt, type(exc).__name__, started)
+            self._log_attempt(attempt, type(exc).__name__, started)
             return failure
-        _log_attempt(attempt, str(response.status_code), started)
-        return self._interpret(attempt, response)
+        self._log_attempt(attempt, str(response.status_code), started)
+        answer = Answer(
+            response.status_code,
+            response.reason_phrase,
+            response.content,
+            response.headers.get("content-type", ""),
+            response.headers.get("Retry-After"),
+        )
+        return interpret(attempt, answer, self.connection, self.retry.max_retry_after)
 
-    def _transport_failure(self, exc: httpx.HTTPError, attempt: _Attempt) -> _Failure:
+    def _transport_failure(self, exc: httpx.HTTPError, attempt: Attempt) -> Failure:
         # Only the type and text of httpx's exception are kept: the exception itself holds the
         # request, whose headers carry the key, so it is never chained to ours.
         host = _host_of(attempt.url)
-        detail = _clean_text(self._redact(str(exc))) or "no detail"
+        detail = _clean_text(redact_key(str(exc), self.connection)) or "no detail"
         reason = f"{type(exc).__name__}: {detail} (talking to {host})"
         https = attempt.url.startswith("https:")
         loopback_stall = isinstance(exc, httpx.ConnectTimeout) and is_loopback(attempt.url)
         if https and (is_tls_failure(exc) or loopback_stall):
             # not transient: retrying a handshake with a server that speaks no TLS only waits
-            return _Failure(
+            return Failure(
                 f"the TLS handshake with {host} failed ({detail}): does this endpoint speak "
                 "TLS? The emulator speaks plain http (http://127.0.0.1:8765)",
                 reached=False,
                 transient=False,
             )
         if isinstance(exc, _NOT_SENT):
-            return _Failure(reason, reached=False)
-        if isinstance(exc, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)):
-            return _Failure(reason, reached=True)
-        if isinstance(exc, httpx.DecodingError):
-            return _Failure(reason, reached=True)
-        return _Failure(reason, reached=False, transient=False)  # invalid URL, local protocol
+            return Failure(reason, reached=False)
+        if isinstance(exc, _MAYBE_SENT):
+            return Failure(reason, reached=True)
+        return Failure(reason, reached=False, transient=False)  # invalid URL, local protocol
 
-    def _interpret(self, attempt: _Attempt, response: httpx.Response) -> Any:
-        status = response.status_code
-        if 200 <= status < 300:
-            if not response.content.strip():
-                return None
-            try:
-                return decode_json(response.content)
-            except ValueError:
-                what = describe_body(response.content, response.headers.get("content-type", ""))
-                return _Failure(
-                    f"{_shown(attempt)} answered HTTP {status} with {what}, not JSON: "
-                    + wrong_endpoint_hint(),
-                    reached=True,
-                )
-        if not is_api_error_body(response.content) and status < 500 and status != 429:
-            what = describe_body(response.content, response.headers.get("content-type", ""))
-            reason = (
-                f"{_shown(attempt)} answered HTTP {status} with {what}: {wrong_endpoint_hint()}"
-            )
-            return _Failure(reason, reached=True, transient=False)
-        error = self._api_error(attempt, response)
-        if not _is_transient_status(status):
-            return _Failure(f"HTTP {status}", reached=True, transient=False, error=error)
-        cap = self.retry.max_retry_after
-        wait = retry_after_seconds(response.headers.get("Retry-After"), cap)
-        reached = status != 429  # a 429 says the request was refused before it was acted on
-        return _Failure(
-            f"HTTP {status}", reached=reached, retry_after=wait, error=error, throttled=not reached
-        )
-
-    def _api_error(self, attempt: _Attempt, response: httpx.Response) -> ApiError:
-        code, message, details = parse_error(
-            response.content, response.reason_phrase, lambda text: redact(self._redact(text))
-        )
-        if response.status_code in (401, 403):
-            message += self._key_hint()
-        info = ApiErrorInfo(
-            response.status_code,
-            code,
-            message,
-            attempt.method,
-            attempt.path,
-            details,
-            shown_url(attempt.url),
-        )
-        kind = {404: NotFoundError, 409: ConflictError}.get(response.status_code, ApiError)
-        return kind(info)
-
-    def _key_hint(self) -> str:
-        conn = self.connection
-        source = conn.key_source or "the API key"
-        return f" (check {source}: it must be a master API key of site {conn.site})"
-
-    def _redact(self, text: str) -> str:
-        """Servers may echo what they were sent; the key (and its secret half) never passes."""
-        key = self.connection.api_key
-        secrets = [s for s in (key, key.partition("/")[2]) if len(s) >= 4]
-        return mask_secrets(text, secrets)  # also a cut-short or re-cased copy
+    def _log_attempt(self, attempt: Attempt, outcome: str, started: float) -> None:
+        elapsed = self.clock.monotonic() - started
+        log.info("%s %s %s %.3fs", attempt.method, attempt.path, outcome, elapsed)
 
     def _relative(self, next_page: str) -> str:
         """``nextPage`` is "the path part of the URL"; accept a full URL and a base with a path."""
@@ -459,49 +374,20 @@ class ApiClient:
         return target
 
 
+class _Shared(httpx.AsyncBaseTransport):
+    """An injected transport seen by every slot; the client closes it once, at the end."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self._transport = transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Nothing: the transport outlives each slot."""
+
+
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _raise_if_final(attempt: _Attempt, failure: _Failure, maybe_applied: bool) -> None:
-    """Raise now when retrying cannot help or could do harm."""
-    if not failure.transient:
-        error = failure.error
-        if isinstance(error, ConflictError) and maybe_applied and attempt.method == "PATCH":
-            raise WriteOutcomeUnknown(
-                f"PATCH {attempt.path}: an earlier attempt may have been applied (its answer "
-                f"was lost) and the retry was refused: {error.info.message}; re-read it"
-            )
-        if error is not None:
-            raise error
-        raise TransportError(
-            failure.reason if "://" in failure.reason else f"{_shown(attempt)}: {failure.reason}"
-        )
-    if attempt.method == "POST" and failure.reached:
-        raise WriteOutcomeUnknown(
-            f"POST {attempt.path}: the outcome is unknown ({failure.reason}); the object may "
-            "have been created: look it up before creating it again"
-        )
-
-
-def _raise_single(attempt: _Attempt, failure: _Failure) -> NoReturn:
-    """A transient failure of a request its caller resends itself."""
-    if failure.reached:
-        raise WriteOutcomeUnknown(
-            f"{attempt.method} {attempt.path}: the outcome is unknown ({failure.reason})"
-        )
-    raise AttemptFailed(f"{attempt.method} {attempt.path}: {failure.reason}", failure.retry_after)
-
-
-def _raise_exhausted(attempt: _Attempt, failure: _Failure, attempts: int) -> NoReturn:
-    """The last failure after ``attempts`` tries: the API's own error if it answered one."""
-    if failure.error is not None:
-        info = failure.error.info
-        message = f"{info.message} (after {attempts} attempts)".strip()
-        raise type(failure.error)(replace(info, message=message))
-    raise TransportError(
-        f"{attempt.method} {attempt.path}: no usable answer after {attempts} attempts; "
-        f"last failure: {failure.reason}"
-    )
 
 
 def quiet_cancelled_reads(loop: asyncio.AbstractEventLoop) -> None:
@@ -537,18 +423,9 @@ def _ssl_context() -> ssl.SSLContext:
         ) from None
 
 
-def _log_attempt(attempt: _Attempt, outcome: str, started: float) -> None:
-    elapsed = time.monotonic() - started
-    log.info("%s %s %s %.3fs", attempt.method, attempt.path, outcome, elapsed)
-
-
 def _host_of(url: str) -> str:
     parts = urlsplit(url)
     return safe(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
-
-
-def _shown(attempt: _Attempt) -> str:
-    return f"{attempt.method} {shown_url(attempt.url)}"
 
 
 def _clean_text(text: str) -> str:

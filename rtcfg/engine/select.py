@@ -33,7 +33,8 @@ def select(graph: ChangeGraph, targets: Sequence[str], excludes: Sequence[str]) 
         if not more:
             break
         dropped |= more
-    graph.keep([c for c in graph.changes if c.address in chosen - dropped])
+    kept = chosen - dropped
+    graph.keep([c for c in graph.changes if c.address in kept])
     return every - len(graph.changes)
 
 

@@ -10,11 +10,12 @@ singleton setting's steps are ``rtcfg.engine.setting_steps``.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rtcfg.engine import setting_steps
 from rtcfg.engine.budget import fit_filter_budget
-from rtcfg.engine.diff import Change, compared
+from rtcfg.engine.diff import Change
 from rtcfg.engine.graph import ChangeGraph
 from rtcfg.engine.select import closure, reader_address
 from rtcfg.engine.stages import (
@@ -30,6 +31,8 @@ from rtcfg.model.addresses import Address
 from rtcfg.model.bodypath import path_parts, set_path
 from rtcfg.model.kinds import SETTING, kind_of
 from rtcfg.model.kinds.base import Body, Kind
+
+_TOP = re.compile(r"[.\[]")  # where a field path's top-level key ends
 
 
 def build_drafts(graph: ChangeGraph) -> list[Draft]:
@@ -115,7 +118,7 @@ class _Builder:
         if change.action == "update":
             live_name = graph.live_name(address) or address.name
             have = graph.live.of(kind.name)[live_name]
-            body = self._patch_body(kind, want, have)
+            body = _patch_body(kind, change, want.body)
             self._resolve(change, body, refs, only_present=True)
             path = kind.api_path(self.ps_id, _live_id(have.id, address))
             return Draft(write_stage(kind), "PATCH", path, body, address, needs, refs)
@@ -126,21 +129,6 @@ class _Builder:
         lookup = {"collection": kind.path, "field": kind.identity, "value": address.name}
         path = kind.api_path(self.ps_id)
         return Draft(write_stage(kind), "POST", path, body, address, needs, refs, lookup)
-
-    def _patch_body(self, kind: Kind, want: Any, have: Any) -> Body:
-        """The whole body, or only the patchable fields that differ (one the file dropped is
-        sent as the API's default), as the kind's PATCH takes it."""
-        if kind.patch_whole:
-            whole: Body = _copy(want.body)
-            return whole
-        before = compared(kind, have, self.graph.forward)
-        after = compared(kind, want, {})
-        body: Body = {
-            key: _copy(want.body.get(key, kind.cleared.get(key)))
-            for key in sorted(kind.patchable)
-            if before.get(key) != after.get(key)
-        }
-        return body
 
     def _resolve(
         self, change: Change, body: Body, refs: dict[str, str], only_present: bool
@@ -167,6 +155,19 @@ class _Builder:
             f"{change.address} reads {label} {target.name!r}, which is neither live nor created "
             f"by this plan; add it to the configuration, or include its {target.kind} change"
         )
+
+
+def _patch_body(kind: Kind, change: Change, wanted: Body) -> Body:
+    """The whole body, or only the patchable fields the change shows changed (one the file
+    dropped is sent as the API's default), as the kind's PATCH takes it."""
+    if kind.patch_whole:
+        whole: Body = _copy(wanted)
+        return whole
+    changed = {_TOP.split(f.path, 1)[0] for f in change.fields}
+    return {
+        key: _copy(wanted.get(key, kind.cleared.get(key)))
+        for key in sorted(kind.patchable & changed)
+    }
 
 
 def _creates_and_updates_needed(graph: ChangeGraph, address: str) -> set[str]:

@@ -5,6 +5,7 @@ Everything that sends a request speaks HTTP to the emulator over a real socket.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import logging
@@ -233,6 +234,20 @@ def test_list_all_collects_hundreds_of_objects_across_pages() -> None:
         assert attempts(server, "GET", path, 4) == 4  # the default page size takes them at once
     ids = [i["id"] for i in items]
     assert len(ids) == 264 == len(set(ids)) and everything == items
+
+
+def test_more_requests_than_connections_wait_for_a_free_one_and_all_succeed(
+    emu: EmulatorThread,
+) -> None:
+    # each request in flight holds a connection of its own; the rest queue for one
+    path = f"/audiences/{POPULATED}/realtime_key_events/810"
+
+    async def many(api: ApiClient) -> list[Any]:
+        return await asyncio.gather(*(api.get(path) for _ in range(40)))
+
+    answers = call(emu.url, many, max_connections=4)
+    assert [a["id"] for a in answers] == ["810"] * 40
+    assert attempts(emu, "GET", path, 40) == 40
 
 
 def test_post_attribute_is_unwrapped_and_post_key_event_taken_as_is(emu: EmulatorThread) -> None:

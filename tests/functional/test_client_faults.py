@@ -2,7 +2,11 @@
 
 Each case scripts one fault (``times: 1``, then the emulator answers normally) for one kind of
 request and checks the outcome and, from the emulator's request log, how many attempts were
-made. Every request goes over a real socket to the emulator.
+made. Every request goes over a real socket to the emulator, except in the test of a request
+that waits for a connection (the emulator application in process, behind a transport that holds
+the first request). Tests of the waits between attempts record them with the clock the client
+is given (``RecordedWaits``) instead of sleeping and reading the -v log; one test checks that
+log line itself.
 
 Not covered because the emulator cannot produce them: a real TCP RST ("reset" closes after half
 the body, the same as "truncated" on the wire), and a nextPage loop.
@@ -10,15 +14,19 @@ the body, the same as "truncated" on the wire), and a nextPage loop.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import re
+import random
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
-from rtcfg.api.client import ApiClient, RetryPolicy
+from rtcfg.api.client import ApiClient, Clock, RetryPolicy
 from rtcfg.emulator import EmulatorThread
+from rtcfg.emulator.app import Emulator
 from rtcfg.errors import (
     ApiError,
     ConflictError,
@@ -26,13 +34,16 @@ from rtcfg.errors import (
     TransportError,
     WriteOutcomeUnknown,
 )
+from tests.emulator_transport import EmulatorTransport
 
 from .emulator_support import (
+    FAST,
     KEY,
     POPULATED,
     attempts,
     call,
     closed_port_url,
+    connection,
     key_event_body,
     reset,
 )
@@ -80,6 +91,44 @@ def names(emu: EmulatorThread) -> list[str]:
     return [k["name"] for k in call(emu.url, lambda api: api.list_all(KE))]
 
 
+class RecordedWaits:
+    """A clock for the client that records each wait and moves its time on by it at once:
+    retries cost no real time, and the test reads the waits instead of the -v log."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return time.monotonic() + sum(self.waits)
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+    def clock(self) -> Clock:
+        return Clock(monotonic=self.monotonic, sleep=self.sleep)
+
+
+class Extreme(random.Random):
+    """A random source whose jitter is always the top (or the bottom) of its range."""
+
+    def __init__(self, top: bool) -> None:
+        super().__init__()
+        self.top = top
+
+    def uniform(self, a: float, b: float) -> float:
+        return b if self.top else a
+
+
+def recorded(
+    url: str, action: Action, retry: RetryPolicy, *, top: bool = True, **options: Any
+) -> list[float]:
+    """The waits of ``action`` between its attempts, with the jitter at the top of its range."""
+    waits = RecordedWaits()
+    call(url, action, retry=retry, clock=waits.clock(), chance=Extreme(top), **options)
+    return waits.waits
+
+
 # --- the matrix ---------------------------------------------------------------------------------
 
 # (fault, retry_after mode) → {method: (outcome, attempts)}; outcome "ok" = the normal answer,
@@ -121,10 +170,7 @@ def test_fault_matrix(
 
 
 @pytest.mark.parametrize("method", ["GET", "PATCH", "POST", "DELETE"])
-def test_connection_refused_is_retried_then_a_transport_error_even_for_post(
-    method: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="rtcfg.http")
+def test_connection_refused_is_retried_then_a_transport_error_even_for_post(method: str) -> None:
     url = closed_port_url()
     actions: dict[str, Action] = {
         "GET": lambda api: api.get(PAGE_VIEW),
@@ -132,12 +178,12 @@ def test_connection_refused_is_retried_then_a_transport_error_even_for_post(
         "POST": lambda api: api.post(KE, key_event_body(NEW)),  # never reached: safe to resend
         "DELETE": lambda api: api.delete(PAGE_VIEW),
     }
+    waits = RecordedWaits()
     with pytest.raises(TransportError) as err:
-        call(url, actions[method])
+        call(url, actions[method], clock=waits.clock())
     assert not isinstance(err.value, WriteOutcomeUnknown)
     assert "after 6 attempts" in str(err.value) and "ConnectError" in str(err.value)
-    tried = [r for r in caplog.records if re.fullmatch(r"\w+ \S+ ConnectError \S+", r.getMessage())]
-    assert len(tried) == 6
+    assert len(waits.waits) == 5  # a wait between each two of the 6 attempts
 
 
 # (method, path, body, key) → (exception, status): answered once, never retried.
@@ -261,48 +307,124 @@ def test_a_persistent_bad_body_gives_up_with_a_transport_error(emu: EmulatorThre
     assert attempts(emu, "GET", PAGE_VIEW, 3) == 3
 
 
+def test_backoff_doubles_from_base_delay_up_to_max_delay(emu: EmulatorThread) -> None:
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "503", "times": 5}])
+    policy = RetryPolicy(max_attempts=6, base_delay=0.25, max_delay=1.0)
+    waits = recorded(emu.url, lambda api: api.get(PAGE_VIEW), policy)
+    assert waits == [0.25, 0.5, 1.0, 1.0, 1.0]  # the ceilings of full jitter
+    assert attempts(emu, "GET", PAGE_VIEW, 6) == 6
+
+
+def test_full_jitter_may_wait_nothing(emu: EmulatorThread) -> None:
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "503", "times": 2}])
+    policy = RetryPolicy(base_delay=0.25, max_delay=1.0)
+    assert recorded(emu.url, lambda api: api.get(PAGE_VIEW), policy, top=False) == [0.0, 0.0]
+
+
 def test_the_deadline_stops_retrying_and_names_the_last_failure(emu: EmulatorThread) -> None:
+    # waits of 0.4 s against a deadline of 1 s: two fit, the third would pass it
     emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "502", "times": 999}])
-    slow = RetryPolicy(max_attempts=100, base_delay=0.1, max_delay=0.1)
-    with pytest.raises(
-        TransportError, match=r"deadline of 0.5s was reached; last failure: (HTTP 502|ReadTimeout)"
-    ):
-        call(emu.url, lambda api: api.get(PAGE_VIEW), retry=slow, deadline=0.5)
-    assert 2 <= attempts(emu, "GET", PAGE_VIEW, 2) < 100
+    steady = RetryPolicy(max_attempts=100, base_delay=0.4, max_delay=0.4)
+    waits = RecordedWaits()
+    with pytest.raises(TransportError, match=r"deadline of 1s was reached; last failure: HTTP 502"):
+        call(
+            emu.url,
+            lambda api: api.get(PAGE_VIEW),
+            retry=steady,
+            deadline=1.0,
+            clock=waits.clock(),
+            chance=Extreme(top=True),
+        )
+    assert waits.waits == [0.4, 0.4]
+    assert attempts(emu, "GET", PAGE_VIEW, 3) == 3
 
 
 @pytest.mark.parametrize(("mode", "low", "high"), [("seconds", 1.0, 1.0), ("http-date", 0.0, 1.0)])
-def test_retry_after_is_honoured(
-    emu: EmulatorThread, caplog: pytest.LogCaptureFixture, mode: str, low: float, high: float
-) -> None:
-    caplog.set_level(logging.INFO, logger="rtcfg.http")
-    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}], retry_after=mode)
+def test_retry_after_is_honoured(emu: EmulatorThread, mode: str, low: float, high: float) -> None:
+    # the least wait is the server's; the jitter on top of it is at most base_delay (0.001)
     patient = RetryPolicy(base_delay=0.001, max_delay=0.001, max_retry_after=30.0)
-    call(emu.url, lambda api: api.get(PAGE_VIEW), retry=patient)
-    waits = [float(m[1]) for m in re.finditer(r"retry in ([\d.]+)s \(HTTP 429\)", caplog.text)]
-    assert len(waits) == 1 and low <= waits[0] <= high
+    for top in (False, True):
+        reset(emu)
+        emu.set_faults(
+            script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}], retry_after=mode
+        )
+        waits = recorded(emu.url, lambda api: api.get(PAGE_VIEW), patient, top=top)
+        assert len(waits) == 1 and low <= waits[0] <= high + 0.001
 
 
-@pytest.mark.parametrize(("cap", "jitter"), [(30.0, True), (1.0, False)])
+@pytest.mark.parametrize(("cap", "expected"), [(30.0, 1.3), (1.0, 1.0)])
 def test_retry_after_gets_jitter_but_stays_at_least_the_wait_and_within_the_cap(
-    emu: EmulatorThread, caplog: pytest.LogCaptureFixture, cap: float, jitter: bool
+    emu: EmulatorThread, cap: float, expected: float
 ) -> None:
-    # three 429s with Retry-After: 1, and up to 0.3 s of jitter on each wait (none under a cap
-    # of 1 s); all three waits without any jitter would happen once in about 200,000 runs
-    caplog.set_level(logging.INFO, logger="rtcfg.http")
+    # Retry-After: 1 and up to base_delay (0.3 s) of jitter on each wait, cut at the cap
     emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429", "times": 3}])
     jittery = RetryPolicy(base_delay=0.3, max_delay=0.3, max_retry_after=cap)
-    call(emu.url, lambda api: api.get(PAGE_VIEW), retry=jittery)
-    waits = [float(m[1]) for m in re.finditer(r"retry in ([\d.]+)s \(HTTP 429\)", caplog.text)]
-    assert len(waits) == 3 and all(1.0 <= w <= min(cap, 1.3) for w in waits)
-    assert (max(waits) > 1.0) == jitter
+    waits = recorded(emu.url, lambda api: api.get(PAGE_VIEW), jittery)
+    assert waits == pytest.approx([expected] * 3)
+    reset(emu)
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429", "times": 3}])
+    lowest = recorded(emu.url, lambda api: api.get(PAGE_VIEW), jittery, top=False)
+    assert lowest == [1.0] * 3  # never less than the server asked for
 
 
-def test_retry_after_is_capped(emu: EmulatorThread, caplog: pytest.LogCaptureFixture) -> None:
+def test_retry_after_is_capped(emu: EmulatorThread) -> None:
+    emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}])
+    assert recorded(emu.url, lambda api: api.get(PAGE_VIEW), FAST) == [0.05]  # FAST's cap
+
+
+def test_the_verbose_retry_line_shows_the_wait_it_makes(
+    emu: EmulatorThread, caplog: pytest.LogCaptureFixture
+) -> None:
+    # users read this line (-v): it names the wait, the failure and the next attempt's number
     caplog.set_level(logging.INFO, logger="rtcfg.http")
     emu.set_faults(script=[{"method": "GET", "path": PAGE_VIEW, "fault": "429"}])
-    call(emu.url, lambda api: api.get(PAGE_VIEW))  # FAST caps Retry-After at 0.05 s
-    assert "retry in 0.05s (HTTP 429)" in caplog.text
+    policy = RetryPolicy(base_delay=0.3, max_retry_after=30.0)
+    assert recorded(emu.url, lambda api: api.get(PAGE_VIEW), policy) == pytest.approx([1.3])
+    assert f"GET {PAGE_VIEW} retry in 1.30s (HTTP 429), attempt 2" in caplog.text
+
+
+class HoldFirst(httpx.AsyncBaseTransport):
+    """Into the emulator application in process; the first request is held until released."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.inner = EmulatorTransport(emulator)
+        self.release = asyncio.Event()
+        self.held = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.held:
+            self.held = True
+            await self.release.wait()
+        return await self.inner.handle_async_request(request)
+
+
+def test_a_post_that_found_no_free_connection_in_time_is_sent_once_one_is_free() -> None:
+    # One connection, held by a GET: the POST's wait for it times out, and since it was never
+    # sent it is tried again (no WriteOutcomeUnknown), then created exactly once.
+    emulator = Emulator()
+    transport = HoldFirst(emulator)
+    waits = RecordedWaits()
+
+    async def main() -> tuple[Any, Any]:
+        async with ApiClient(
+            connection("http://127.0.0.1:9"),
+            transport=transport,
+            max_connections=1,
+            timeout=0.05,
+            retry=FAST,
+            clock=waits.clock(),
+        ) as api:
+            get = asyncio.create_task(api.get(PAGE_VIEW))
+            await asyncio.sleep(0)  # the GET has the connection
+            post = asyncio.create_task(api.post(KE, key_event_body(NEW)))
+            while not waits.waits:  # the POST has given up waiting once
+                await asyncio.sleep(0.01)
+            transport.release.set()
+            return await get, await post
+
+    read, created = asyncio.run(main())
+    assert read["id"] == "810" and created["name"] == NEW
+    assert [r["method"] for r in emulator.requests() if r["path"] == KE] == ["POST"]
 
 
 # --- random faults and the key ------------------------------------------------------------------
