@@ -4,8 +4,6 @@ status, and the counts of what is configured."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import Any
 
 from rtcfg.api.client import ApiClient
 from rtcfg.api.live import (
@@ -17,39 +15,11 @@ from rtcfg.api.live import (
 )
 from rtcfg.errors import RtNotEnabledError
 from rtcfg.model.state import LiveState
+from rtcfg.model.status import SegmentStatus
 
 DISABLED_MESSAGE = (
     "RT 2.0 is not enabled; ask your CSM to enable it (--csm-request FILE writes the request)"
 )
-
-
-@dataclass
-class SegmentStatus:
-    """What ``rtcfg status`` reports; ``counts`` is ``rtcfg.api.live.summarize`` (empty when
-    RT 2.0 is disabled), ``message`` what a person should know, if anything."""
-
-    parent_segment_id: str
-    parent_segment_name: object
-    rt_enabled: bool
-    config_exists: bool
-    status: object
-    status_detailed: object = None
-    message: str | None = None
-    counts: dict[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        """``rtcfg status --json`` (and the fields of the CSM request template)."""
-        head = {
-            "parent_segment_id": self.parent_segment_id,
-            "parent_segment_name": self.parent_segment_name,
-            "rt_enabled": self.rt_enabled,
-            "config_exists": self.config_exists,
-            "status": self.status,
-        }
-        if not self.rt_enabled:
-            return {**head, "message": self.message}
-        message = {"message": self.message} if self.message else {}
-        return {**head, "status_detailed": self.status_detailed, **message, **self.counts}
 
 
 async def segment_status(api: ApiClient, ps_id: str) -> SegmentStatus:

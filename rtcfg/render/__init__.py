@@ -16,9 +16,9 @@ from rtcfg.errors import Problem
 from rtcfg.safe_text import safe
 
 if TYPE_CHECKING:
-    from rtcfg.commands.status import SegmentStatus
     from rtcfg.engine.diff import Change
     from rtcfg.engine.plan import Plan, SegmentPlan
+    from rtcfg.model.status import SegmentStatus
 
 KEY_EVENT_FIELD = "realtimeKeyEventId"  # holds a key event's name inside a plan
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "ok": "\033[32m", "bold": "\033[1m"}
