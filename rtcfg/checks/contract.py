@@ -27,7 +27,7 @@ from rtcfg.checks.rules import condition_problems, unknown_key_problems
 from rtcfg.config.models import Config
 from rtcfg.config.yamlio import KeyPath, LoadedDocument
 from rtcfg.errors import Problem
-from rtcfg.model.translate import regex_compiles
+from rtcfg.model.to_yaml import regex_compiles
 
 MAX_RT_OBJECTS = 600
 MAX_PROFILE_ATTRIBUTES = 200

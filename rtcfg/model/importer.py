@@ -21,7 +21,7 @@ from typing import Any
 from rtcfg.config.yamlio import dump_yaml
 from rtcfg.errors import UsageError
 from rtcfg.model.state import Body, LiveState
-from rtcfg.model.translate import (
+from rtcfg.model.to_yaml import (
     Unrepresentable,
     attribute_entry,
     batch_attribute_entry,

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rtcfg.model.state import Body, LiveState
-from rtcfg.model.translate import (
+from rtcfg.model.to_yaml import (
     Unrepresentable,
     attribute_entry,
     duration_text,
