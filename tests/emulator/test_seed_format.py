@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from rtcfg.emulator.app import PACKAGE_SEED, Emulator
-from rtcfg.emulator.routes import Request
+from rtcfg.emulator.http import Request
 
 from .helpers import AUTH, key_event
 
