@@ -8,6 +8,8 @@
   "no changes" is proven against the server's shapes, not hand-made dicts.
 * Plans: ``plan`` / ``step`` / ``outline`` over ``build_segment_plan``, and ``busy_plan``, a plan
   with every action in it.
+* Guided setup: ``table`` and ``discovery`` build catalogs on plain data; ``PAGES``, ``CART``,
+  ``ORDERS`` and ``STOCK`` are typical event tables of a shop.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from rtcfg.api.catalog import Catalog, Column, Table
 from rtcfg.api.live import build_live_state
 from rtcfg.config.models import Config
 from rtcfg.emulator.attributes import check_attribute_create
@@ -22,6 +25,7 @@ from rtcfg.emulator.validation import check_key_event, check_setting
 from rtcfg.engine.plan import Plan, SegmentPlan, Step, build_segment_plan
 from rtcfg.model.state import State
 from rtcfg.model.translate import desired_state
+from rtcfg.setup.discover import Discovery, classify
 
 # --- the bundled seed -------------------------------------------------------------------------
 
@@ -179,3 +183,36 @@ def busy_plan() -> Plan:
     events = [EVENTS[0], {"name": "cart", "database": "events_db", "table": "orders"}]
     attrs = [{**ATTRIBUTES[0], "source_event": "cart"}, {**ATTRIBUTES[1], "max_items": 5}]
     return Plan([plan(desired(events=events, attributes=attrs), have)], "0.1.0")
+
+
+# --- guided setup: catalogs and discoveries ----------------------------------------------------
+
+
+def table(name: str, *columns: str, db: str = "shop", rows: int = 1000) -> Table:
+    """``table("orders", "td_client_id", "total:double")``: columns are strings unless typed."""
+    parsed = tuple(Column(*(c.split(":") if ":" in c else (c, "string"))) for c in columns)
+    return Table(db, name, rows, 1_700_000_000, parsed)
+
+
+def discovery(*tables: Table, attributes: tuple[str, ...] = (), key: str = "cust_key") -> Discovery:
+    """What discovery finds in ``tables`` for a parent segment with these ``attributes``."""
+    audience: dict[str, Any] = {
+        "name": "Shop",
+        "attributes": [{"name": a, "type": "string"} for a in attributes],
+    }
+    databases = tuple(dict.fromkeys(t.database for t in tables))
+    return classify("42", audience, Catalog(databases, tables), profile_key=key)
+
+
+PAGES = table("web_pageviews", "td_client_id", "member_id", "product_sku", "category_name")
+
+
+CART = table("basket_adds", "td_client_id", "product_sku", "unit_price:double", "time:long")
+
+
+ORDERS = table(
+    "order_transactions", "td_client_id", "email_address", "product_sku", "order_amount:double"
+)
+
+
+STOCK = table("inventory_events", "product_sku", "stock_level:bigint")

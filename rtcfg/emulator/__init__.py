@@ -142,8 +142,9 @@ hang_before_commit (sleep ``hang_seconds``, close), hang_after_commit (commit, s
 504_after_commit (commit, then answer 504 as a gateway that timed out would). Write faults
 (lost_response, hang_after_commit, 504_after_commit) commit first; all others fail before doing
 anything. One function (:func:`.acting.act_out`) acts a decision out, for the socket server and
-for any in-process transport alike. Script entries are consumed in order before the seeded random draw. The token bucket
-(``rate_limit`` req/s, burst max(1, rate)) answers 429 with ``Retry-After``. The request log
+for any in-process transport alike. Script entries are consumed in order before the seeded
+random draw. The token bucket (``rate_limit`` req/s, burst max(1, rate)) answers 429 with
+``Retry-After``. The request log
 (``GET /_emulator/requests``) is ``[{method, path (no query), status, fault}]`` where status is
 the status produced (also for a lost response) or null when none was; an entry is logged
 before its answer is sent.

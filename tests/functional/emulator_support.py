@@ -16,9 +16,16 @@ from click.testing import CliRunner
 
 from rtcfg.api.client import ApiClient, RetryPolicy
 from rtcfg.api.connection import Connection
+from rtcfg.api.live import read_live_state
 from rtcfg.cli import cli
+from rtcfg.config.models import load_config_or_raise
 from rtcfg.emulator import EmulatorThread
+from rtcfg.emulator.app import Emulator
+from rtcfg.engine.apply import ApplyOptions, apply_plan
+from rtcfg.engine.plan import SegmentPlan, build_segment_plan
+from rtcfg.model.translate import desired_state
 from tests.builders import EMPTY_ID, POPULATED_ID, key_event, single_attr
+from tests.emulator_transport import EmulatorTransport
 
 T = TypeVar("T")
 
@@ -132,3 +139,55 @@ def control(emu: EmulatorThread, endpoint: str, **cfg: Any) -> Any:
     request = urllib.request.Request(f"{emu.url}/_emulator/{endpoint}", data)
     with urllib.request.urlopen(request) as answer:
         return json.loads(answer.read())
+
+
+# --- plan and apply in this process (the httpx transport into the emulator) --------------------
+
+
+PS = EMPTY_ID  # RT enabled, nothing configured; its batch columns include city, email
+
+
+OPTIONS = ApplyOptions(first_poll=0.0, max_poll=0.0, status_timeout=5.0)
+
+
+HEAD = f"""parent_segment_id: "{PS}"
+events:
+  - {{name: pv, database: events_db, table: pageviews}}
+id_stitching:
+  stitching_keys: [{{name: td_client_id}}]
+attributes:
+"""
+
+
+class Segment:
+    """One emulator in this process; plan and apply go through the real client."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.transport = EmulatorTransport(Emulator(update_seconds=0.0))
+        self.file = tmp_path / "rt_config.yaml"
+
+    def run(self, action: Any) -> Any:
+        async def main() -> Any:
+            async with ApiClient(
+                connection("http://127.0.0.1:9"), retry=FAST, transport=self.transport
+            ) as api:
+                return await action(api)
+
+        return asyncio.run(main())
+
+    def plan(self, attributes: str) -> SegmentPlan:
+        self.file.write_text(HEAD + attributes, encoding="utf-8")
+        desired = desired_state(load_config_or_raise(self.file, {}))
+
+        async def make(api: ApiClient) -> SegmentPlan:
+            live = await read_live_state(api, PS)
+            return build_segment_plan(desired, live, config_file="rt.yaml", config_sha256="-")
+
+        result: SegmentPlan = self.run(make)
+        return result
+
+    def apply(self, attributes: str) -> list[str]:
+        """The errors of the failed steps (none: it worked)."""
+        plan = self.plan(attributes)
+        result = self.run(lambda api: apply_plan(api, plan, OPTIONS))
+        return [str(r.error) for r in result.failed]

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from rtcfg.cli import cli
 from rtcfg.emulator import EmulatorThread
 from tests.functional.emulator_support import reset
-from tests.functional.test_hostile_live_state import assert_inert, hostile_seed, outside_fences
+from tests.functional.hostile_support import assert_inert, hostile_seed, outside_fences
 
 KEY = "1/hostile-guided-KEY"
 FRESH = "1069944"  # RT 2.0 on, nothing configured: what init is for
