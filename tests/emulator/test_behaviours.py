@@ -72,7 +72,12 @@ def test_fresh_segment_goes_not_initialized_to_updating_to_ok() -> None:
     clock = [0.0]
     store = Store(json.loads(_seed_text()), update_seconds=1.0, clock=lambda: clock[0])
     assert store.get_setting("1070001")["status"] == "not_initialized"
-    body = {"keyColumns": [], "eventTables": [], "batchAttributes": [], "extLookupKey": None}
+    body: dict[str, Any] = {
+        "keyColumns": [],
+        "eventTables": [],
+        "batchAttributes": [],
+        "extLookupKey": None,
+    }
     assert store.patch_setting("1070001", body)["status"] == "updating"
     clock[0] = 2.0
     assert store.get_setting("1070001")["status"] == "ok"

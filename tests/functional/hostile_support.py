@@ -22,8 +22,8 @@ HTML = "x</code></summary><img src=x onerror=alert(1)>```~~~~"
 
 
 def hostile_seed() -> dict[str, Any]:
-    seed = json.loads(resources.files("rtcfg.emulator").joinpath("seed.json").read_text())
-    seed = copy.deepcopy(seed)
+    text = resources.files("rtcfg.emulator").joinpath("seed.json").read_text()
+    seed: dict[str, Any] = copy.deepcopy(json.loads(text))
     populated = next(p for p in seed["parentSegments"] if p["id"] == "1069935")
     populated["name"] = "ACME\x1b]0;pwned\x07\u202e"
     populated["realtime"]["keyEvents"][0]["name"] = FORGED

@@ -51,7 +51,7 @@ def writes(emu: EmulatorThread) -> int:
 
 
 def live_names(emu: EmulatorThread) -> tuple[list[str], list[str]]:
-    async def read(api):  # type: ignore[no-untyped-def]
+    async def read(api):
         base = f"/audiences/{EMPTY_ID}"
         key_events = await api.list_all(f"{base}/realtime_key_events")
         attributes = await api.list_all(f"{base}/realtime_attributes")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtcfg.config.models import interpolate
+from rtcfg.config.source import interpolate
 from rtcfg.config.yamlio import dump_yaml, load_config_text
 from rtcfg.model.importer import escape_dollars
 

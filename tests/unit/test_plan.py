@@ -429,7 +429,7 @@ def test_plans_only_point_backwards_and_only_at_live_ids(
 ) -> None:
     have = emulated_live(state_of(had))
     segment = plan(state_of(want), have)
-    live_ids = {o.id for o in [*have.key_events.values(), *have.attributes.values()]}
+    live_ids = {o.id for o in have.key_events.values()} | {o.id for o in have.attributes.values()}
     posted = {s.address for s in segment.steps if s.method == "POST"}
     assert [s.id for s in segment.steps] == list(range(1, len(segment.steps) + 1))
     for s in segment.steps:
