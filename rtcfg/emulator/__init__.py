@@ -150,12 +150,12 @@ the status produced (also for a lost response) or null when none was; an entry i
 before its answer is sent.
 
 The setting's status (``POST /_emulator/setting``, :mod:`.setting_status`): ``{"parent_segment":
-id, "status": "updating"|"inconsistent", "polls": N|null, "status_detailed": {...}, "when":
-"now"|"next_patch", "concurrent_patch": {setting}}``. ``updating`` for the next N GETs of the
-setting (null: until reset), ``inconsistent`` with that statusDetailed until the next PATCH;
-``next_patch`` holds it back until a PATCH is accepted; ``concurrent_patch`` is another
-writer's PATCH applied just before the next PATCH (which then meets a changed setting that is
-still updating: 409). The answer shows what is held.
+id, "status": "updating"|"inconsistent"|"not_initialized", "polls": N|null, "status_detailed":
+{...}, "when": "now"|"next_patch", "concurrent_patch": {setting}}``. That status for the next
+N GETs of the setting (null: until reset; ``inconsistent``, with that statusDetailed, also
+ends at the next PATCH); ``next_patch`` holds it back until a PATCH is accepted;
+``concurrent_patch`` is another writer's PATCH applied just before the next PATCH (which then
+meets a changed setting that is still updating: 409). The answer shows what is held.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ real service may do and a client must survive (so apply's recovery can be tested
 * ``{"status": "updating", "polls": N}``: the next N GETs of the setting answer ``updating``,
   then it is ``ok``; without ``polls`` (or null) it stays ``updating`` until reset;
 * ``{"status": "inconsistent", "status_detailed": {...}}``: ``inconsistent`` with that
-  ``statusDetailed`` until the next PATCH is accepted;
+  ``statusDetailed`` until the next PATCH is accepted (``polls`` counts here too);
+* ``{"status": "not_initialized"}``: a first setup that is never picked up;
 * ``"when": "next_patch"`` holds either of these back until the next PATCH is accepted (which
   then leads to it instead of the timed ``updating``); ``"now"`` (the default) starts it now;
 * ``{"concurrent_patch": {setting}}``: just before the next PATCH of this setting, another
@@ -24,7 +25,8 @@ from typing import Any
 from .errors import bad_request
 from .validation import Json
 
-HELD_STATUSES = ("updating", "inconsistent")
+# not_initialized: a first setup the service never picks up (or is slow to show)
+HELD_STATUSES = ("updating", "inconsistent", "not_initialized")
 CONTROL_KEYS = ("parent_segment", "status", "polls", "status_detailed", "when", "concurrent_patch")
 DEFAULT_DETAIL = {"message": "the deployed configuration differs from the setting (injected)"}
 
