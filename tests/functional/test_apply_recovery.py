@@ -129,6 +129,20 @@ def test_a_committed_patch_whose_answer_is_lost_is_not_sent_twice(
     assert (code, out.strip().splitlines()[-1]) == (0, "No changes.")
 
 
+@pytest.mark.parametrize("fault", ["lost_response", "504_after_commit"])
+def test_a_committed_create_whose_answer_is_lost_is_found_not_sent_twice(
+    emu: EmulatorThread, tmp_path: Path, fault: str
+) -> None:
+    key_events = f"{EMPTY_PATH}/realtime_key_events"
+    control(emu, "faults", script=[{"method": "POST", "path": key_events, "fault": fault}])
+    code, out, err = rtcfg(emu, "apply", example(tmp_path, CONFIG), "-y")
+    assert code == 0, out + err
+    posts = [r for r in emu.requests() if (r["method"], r["path"]) == ("POST", key_events)]
+    assert [r["fault"] for r in posts] == [fault, None]  # the lost one, then the other event
+    names = [k["name"] for k in emu.emulator.store.key_events(EMPTY_ID)]
+    assert sorted(names) == ["add_to_cart", "product_view"]
+
+
 def _their_change(emu: EmulatorThread, **change: Any) -> dict[str, Any]:
     """The live setting body with another writer's ``change``."""
     live = live_setting(emu)
