@@ -1,4 +1,11 @@
-"""Helpers for tests that speak HTTP to the emulator over a real socket (no mocks)."""
+"""Helpers for the functional tests, which speak HTTP to the emulator (no mocks):
+
+* over a real socket: a client per call (``call``), the request log (``attempts``), reset;
+* the CLI in-process against an emulator thread (``rtcfg``, ``writes``, ``example``, and
+  ``control`` for its ``/_emulator`` endpoints);
+* plan and apply in this process through the httpx transport into the emulator (``Segment``).
+
+Request bodies and the seed's parent segments are in tests/builders.py."""
 
 from __future__ import annotations
 

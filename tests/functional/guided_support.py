@@ -3,13 +3,13 @@ names (tests/fixtures/guided/seed.json) and the init → validate → apply → 
 
 from __future__ import annotations
 
-import urllib.request
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from rtcfg.cli import cli
 from rtcfg.emulator import EmulatorThread
+from tests.functional.emulator_support import reset
 
 KEY = "1/guided-SECRET"
 OWN_SEED = Path(__file__).parent.parent / "fixtures" / "guided" / "seed.json"
@@ -23,12 +23,6 @@ def rtcfg(emu: EmulatorThread, *args: str) -> tuple[int, str, str]:
     assert KEY not in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     return result.exit_code, result.stdout, result.stderr
-
-
-def reset(emu: EmulatorThread) -> None:
-    """Seed state, no faults, empty request log."""
-    with urllib.request.urlopen(urllib.request.Request(emu.url + "/_emulator/reset", b"{}")):
-        pass
 
 
 def loop(emu: EmulatorThread, tmp_path: Path, ps_id: str, *init_args: str) -> str:

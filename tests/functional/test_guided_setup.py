@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from rtcfg.emulator import EmulatorThread
-from tests.functional.guided_support import CONSOLE, loop, reset, rtcfg
+from tests.functional.emulator_support import reset
+from tests.functional.guided_support import CONSOLE, loop, rtcfg
 
 
 @pytest.fixture(scope="module")
