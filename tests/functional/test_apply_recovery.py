@@ -114,6 +114,26 @@ def test_an_inconsistent_setting_stops_apply_with_status_detailed_and_what_to_do
     assert not [w for w in writes(emu) if w.startswith("POST")]  # nothing built on it
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="an inconsistent setting that matches the config plans as 'No changes.', so apply "
+    "sends nothing and it stays inconsistent, although the message says `rtcfg apply` sends "
+    "the whole setting again",
+)
+def test_apply_again_as_the_inconsistent_message_says_sends_the_setting_again(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    config = example(tmp_path, CONFIG)
+    code, out, err = rtcfg(emu, "apply", config, "-y")
+    assert code == 0, out + err
+    control(emu, "setting", parent_segment=EMPTY_ID, status="inconsistent", status_detailed=DETAIL)
+    code, out, _ = rtcfg(emu, "status", EMPTY_ID)
+    assert "then run `rtcfg apply` again (it sends the whole setting)" in " ".join(out.split())
+    code, out, err = rtcfg(emu, "apply", config, "-y")
+    assert patches(emu)[1:] == [(200, None)], out + err  # the advised re-send
+    assert code == 0 and live_setting(emu)["status"] in ("updating", "ok")
+
+
 @pytest.mark.parametrize("fault", ["lost_response", "504_after_commit"])
 def test_a_committed_patch_whose_answer_is_lost_is_not_sent_twice(
     emu: EmulatorThread, tmp_path: Path, fault: str
