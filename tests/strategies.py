@@ -34,7 +34,7 @@ import time
 from collections.abc import Container
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, Final
 
 from hypothesis import strategies as st
 
@@ -207,7 +207,7 @@ TEXT_ALPHABET = st.one_of(
 texts = st.text(TEXT_ALPHABET, max_size=24)
 # Names and descriptions hold no control or format character (a config refuses them:
 # rtcfg.checks.text); a description may hold line breaks and tabs.
-UNSAFE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Cs")
+UNSAFE_CATEGORIES: Final = ("Cc", "Cf", "Zl", "Zp", "Cs")
 NAME_ALPHABET = st.one_of(
     st.characters(codec="utf-8", exclude_categories=UNSAFE_CATEGORIES),
     st.sampled_from("${} #:'\"|>-"),

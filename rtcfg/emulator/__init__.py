@@ -15,7 +15,8 @@ Surface (CDP and ``/v3`` on the same port)
         response content type the OAS declares for both)
     GET /v3/database/list, /v3/table/list/{db}, /v3/table/show/{db}/{table}
     GET /_emulator/requests | /_emulator/stats | /_emulator/faults | /_emulator/behaviours,
-    POST /_emulator/reset | /_emulator/faults  (no auth, never faulted, not logged)
+    POST /_emulator/reset | /_emulator/faults | /_emulator/setting  (no auth, never faulted,
+    not logged)
 
 Response shapes (from the OAS)
     * POST key event → 200 with the object unwrapped; POST attribute → 200 ``{"data": {...}}``
@@ -137,12 +138,24 @@ Faults (never on ``/_emulator``): ``POST /_emulator/faults`` merges ``{"rate", "
 504 (that status, nothing done), 429, drop
 (close, no answer), lost_response (commit, then close), reset (headers + half the body, close),
 truncated (Content-Length larger than the body, close), non_json (200 with an HTML body),
-hang_before_commit (sleep ``hang_seconds``, close), hang_after_commit (commit, sleep, close).
-Write faults (lost_response, hang_after_commit) commit first; all others fail before doing
-anything. Script entries are consumed in order before the seeded random draw. The token bucket
-(``rate_limit`` req/s, burst max(1, rate)) answers 429 with ``Retry-After``. The request log
+hang_before_commit (sleep ``hang_seconds``, close), hang_after_commit (commit, sleep, close),
+504_after_commit (commit, then answer 504 as a gateway that timed out would). Write faults
+(lost_response, hang_after_commit, 504_after_commit) commit first; all others fail before doing
+anything. One function (:func:`.acting.act_out`) acts a decision out, for the socket server and
+for any in-process transport alike. Script entries are consumed in order before the seeded
+random draw. The token bucket (``rate_limit`` req/s, burst max(1, rate)) answers 429 with
+``Retry-After``. The request log
 (``GET /_emulator/requests``) is ``[{method, path (no query), status, fault}]`` where status is
-the status produced (also for a lost response) or null when none was.
+the status produced (also for a lost response) or null when none was; an entry is logged
+before its answer is sent.
+
+The setting's status (``POST /_emulator/setting``, :mod:`.setting_status`): ``{"parent_segment":
+id, "status": "updating"|"inconsistent"|"not_initialized", "polls": N|null, "status_detailed":
+{...}, "when": "now"|"next_patch", "concurrent_patch": {setting}}``. That status for the next
+N GETs of the setting (null: until reset; ``inconsistent``, with that statusDetailed, also
+ends at the next PATCH); ``next_patch`` holds it back until a PATCH is accepted;
+``concurrent_patch`` is another writer's PATCH applied just before the next PATCH (which then
+meets a changed setting that is still updating: 409). The answer shows what is held.
 """
 
 from __future__ import annotations

@@ -6,16 +6,20 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .behaviours import parse_behaviours
 from .errors import ApiError, bad_request
 from .faults import Faults
+from .http import WRITE_METHODS, Auth, Request
 from .jsonbody import parse_json
-from .routes import WRITE_METHODS, Auth, Request, handle
+from .router import handle
 from .seedcheck import check_seed, read_seed_file
+from .setting_status import check_control
 from .state import Store
 
 SeedArg = dict[str, Any] | str | Path | None
@@ -68,9 +72,14 @@ class Emulator:
         faults: dict[str, Any] | None = None,
         state_file: str | Path | None = None,
         behaviours: dict[str, str] | list[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        # clock: what the setting's "updating" time is measured with (a test can step it)
         self.store = Store(
-            load_seed(seed), update_seconds=update_seconds, behaviours=parse_behaviours(behaviours)
+            load_seed(seed),
+            update_seconds=update_seconds,
+            clock=clock,
+            behaviours=parse_behaviours(behaviours),
         )
         self.auth = auth or Auth()
         self._fault_cfg = dict(faults or {})
@@ -126,6 +135,11 @@ class Emulator:
         if self.state_file is not None:
             save_atomic(self.state_file, self.store.dump())
 
+    @property
+    def hang_seconds(self) -> float:
+        """How long a ``hang_*`` fault waits before closing the connection."""
+        return self.faults.hang_seconds
+
     # --- requests -------------------------------------------------------------------------------
 
     def api(self, req: Request) -> tuple[int, Any]:
@@ -155,6 +169,9 @@ class Emulator:
                 return 200, dict(self.store.behaviours)
             if route == ("GET", "/_emulator/faults"):
                 return 200, self.faults.snapshot()
+            if route == ("POST", "/_emulator/setting"):
+                cfg = check_control(parse_json(req.body or b"{}", "setting: the body"))
+                return 200, self.store.control_setting(cfg)
             if route == ("POST", "/_emulator/faults"):
                 cfg = parse_json(req.body or b"{}", "faults: the body")
                 if not isinstance(cfg, dict):

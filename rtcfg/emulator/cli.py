@@ -15,7 +15,7 @@ from typing import Any
 from .app import Emulator
 from .behaviours import list_lines
 from .faults import KINDS, MAX_MS, MAX_RATE_LIMIT, MIN_RATE
-from .routes import Auth
+from .http import Auth
 from .server import Server
 
 # The help reads like the rest of rtcfg's (click's layout: "Usage:", "Options:", then the

@@ -34,6 +34,16 @@ class ApiError(Exception):
             out["validationCode"] = self.validation_code
         return out
 
+    def v3_body(self) -> dict[str, Any]:
+        """TD API v3 ``ErrorResponse``: ``{error, message, text, severity, status_code}``."""
+        return {
+            "error": self.code,
+            "message": self.message,
+            "text": self.message,
+            "severity": "error",
+            "status_code": self.status,
+        }
+
 
 def invalid(message: str, validation_code: str = "INVALID_FORMAT_OR_ASSOCIATION") -> ApiError:
     """A 400 validation error."""

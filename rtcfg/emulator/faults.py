@@ -29,13 +29,17 @@ KINDS = (
     "non_json",
     "hang_before_commit",
     "hang_after_commit",
+    "504_after_commit",
 )
 MAX_MS = 600_000.0  # latency and jitter: at most ten minutes a request
 MAX_MESSAGE = 4096  # characters of a scripted error text
 MIN_RATE = 0.01  # requests/s; a smaller rate would ask clients to wait for days
 MAX_RATE_LIMIT = 1e6  # requests/s
 DEFAULT_KINDS = ("500", "502", "503", "drop", "lost_response")
+# committed first, then the answer is lost (a closed connection) or replaced: a gateway that
+# timed out while the write went through answers 504
 AFTER_COMMIT = ("lost_response", "hang_after_commit")
+STATUS_AFTER_COMMIT = {"504_after_commit": 504}
 RETRY_AFTER_MODES = ("seconds", "http-date", "none")
 CONFIG_KEYS = (
     "rate",

@@ -12,13 +12,13 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
 
+from .acting import HTML, Act, act_out
 from .app import Emulator, SeedArg
-from .faults import STATUS_KINDS, Decision
-from .routes import WRITE_METHODS, Auth, Request
+from .faults import Decision
+from .http import Auth, Request
 
 MAX_HEADER = 64 * 1024
 MAX_BODY = 8 * 1024 * 1024
-HTML = b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
 
 
 IDLE_TIMEOUT = 75.0  # seconds a kept-alive connection may wait for its next request
@@ -213,83 +213,53 @@ class Server:
         payload: Any,
         keep: bool,
         extra: dict[str, str] | None = None,
-        mangle: str | None = None,
     ) -> None:
-        """Write one response; ``mangle`` = non_json | truncated | reset spoils it."""
+        """Write one JSON response."""
         body = json.dumps(payload).encode()
-        ctype = "application/json; charset=utf-8"
-        length = len(body)
-        if mangle == "non_json":
-            status, body, ctype, length = 200, HTML, "text/html; charset=utf-8", len(HTML)
-        elif mangle == "truncated":
-            length = len(body) + 64
-        elif mangle == "reset":
-            body = body[: len(body) // 2]
-        headers = {**(extra or {}), "Content-Length": str(length)}
-        writer.write(render_head(status, ctype, headers, keep and mangle is None) + body)
+        headers = {**(extra or {}), "Content-Length": str(len(body))}
+        writer.write(render_head(status, "application/json; charset=utf-8", headers, keep) + body)
         await writer.drain()
 
     async def _api(self, req: Request, writer: asyncio.StreamWriter, keep: bool) -> None:
         emu = self.emulator
         emu.enter()
-        decision = Decision()
-        outcome: list[Any] = [None, True]  # [status produced, connection still usable]
+        decision, act = Decision(), Act(None, wire="close")
         try:
-            decision = emu.faults.decide(req.method, req.path)
-            if decision.delay:
-                await asyncio.sleep(decision.delay)
-            await self._answer(req, writer, keep, decision, outcome)
+            try:
+                decision = emu.faults.decide(req.method, req.path)
+                if decision.delay:
+                    await asyncio.sleep(decision.delay)
+                act = act_out(emu, req, decision)  # a write is committed here
+            finally:
+                # logged before the answer goes out: a client holding its answer finds it
+                emu.record(req.method, req.path, act.status, decision.fault)
+            await self._put(writer, act, keep)
         finally:
             emu.leave()
-            emu.record(req.method, req.path, outcome[0], decision.fault)
-        if not outcome[1]:
+        if act.wire not in ("answer", "non_json"):
             raise _Close()
 
-    async def _answer(
-        self,
-        req: Request,
-        writer: asyncio.StreamWriter,
-        keep: bool,
-        d: Decision,
-        outcome: list[Any],
-    ) -> None:
-        """Answer or fail per ``d.fault``; sets outcome = [status, keep connection]."""
-        emu, fault = self.emulator, d.fault
-        if fault in STATUS_KINDS:
-            code = int(fault)
-            body = {"status": code, "error": HTTPStatus(code).phrase, "details": "injected fault"}
-            if d.message is not None:
-                body["message"] = d.message
-            outcome[0] = code
-            await self._send(writer, code, body, keep)
+    async def _put(self, writer: asyncio.StreamWriter, act: Act, keep: bool) -> None:
+        """Put ``act`` on the wire; a spoiled answer is followed by closing (by the caller)."""
+        if act.wire == "close":
+            if act.hang:
+                await asyncio.sleep(act.hang)
             return
-        if fault == "429":
-            extra = {"Retry-After": d.retry_after} if d.retry_after else {}
-            outcome[0] = 429
-            body = {"code": "too_many_requests", "message": "rate limit exceeded; retry later"}
-            await self._send(writer, 429, body, keep, extra)
+        if act.wire == "answer":
+            await self._send(writer, act.status or 200, act.payload, keep, act.headers)
             return
-        if fault in ("drop", "hang_before_commit"):
-            outcome[1] = False
-            if fault == "hang_before_commit":
-                await asyncio.sleep(emu.faults.hang_seconds)
-            return
-        if fault in ("reset", "truncated", "non_json"):
-            if req.method in WRITE_METHODS:  # fail before doing anything
-                status, payload = 200, {"code": "injected_fault", "message": fault}
-            else:
-                status, payload = emu.api(req)
-            outcome[0] = 200 if fault == "non_json" else status
-            outcome[1] = fault == "non_json"
-            await self._send(writer, status, payload, keep, mangle=fault)
-            return
-        outcome[0], payload = emu.api(req)  # a write is committed here
-        if fault in ("lost_response", "hang_after_commit"):
-            outcome[1] = False
-            if fault == "hang_after_commit":
-                await asyncio.sleep(emu.faults.hang_seconds)
-            return
-        await self._send(writer, outcome[0], payload, keep)
+        if act.wire == "non_json":
+            body, ctype, length = HTML.encode(), "text/html; charset=utf-8", len(HTML)
+        else:
+            body = json.dumps(act.payload).encode()
+            ctype, length = "application/json; charset=utf-8", len(body)
+            if act.wire == "truncated":
+                length += 64
+            else:  # reset: half the body, then the connection closes
+                body = body[: len(body) // 2]
+        head = render_head(act.status or 200, ctype, {"Content-Length": str(length)}, False)
+        writer.write(head + body)
+        await writer.drain()
 
 
 class EmulatorThread:

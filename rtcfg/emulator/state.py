@@ -9,8 +9,11 @@ from typing import Any
 
 from .attributes import check_attribute_create, check_attribute_patch
 from .behaviours import parse_behaviours
+from .catalog import Catalog
 from .errors import ApiError, conflict, invalid, not_found
 from .seed_format import highest_id, normalise_seed, rt_enabled
+from .setting_refs import check_setting_refs
+from .setting_status import SettingStatus
 from .validation import (
     MAX_FILTER_CHARS,
     SETTING_KEYS,
@@ -21,7 +24,6 @@ from .validation import (
 )
 from .views import (
     audience_view,
-    column_type,
     entity_list,
     imported_view,
     now_iso,
@@ -42,9 +44,9 @@ class Store:
     ) -> None:
         self._seed = copy.deepcopy(seed)
         self.behaviours = parse_behaviours(behaviours)
-        self.update_seconds = update_seconds
-        self.clock = clock
+        self.status = SettingStatus(update_seconds, clock)
         self.data: Json = {}
+        self.catalog = Catalog(self.data)
         self.load(seed)
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -52,7 +54,8 @@ class Store:
     def load(self, data: Json) -> None:
         """Take a seed or saved state; missing parts get the defaults of :mod:`.seed_format`."""
         self.data = copy.deepcopy(data)
-        self._until: dict[str, float] = {}
+        self.catalog = Catalog(self.data)
+        self.status.reset()
         self.data["nextId"] = max(int(self.data.get("nextId") or 0), highest_id(self.data) + 1)
         normalise_seed(self.data, self._new_id)
         for ps in self.data["parentSegments"]:
@@ -89,28 +92,8 @@ class Store:
                 raise ApiError(403, "forbidden", message)
             raise not_found(message)
         rt: Json = ps["realtime"]
-        until = self._until.get(ps_id)
-        if rt["status"] == "updating" and (until is None or self.clock() >= until):
-            rt["status"] = "ok"
-            self._until.pop(ps_id, None)
+        self.status.refresh(ps_id, rt)
         return rt
-
-    def _table(self, database: str, table: str) -> Json | None:
-        for db in self.data["databases"]:
-            if db["name"] == database:
-                for tbl in db.get("tables", []):
-                    if tbl["name"] == table:
-                        return dict(tbl)
-        return None
-
-    def _columns(self, database: str, table: str) -> list[Json]:
-        tbl = self._table(database, table)
-        if tbl is None:
-            return []
-        return [
-            {"queryAs": name, "dataColumn": name, "dataType": column_type(td_type)}
-            for name, td_type in tbl["schema"]
-        ]
 
     # --- parent segments ------------------------------------------------------------------------
 
@@ -128,8 +111,11 @@ class Store:
 
     # --- realtime_setting -----------------------------------------------------------------------
 
-    def get_setting(self, ps_id: str) -> Json:
+    def get_setting(self, ps_id: str, *, polled: bool = True) -> Json:
+        """The setting as answered; ``polled``: a client's GET (a held status counts it)."""
         rt = self._rt(ps_id)
+        if polled:
+            self.status.polled(ps_id, rt)
         status, detailed = setting_status(rt, self.behaviours)
         return {
             "id": rt["id"],
@@ -142,6 +128,9 @@ class Store:
         }
 
     def patch_setting(self, ps_id: str, body: Any) -> Json:
+        theirs = self.status.concurrent_patch(ps_id)
+        if theirs is not None:  # another writer's PATCH lands first (POST /_emulator/setting)
+            self.patch_setting(ps_id, theirs)
         rt = self._rt(ps_id)
         ps = self.parent_segment(ps_id)
         if rt["status"] == "updating" and self.behaviours["patch_while_updating"] == "refuse":
@@ -149,81 +138,11 @@ class Store:
         if isinstance(body, dict) and self.behaviours["partial_setting_patch"] == "keep":
             body = {**{k: copy.deepcopy(rt[k]) for k in SETTING_KEYS}, **body}
         new = check_setting(body)
-        self._check_setting_refs(ps, rt, new)
+        check_setting_refs(self.catalog, ps, rt, new)
         rt.update(new)
-        rt["statusDetailed"] = None
         self._sync_imported(rt)
-        if self.update_seconds > 0:
-            rt["status"] = "updating"
-            self._until[ps_id] = self.clock() + self.update_seconds
-        else:
-            rt["status"] = "ok"
-        return self.get_setting(ps_id)
-
-    def _check_setting_refs(self, ps: Json, rt: Json, new: Json) -> None:
-        for i, tbl in enumerate(new["eventTables"]):
-            if self._table(tbl["database"], tbl["table"]) is None:
-                raise invalid(f"eventTables[{i}]: table {tbl['database']}.{tbl['table']} not found")
-        tables = {(t["database"], t["table"]) for t in new["eventTables"]}
-        for ke in rt["keyEvents"]:
-            if (ke["databaseName"], ke["tableName"]) not in tables:
-                raise conflict(
-                    f"event table {ke['databaseName']}.{ke['tableName']} is used by key event "
-                    f"'{ke['name']}' (id {ke['id']})"
-                )
-        string_cols = {
-            c["dataColumn"]
-            for t in new["eventTables"]
-            for c in self._columns(t["database"], t["table"])
-            if c["dataType"] == "string"
-        }
-        for i, col in enumerate(new["keyColumns"]):
-            if col["name"] not in string_cols:
-                raise invalid(
-                    f"keyColumns[{i}]: '{col['name']}' is not a string column of any event table"
-                )
-        ps_attrs = {a["name"] for a in ps.get("attributes", [])}
-        columns = set()
-        for i, attr in enumerate(new["batchAttributes"]):
-            if attr["column"] not in ps_attrs:
-                raise invalid(
-                    f"batchAttributes[{i}]: '{attr['column']}' is not an attribute of the parent "
-                    "segment"
-                )
-            columns.add(attr["column"])
-        self._check_batch_names(rt, new["batchAttributes"])
-        for attr in rt["attributes"]:
-            backfill = attr.get("backfill")
-            if backfill and backfill["attributeIdentifier"] not in columns:
-                raise conflict(
-                    f"batch attribute '{backfill['attributeIdentifier']}' is used by the backfill "
-                    f"of attribute '{attr['identifier']}'"
-                )
-            if attr["identifier"] in columns:
-                raise invalid(
-                    f"batch attribute '{attr['identifier']}' has the identifier of an existing "
-                    "attribute",
-                    "VIOLATES_UNIQUENESS_CONSTRAINT",
-                )
-        if rt["extLookupKey"] is not None and new["extLookupKey"] is None:
-            raise invalid("extLookupKey cannot be set back to null once set")
-        if new["extLookupKey"] not in (None, ps["profileKey"]):
-            raise invalid(
-                f"extLookupKey must be the parent segment's profile key '{ps['profileKey']}'"
-            )
-
-    @staticmethod
-    def _check_batch_names(rt: Json, batch: list[Json]) -> None:
-        """S7: imported attributes take part in name uniqueness (display name, else column)."""
-        taken = {a["name"] for a in rt["attributes"]}
-        for i, attr in enumerate(batch):
-            name = attr["name"] if attr["name"] is not None else attr["column"]
-            if name in taken:
-                raise invalid(
-                    f"batchAttributes[{i}]: attribute name '{name}' has already been taken",
-                    "VIOLATES_UNIQUENESS_CONSTRAINT",
-                )
-            taken.add(name)
+        self.status.patched(ps_id, rt)
+        return self.get_setting(ps_id, polled=False)
 
     def _sync_imported(self, rt: Json) -> None:
         ids: dict[str, str] = rt.setdefault("importedIds", {})
@@ -234,6 +153,13 @@ class Store:
         for col in columns:
             if col not in ids:
                 ids[col] = self._new_id()
+
+    def control_setting(self, cfg: Json) -> Json:
+        """``POST /_emulator/setting`` (see :mod:`.setting_status`); ``cfg`` already checked."""
+        ps_id = cfg["parent_segment"]
+        if "concurrent_patch" in cfg:
+            check_setting(cfg["concurrent_patch"])  # its shape now; its references when sent
+        return self.status.control(ps_id, self._rt(ps_id), cfg)
 
     # --- key events -----------------------------------------------------------------------------
 
@@ -314,13 +240,13 @@ class Store:
 
     def key_event_columns(self, ps_id: str, ke_id: str) -> list[Json]:
         ke = self._key_event(self._rt(ps_id), ps_id, ke_id)
-        return self._columns(ke["databaseName"], ke["tableName"])
+        return self.catalog.columns(ke["databaseName"], ke["tableName"])
 
     def event_table_columns(self, ps_id: str, database: str, table: str) -> list[Json]:
         rt = self._rt(ps_id)
         if {"database": database, "table": table} not in rt["eventTables"]:
             raise not_found(f"{database}.{table} is not an event table of parent segment {ps_id}")
-        return self._columns(database, table)
+        return self.catalog.columns(database, table)
 
     # --- attributes -----------------------------------------------------------------------------
 
@@ -398,7 +324,7 @@ class Store:
             self._ke_ref(rt, act["realtimeKeyEventId"], f"actions[{i}].realtimeKeyEventId")
         cols = {
             c["dataColumn"]: c["dataType"]
-            for c in self._columns(ke["databaseName"], ke["tableName"])
+            for c in self.catalog.columns(ke["databaseName"], ke["tableName"])
         }
         used = [attr.get("valueColumn"), attr.get("idColumn"), *attr.get("fields", [])]
         used += [a["column"] for a in attr.get("aggregations", [])]
@@ -430,21 +356,3 @@ class Store:
             if ke["id"] == ke_id:
                 return dict(ke)
         raise invalid(f"{where}: key event {ke_id} not found")
-
-    # --- TD API v3 ------------------------------------------------------------------------------
-
-    def databases(self) -> list[Json]:
-        return [copy.deepcopy(db) for db in self.data["databases"]]
-
-    def database(self, name: str) -> Json:
-        for db in self.data["databases"]:
-            if db["name"] == name:
-                return copy.deepcopy(db)
-        raise not_found(f"Database '{name}' does not exist")
-
-    def table(self, database: str, table: str) -> Json:
-        self.database(database)
-        tbl = self._table(database, table)
-        if tbl is None:
-            raise not_found(f"Table '{database}.{table}' does not exist")
-        return copy.deepcopy(tbl)

@@ -213,13 +213,13 @@ def test_validate_and_apply_run_through_the_action(emu: EmulatorThread, tmp_path
 
 
 def test_a_drifted_live_name_cannot_start_a_workflow_command(tmp_path: Path) -> None:
-    from tests.functional.test_hostile_live_state import EMPTY, hostile_seed
+    from tests.functional.hostile_support import EMPTY_CONFIG, hostile_seed
 
     seed = hostile_seed()  # a live key event named "pv…\rPlan: …\n…", and 100%-like text
     populated = next(p for p in seed["parentSegments"] if p["id"] == "1069935")
     populated["realtime"]["keyEvents"][1]["name"] = "x\n::warning::forged %0A"
     config = tmp_path / "empty.yaml"
-    config.write_text(EMPTY)
+    config.write_text(EMPTY_CONFIG)
     with EmulatorThread(seed, update_seconds=0.0) as hostile:
         out = run_action(hostile, tmp_path, "drift", str(config))
     assert (out["status"], out["exitcode"]) == ("2", "2")

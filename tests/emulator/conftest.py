@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from rtcfg.emulator import EmulatorThread
-
-from .helpers import AUTH
+from tests.builders import AUTH
 
 
 @pytest.fixture(scope="module")

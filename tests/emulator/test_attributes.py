@@ -7,9 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
-from .helpers import POP, counter_attr, error_of, list_attr, single_attr
+from tests.builders import POP_PATH, counter_attr, list_attr, single_attr
 
-AT = f"{POP}/realtime_attributes"
+from .helpers import error_of
+
+AT = f"{POP_PATH}/realtime_attributes"
 
 
 @pytest.mark.parametrize("make", [single_attr, list_attr, counter_attr])

@@ -15,8 +15,9 @@ import pytest
 from rtcfg.emulator import EmulatorThread
 from rtcfg.emulator.behaviours import BEHAVIOURS, parse_behaviours
 from rtcfg.emulator.state import Store
+from tests.builders import AUTH, EMPTY_PATH, POP_PATH, key_event
 
-from .helpers import AUTH, EMPTY, POP, key_event, setting_body
+from .helpers import setting_body
 
 FRESH = "/audiences/1070001"
 
@@ -64,14 +65,19 @@ def test_default_audience_has_only_documented_fields(default: httpx.Client) -> N
     for ps in default.get("/audiences").json():
         assert "realtimeEnabled" not in ps and "masterKeyColumn" not in ps
     with client_for(audience_fields="legacy") as legacy:
-        assert legacy.get(POP).json()["masterKeyColumn"] == "customer_id"
+        assert legacy.get(POP_PATH).json()["masterKeyColumn"] == "customer_id"
 
 
 def test_fresh_segment_goes_not_initialized_to_updating_to_ok() -> None:
     clock = [0.0]
     store = Store(json.loads(_seed_text()), update_seconds=1.0, clock=lambda: clock[0])
     assert store.get_setting("1070001")["status"] == "not_initialized"
-    body = {"keyColumns": [], "eventTables": [], "batchAttributes": [], "extLookupKey": None}
+    body: dict[str, Any] = {
+        "keyColumns": [],
+        "eventTables": [],
+        "batchAttributes": [],
+        "extLookupKey": None,
+    }
     assert store.patch_setting("1070001", body)["status"] == "updating"
     clock[0] = 2.0
     assert store.get_setting("1070001")["status"] == "ok"
@@ -87,15 +93,17 @@ def _seed_text() -> str:
 
 def test_dropped_description_is_not_stored() -> None:
     with client_for(key_event_description="dropped") as c:
-        made = c.post(f"{POP}/realtime_key_events", json=key_event("d1", description="x")).json()
+        made = c.post(
+            f"{POP_PATH}/realtime_key_events", json=key_event("d1", description="x")
+        ).json()
         assert "description" not in made
-        assert "description" not in c.get(f"{POP}/realtime_key_events/{made['id']}").json()
+        assert "description" not in c.get(f"{POP_PATH}/realtime_key_events/{made['id']}").json()
 
 
 def test_nested_notation_is_added_to_aggregations_and_sub_durations() -> None:
     with client_for(nested_notation="present") as c:
         query = {"types": "list,counter"}
-        items = c.get(f"{POP}/realtime_attributes", params=query).json()["data"]
+        items = c.get(f"{POP_PATH}/realtime_attributes", params=query).json()["data"]
     nested = [e for a in items for e in a.get("aggregations", []) + a.get("subDurations", [])]
     assert nested and all("notation" in e for e in nested)
 
@@ -107,31 +115,33 @@ def test_patch_while_updating_is_refused_or_accepted() -> None:
             EmulatorThread(update_seconds=5.0, behaviours=behaviours) as emu,
             httpx.Client(base_url=emu.url, headers=AUTH) as c,
         ):
-            body = setting_body(c, EMPTY)
-            assert c.patch(f"{EMPTY}/realtime_setting", json=body).status_code == 200
-            assert c.patch(f"{EMPTY}/realtime_setting", json=body).status_code == expected
+            body = setting_body(c, EMPTY_PATH)
+            assert c.patch(f"{EMPTY_PATH}/realtime_setting", json=body).status_code == 200
+            assert c.patch(f"{EMPTY_PATH}/realtime_setting", json=body).status_code == expected
 
 
 def test_partial_setting_patch_is_refused_or_keeps_omitted_keys(default: httpx.Client) -> None:
-    assert default.patch(f"{POP}/realtime_setting", json={"extLookupKey": "customer_id"}).is_error
+    assert default.patch(
+        f"{POP_PATH}/realtime_setting", json={"extLookupKey": "customer_id"}
+    ).is_error
     with client_for(partial_setting_patch="keep") as keep:
         before = setting_body(keep)
-        answer = keep.patch(f"{POP}/realtime_setting", json={"extLookupKey": "customer_id"})
+        answer = keep.patch(f"{POP_PATH}/realtime_setting", json={"extLookupKey": "customer_id"})
         assert answer.status_code == 200 and setting_body(keep) == before
 
 
 def test_status_detailed_null_or_object(default: httpx.Client) -> None:
-    assert default.get(f"{POP}/realtime_setting").json()["statusDetailed"] is None
+    assert default.get(f"{POP_PATH}/realtime_setting").json()["statusDetailed"] is None
     with client_for(status_detailed="object") as detailed:
-        answer = detailed.get(f"{POP}/realtime_setting").json()
+        answer = detailed.get(f"{POP_PATH}/realtime_setting").json()
         assert isinstance(answer["statusDetailed"], dict)
 
 
 def test_error_envelope_rest_or_json_api(default: httpx.Client) -> None:
-    rest = default.post(f"{POP}/realtime_key_events", json={"name": "x"}).json()
+    rest = default.post(f"{POP_PATH}/realtime_key_events", json={"name": "x"}).json()
     assert set(rest) >= {"code", "message"}
     with client_for(error_envelope="jsonapi") as jsonapi:
-        body = jsonapi.post(f"{POP}/realtime_key_events", json={"name": "x"}).json()
+        body = jsonapi.post(f"{POP_PATH}/realtime_key_events", json={"name": "x"}).json()
     (error,) = body["errors"]
     assert error["code"] == "validation-error" and error["status"] == "400"
     assert error["meta"]["validationCode"] == "CANNOT_BE_BLANK"
@@ -148,9 +158,9 @@ def test_sensitive_field_accepted_or_refused() -> None:
         "sensitive": True,
     }
     with client_for(sensitive_field="refuse") as refusing:
-        assert refusing.post(f"{POP}/realtime_attributes", json=attr).status_code == 400
+        assert refusing.post(f"{POP_PATH}/realtime_attributes", json=attr).status_code == 400
         del attr["sensitive"]
-        assert refusing.post(f"{POP}/realtime_attributes", json=attr).status_code == 200
+        assert refusing.post(f"{POP_PATH}/realtime_attributes", json=attr).status_code == 200
 
 
 def test_entities_lists_are_json_api_and_can_be_switched_off(default: httpx.Client) -> None:

@@ -18,8 +18,9 @@ from rtcfg.emulator.cli import _exposure_warning, main
 from rtcfg.emulator.errors import ApiError
 from rtcfg.emulator.seedcheck import check_seed, read_seed_file
 from rtcfg.emulator.state import Store
+from tests.builders import AUTH, EMPTY_PATH, POP_PATH, key_event
 
-from .helpers import AUTH, EMPTY, POP, key_event, setting_body
+from .helpers import setting_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,7 @@ def _stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> str:
 def test_cli_serves_and_stops_cleanly(sig: int) -> None:
     proc, url = _start("--update-seconds", "0")
     try:
-        r = httpx.get(url + POP + "/realtime_setting", headers=AUTH)
+        r = httpx.get(url + POP_PATH + "/realtime_setting", headers=AUTH)
         assert r.status_code == 200
     finally:
         _stop(proc, sig)
@@ -60,7 +61,9 @@ def test_cli_state_file_survives_restart(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     proc, url = _start("--state", str(state), "--update-seconds", "0")
     try:
-        r = httpx.post(url + POP + "/realtime_key_events", json=key_event("kept"), headers=AUTH)
+        r = httpx.post(
+            url + POP_PATH + "/realtime_key_events", json=key_event("kept"), headers=AUTH
+        )
         assert r.status_code == 200
         kept_id = r.json()["id"]
     finally:
@@ -68,9 +71,11 @@ def test_cli_state_file_survives_restart(tmp_path: Path) -> None:
     assert state.exists() and not list(tmp_path.glob("*.tmp"))
     proc, url = _start("--state", str(state))
     try:
-        r = httpx.get(url + POP + f"/realtime_key_events/{kept_id}", headers=AUTH)
+        r = httpx.get(url + POP_PATH + f"/realtime_key_events/{kept_id}", headers=AUTH)
         assert r.json()["name"] == "kept"
-        new = httpx.post(url + POP + "/realtime_key_events", json=key_event("k2"), headers=AUTH)
+        new = httpx.post(
+            url + POP_PATH + "/realtime_key_events", json=key_event("k2"), headers=AUTH
+        )
         assert int(new.json()["id"]) > int(kept_id)
     finally:
         _stop(proc)
@@ -124,7 +129,7 @@ def test_seed_matches_the_discovery_examples() -> None:
 
 
 def test_seed_setting_is_accepted_by_the_rules(client: httpx.Client) -> None:
-    for ps in (POP, EMPTY):
+    for ps in (POP_PATH, EMPTY_PATH):
         assert client.patch(f"{ps}/realtime_setting", json=setting_body(client, ps)).is_success
 
 
@@ -198,7 +203,7 @@ def test_cli_behaviour_options_reach_the_server() -> None:
         chosen = httpx.get(url + "/_emulator/behaviours").json()
         assert chosen["audience_fields"] == "legacy" and chosen["entities"] == "missing"
         assert chosen["error_envelope"] == "rest"  # the others keep their defaults
-        assert httpx.get(url + POP, headers=AUTH).json()["masterKeyColumn"] == "customer_id"
+        assert httpx.get(url + POP_PATH, headers=AUTH).json()["masterKeyColumn"] == "customer_id"
     finally:
         _stop(proc)
 

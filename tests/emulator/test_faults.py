@@ -10,10 +10,9 @@ import httpx
 import pytest
 
 from rtcfg.emulator import EmulatorThread
+from tests.builders import AUTH, POP_PATH, key_event
 
-from .helpers import AUTH, POP, key_event
-
-KE = f"{POP}/realtime_key_events"
+KE = f"{POP_PATH}/realtime_key_events"
 
 
 def _script(
@@ -159,7 +158,7 @@ def test_64_concurrent_requests_in_flight() -> None:
         def worker() -> None:
             with httpx.Client(base_url=emu.url, headers=AUTH, timeout=30) as c:
                 barrier.wait()
-                results.append(c.get(f"{POP}/realtime_setting").status_code)
+                results.append(c.get(f"{POP_PATH}/realtime_setting").status_code)
 
         threads = [threading.Thread(target=worker) for _ in range(64)]
         for t in threads:

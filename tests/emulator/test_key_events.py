@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import httpx
 
-from .helpers import EMPTY_RULE, POP, error_of, key_event, single_attr
+from tests.builders import EMPTY_RULE, POP_PATH, key_event, single_attr
 
-KE = f"{POP}/realtime_key_events"
+from .helpers import error_of
+
+KE = f"{POP_PATH}/realtime_key_events"
 
 
 def test_create_returns_object_unwrapped_with_string_id(client: httpx.Client) -> None:
@@ -68,9 +70,11 @@ def test_delete_returns_deleted_object(client: httpx.Client) -> None:
 def test_delete_used_by_attribute_409(client: httpx.Client) -> None:
     error_of(client.delete(f"{KE}/810"), 409)  # used via realtimeKeyEventId
     ke = client.post(KE, json=key_event("only_in_action", table="purchase")).json()["id"]
-    attr = client.get(f"{POP}/realtime_attributes/2331").json()
+    attr = client.get(f"{POP_PATH}/realtime_attributes/2331").json()
     actions = [{"action": "clear", "realtimeKeyEventId": ke, "filterRule": EMPTY_RULE}]
-    assert client.patch(f"{POP}/realtime_attributes/2331", json={"actions": actions}).is_success
+    assert client.patch(
+        f"{POP_PATH}/realtime_attributes/2331", json={"actions": actions}
+    ).is_success
     assert "2331" in error_of(client.delete(f"{KE}/{ke}"), 409)  # used via list actions
     assert attr["id"] == "2331"
 
@@ -92,11 +96,11 @@ def test_columns(client: httpx.Client) -> None:
     cols = client.get(f"{KE}/811/columns").json()
     assert {"queryAs": "price", "dataColumn": "price", "dataType": "number"} in cols
     assert {"queryAs": "product_id", "dataColumn": "product_id", "dataType": "string"} in cols
-    r = client.get(f"{POP}/realtime_event_tables/events_db/purchase/columns")
+    r = client.get(f"{POP_PATH}/realtime_event_tables/events_db/purchase/columns")
     assert any(c["dataColumn"] == "order_id" for c in r.json())
-    error_of(client.get(f"{POP}/realtime_event_tables/events_db/clicks/columns"), 404)
+    error_of(client.get(f"{POP_PATH}/realtime_event_tables/events_db/clicks/columns"), 404)
 
 
 def test_key_event_referenced_by_new_attribute_must_exist(client: httpx.Client) -> None:
-    r = client.post(f"{POP}/realtime_attributes", json=single_attr("x1", ke="99999"))
+    r = client.post(f"{POP_PATH}/realtime_attributes", json=single_attr("x1", ke="99999"))
     error_of(r, 400)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import httpx
 
-from .helpers import EMPTY, POP, error_of, key_event, setting_body
+from tests.builders import EMPTY_PATH, POP_PATH, key_event
 
-KE = f"{EMPTY}/realtime_key_events"
+from .helpers import error_of, setting_body
+
+KE = f"{EMPTY_PATH}/realtime_key_events"
 
 
 def _fill(client: httpx.Client, n: int) -> list[str]:
-    body = setting_body(client, EMPTY)
+    body = setting_body(client, EMPTY_PATH)
     body["eventTables"] = [{"database": "events_db", "table": "pageviews"}]
-    assert client.patch(f"{EMPTY}/realtime_setting", json=body).status_code == 200
+    assert client.patch(f"{EMPTY_PATH}/realtime_setting", json=body).status_code == 200
     return [client.post(KE, json=key_event(f"ev_{i:02d}")).json()["id"] for i in range(n)]
 
 
@@ -61,7 +63,7 @@ def test_sorted_desc_and_by_name(client: httpx.Client) -> None:
 
 
 def test_next_page_keeps_filters(client: httpx.Client) -> None:
-    url = f"{POP}/realtime_attributes?page%5Bsize%5D=1&types=counter"
+    url = f"{POP_PATH}/realtime_attributes?page%5Bsize%5D=1&types=counter"
     ids, pages = _walk(client, url)
     assert ids == ["2332", "2333", "2334"]
     assert all("types=counter" in p for p in pages)

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from rtcfg.emulator.app import PACKAGE_SEED, Emulator
-from rtcfg.emulator.routes import Request
-
-from .helpers import AUTH, key_event
+from rtcfg.emulator.http import Request
+from tests.builders import AUTH, key_event
 
 HEADERS = {k.lower(): v for k, v in AUTH.items()} | {"content-type": "application/json"}
 EVENTS_DB = {

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from rtcfg.emulator.app import Emulator
-from rtcfg.emulator.routes import Request
+from rtcfg.emulator.http import Request
 from tests.contract.body_check import body_problems, operation
 
 NOT_CHECKED = ("test_client", "test_client_faults")

@@ -1,22 +1,42 @@
-"""Helpers for tests that speak HTTP to the emulator over a real socket (no mocks)."""
+"""Helpers for the functional tests, which speak HTTP to the emulator (no mocks):
+
+* over a real socket: a client per call (``call``), the request log (``attempts``), reset;
+* the CLI in-process against an emulator thread (``rtcfg``, ``writes``, ``example``, and
+  ``control`` for its ``/_emulator`` endpoints);
+* plan and apply in this process through the httpx transport into the emulator (``Segment``).
+
+Request bodies and the seed's parent segments are in tests/builders.py."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
 import socket
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
+
+from click.testing import CliRunner
 
 from rtcfg.api.client import ApiClient, RetryPolicy
 from rtcfg.api.connection import Connection
+from rtcfg.api.live import read_live_state
+from rtcfg.checks.validate import load_config_or_raise
+from rtcfg.cli import cli
 from rtcfg.emulator import EmulatorThread
+from rtcfg.emulator.app import Emulator
+from rtcfg.engine.apply import ApplyOptions, apply_plan
+from rtcfg.engine.plan import SegmentPlan, build_segment_plan
+from rtcfg.model.translate import desired_state
+from tests.builders import EMPTY_ID, POPULATED_ID, key_event, single_attr
+from tests.emulator_transport import EmulatorTransport
 
 T = TypeVar("T")
 
-POPULATED = "1069935"  # the seed's configured parent segment
-EMPTY = "1069944"  # RT enabled, nothing configured
+POPULATED = POPULATED_ID  # the seed's configured parent segment
 KEY = "1/test-key"
 # Tiny waits so that retries cost milliseconds; Retry-After is capped to match.
 FAST = RetryPolicy(max_attempts=6, base_delay=0.001, max_delay=0.01, max_retry_after=0.05)
@@ -52,9 +72,9 @@ def reset(emu: EmulatorThread) -> None:
 def attempts(emu: EmulatorThread, method: str, path: str, expected: int = 1) -> int:
     """How many requests the emulator logged for ``method path`` (query not included).
 
-    The emulator logs a request after it has written the answer, so the client can be done
-    before the last entry appears: wait (up to 2 s) for ``expected`` entries, then a little
-    longer so that an unexpected extra one would be counted too.
+    A request whose answer was lost may be retried after the test's call returns: wait (up
+    to 2 s) for ``expected`` entries, then a little longer so that an unexpected extra one
+    would be counted too.
     """
 
     def count() -> int:
@@ -76,21 +96,105 @@ def closed_port_url() -> str:
 
 
 def key_event_body(name: str, table: str = "pageviews") -> dict[str, Any]:
-    return {
-        "name": name,
-        "databaseName": "events_db",
-        "tableName": table,
-        "filterRule": {"type": "And", "conditions": []},
-    }
+    """A key event body (``tests.builders.key_event``)."""
+    return key_event(name, table)
 
 
 def single_attribute_body(identifier: str, key_event_id: str = "810") -> dict[str, Any]:
-    return {
-        "name": identifier.replace("_", " "),
-        "identifier": identifier,
-        "type": "single",
-        "realtimeKeyEventId": key_event_id,
-        "valueColumn": "td_url",
-        "dataType": "string",
-        "duration": {"value": 1, "unit": "day"},
+    """A single attribute on the url column (``tests.builders.single_attr``)."""
+    return single_attr(identifier, key_event_id, valueColumn="td_url")
+
+
+# --- the CLI against the emulator --------------------------------------------------------------
+
+CLI_KEY = "1/plan-apply-SECRET"
+EXAMPLES = Path(__file__).parents[2] / "examples"
+WRITES = ("POST", "PATCH", "DELETE")
+
+
+def rtcfg(emu: EmulatorThread, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """``rtcfg ARGS`` in-process against ``emu`` (segment 1069944 by default): (exit, out, err).
+    Fails the test if the key or a traceback shows in the output."""
+    env = {
+        "RTCFG_ENDPOINT": emu.url,
+        "TDX_API_KEY": CLI_KEY,
+        "TD_API_KEY": "",
+        "TDX_PROFILE": "",
+        "RTCFG_PS_ID": EMPTY_ID,
     }
+    result = CliRunner().invoke(cli, list(args), env=env, input=stdin)
+    output = result.stdout + result.stderr
+    assert CLI_KEY not in output and "Traceback" not in output, output
+    return result.exit_code, result.stdout, result.stderr
+
+
+def writes(emu: EmulatorThread) -> list[str]:
+    """``METHOD path`` of every write in the request log."""
+    return [f"{r['method']} {r['path']}" for r in emu.requests() if r["method"] in WRITES]
+
+
+def example(tmp_path: Path, name: str) -> str:
+    """A copy of ``examples/<name>`` in ``tmp_path`` (its path as text)."""
+    target = tmp_path / name
+    shutil.copy(EXAMPLES / name, target)
+    return str(target)
+
+
+def control(emu: EmulatorThread, endpoint: str, **cfg: Any) -> Any:
+    """``POST /_emulator/<endpoint>`` with ``cfg``; its JSON answer (fails on an error)."""
+    data = json.dumps(cfg).encode()
+    request = urllib.request.Request(f"{emu.url}/_emulator/{endpoint}", data)
+    with urllib.request.urlopen(request) as answer:
+        return json.loads(answer.read())
+
+
+# --- plan and apply in this process (the httpx transport into the emulator) --------------------
+
+
+PS = EMPTY_ID  # RT enabled, nothing configured; its batch columns include city, email
+
+
+OPTIONS = ApplyOptions(first_poll=0.0, max_poll=0.0, status_timeout=5.0)
+
+
+HEAD = f"""parent_segment_id: "{PS}"
+events:
+  - {{name: pv, database: events_db, table: pageviews}}
+id_stitching:
+  stitching_keys: [{{name: td_client_id}}]
+attributes:
+"""
+
+
+class Segment:
+    """One emulator in this process; plan and apply go through the real client."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.transport = EmulatorTransport(Emulator(update_seconds=0.0))
+        self.file = tmp_path / "rt_config.yaml"
+
+    def run(self, action: Any) -> Any:
+        async def main() -> Any:
+            async with ApiClient(
+                connection("http://127.0.0.1:9"), retry=FAST, transport=self.transport
+            ) as api:
+                return await action(api)
+
+        return asyncio.run(main())
+
+    def plan(self, attributes: str) -> SegmentPlan:
+        self.file.write_text(HEAD + attributes, encoding="utf-8")
+        desired = desired_state(load_config_or_raise(self.file, {}))
+
+        async def make(api: ApiClient) -> SegmentPlan:
+            live = await read_live_state(api, PS)
+            return build_segment_plan(desired, live, config_file="rt.yaml", config_sha256="-")
+
+        result: SegmentPlan = self.run(make)
+        return result
+
+    def apply(self, attributes: str) -> list[str]:
+        """The errors of the failed steps (none: it worked)."""
+        plan = self.plan(attributes)
+        result = self.run(lambda api: apply_plan(api, plan, OPTIONS))
+        return [str(r.error) for r in result.failed]

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from rtcfg.cli import cli
 from rtcfg.emulator import EmulatorThread
 from rtcfg.render import PLAN_MARKER
-from tests.functional.test_plan_apply import example, rtcfg, writes
+from tests.functional.emulator_support import example, rtcfg, writes
 
 # every command but the emulator, whose help is its own parser's (tested below); a new command
 # needs an epilog too (rtcfg.cli.texts.epilog)

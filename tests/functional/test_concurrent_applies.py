@@ -123,7 +123,12 @@ def test_a_race_of_two_applies_loses_no_change(tmp_path: Path, fault_seed: int) 
     assert len(reports) == 2
 
 
-BASE = {"keyColumns": [], "eventTables": [], "batchAttributes": [], "extLookupKey": None}
+BASE: dict[str, Any] = {
+    "keyColumns": [],
+    "eventTables": [],
+    "batchAttributes": [],
+    "extLookupKey": None,
+}
 
 
 def _setting(**items: Any) -> dict[str, Any]:

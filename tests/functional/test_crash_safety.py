@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from rtcfg.emulator import EmulatorThread
-from tests.functional.emulator_support import EMPTY, call, reset
+from tests.builders import EMPTY_ID
+from tests.functional.emulator_support import call, reset
 
 ROOT = Path(__file__).parents[2]
 WRITES = ("POST", "PATCH", "DELETE")
@@ -34,7 +35,7 @@ def rtcfg(emu: EmulatorThread, *args: str, log: Path) -> subprocess.Popen[bytes]
         **os.environ,
         "RTCFG_ENDPOINT": emu.url,
         "TDX_API_KEY": "1/crash-test",
-        "RTCFG_PS_ID": EMPTY,
+        "RTCFG_PS_ID": EMPTY_ID,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "rtcfg", *args],
@@ -50,8 +51,8 @@ def writes(emu: EmulatorThread) -> int:
 
 
 def live_names(emu: EmulatorThread) -> tuple[list[str], list[str]]:
-    async def read(api):  # type: ignore[no-untyped-def]
-        base = f"/audiences/{EMPTY}"
+    async def read(api):
+        base = f"/audiences/{EMPTY_ID}"
         key_events = await api.list_all(f"{base}/realtime_key_events")
         attributes = await api.list_all(f"{base}/realtime_attributes")
         return [k["name"] for k in key_events], [a["identifier"] for a in attributes]

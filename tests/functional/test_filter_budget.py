@@ -20,7 +20,7 @@ from rtcfg.checks.validate import load_config_or_raise
 from rtcfg.engine.plan import SegmentPlan, build_segment_plan
 from rtcfg.errors import PlanError
 from rtcfg.model.translate import desired_state, filter_rule_from_sugar, filter_rule_length
-from tests.functional.test_name_freeing import PS, Segment
+from tests.functional.emulator_support import PS, Segment
 
 FIELD = "td_url"
 HEAD = f"""parent_segment_id: "{PS}"

@@ -24,7 +24,7 @@ from rtcfg.checks.validate import load_config_or_raise
 from rtcfg.cli import cli
 from rtcfg.emulator import EmulatorThread
 from rtcfg.emulator.app import Emulator, load_seed
-from rtcfg.emulator.routes import Request
+from rtcfg.emulator.http import Request
 from rtcfg.engine.apply import ApplyOptions, apply_plan
 from rtcfg.engine.plan import build_segment_plan
 from rtcfg.model.translate import desired_state

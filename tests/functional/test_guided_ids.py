@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from rtcfg.emulator import EmulatorThread
-from tests.functional.emulator_support import attempts
-from tests.functional.test_guided_setup import loop, own, reset, rtcfg
+from tests.functional.emulator_support import attempts, reset
+from tests.functional.guided_support import loop, rtcfg
 
 MEMBER_SEED = Path(__file__).parent.parent / "fixtures" / "guided" / "member_seed.json"
 PS = "8800001"
-__all__ = ["own"]  # the fixture of the seed with other names, shared
 
 
 @pytest.fixture(scope="module")

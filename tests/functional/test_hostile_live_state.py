@@ -4,36 +4,23 @@ review comment, in any output (text, markdown, tables, import's file and message
 
 from __future__ import annotations
 
-import copy
 import json
-import re
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from rtcfg.cli import cli
 from rtcfg.emulator import EmulatorThread
-from rtcfg.safe_text import first_unsafe
+from tests.functional.hostile_support import (
+    EMPTY_CONFIG,
+    assert_inert,
+    hostile_seed,
+    outside_fences,
+)
 
 KEY = "1/hostile-live-KEY"
-FORGED = "pv\x1b[2K\rPlan: 0 to create, 0 to update, 0 to replace, 0 to delete.\n\u202eeno"
-EMPTY = 'parent_segment_id: "1069935"\nid_stitching:\n  ext_lookup_key: customer_id\n'
-HTML = "x</code></summary><img src=x onerror=alert(1)>```~~~~"
-
-
-def hostile_seed() -> dict[str, Any]:
-    seed = json.loads(resources.files("rtcfg.emulator").joinpath("seed.json").read_text())
-    seed = copy.deepcopy(seed)
-    populated = next(p for p in seed["parentSegments"] if p["id"] == "1069935")
-    populated["name"] = "ACME\x1b]0;pwned\x07\u202e"
-    populated["realtime"]["keyEvents"][0]["name"] = FORGED
-    populated["realtime"]["keyEvents"][1]["description"] = HTML
-    populated["realtime"]["attributes"][0]["name"] = "Last\nPlan: 9 to create"
-    return seed
 
 
 @pytest.fixture(scope="module")
@@ -49,33 +36,11 @@ def rtcfg(emu: EmulatorThread, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def outside_fences(markdown: str) -> str:
-    """The markdown that a renderer reads as markdown/HTML: everything but fenced blocks."""
-    kept, fence = [], None
-    for line in markdown.splitlines():
-        if fence is None and re.fullmatch(r"`{3,}|~{3,}", line):
-            fence = line
-        elif fence is not None and line == fence:
-            fence = None
-        elif fence is None:
-            kept.append(line)
-    assert fence is None, "a fence is never closed"
-    return "\n".join(kept)
-
-
-def assert_inert(text: str) -> None:
-    """No control or format character but line breaks, and no forged line."""
-    for line in text.splitlines():
-        assert first_unsafe(line) is None, repr(line)
-    plan_lines = [line for line in text.splitlines() if line.lstrip().startswith("Plan: ")]
-    assert len(plan_lines) <= 1, plan_lines
-
-
 def test_plan_text_and_markdown_of_hostile_live_objects_are_inert(
     emu: EmulatorThread, tmp_path: Path
 ) -> None:
     config = tmp_path / "empty.yaml"
-    config.write_text(EMPTY)
+    config.write_text(EMPTY_CONFIG)
     for fmt in ("text", "markdown", "json"):
         code, output = rtcfg(emu, "plan", str(config), "--format", fmt)
         assert code == 0, output
@@ -88,7 +53,7 @@ def test_plan_text_and_markdown_of_hostile_live_objects_are_inert(
 
 def test_apply_refusal_names_them_escaped(emu: EmulatorThread, tmp_path: Path) -> None:
     config = tmp_path / "empty.yaml"
-    config.write_text(EMPTY)
+    config.write_text(EMPTY_CONFIG)
     code, output = rtcfg(emu, "apply", str(config), "-y")
     assert code == 3 and "--allow-destroy" in output
     assert_inert(output)

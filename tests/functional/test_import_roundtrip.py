@@ -26,6 +26,7 @@ from rtcfg.emulator import EmulatorThread
 from rtcfg.model.importer import ImportResult, import_live
 from rtcfg.model.state import State
 from rtcfg.model.translate import desired_state
+from tests.builders import EMPTY_ID
 
 from ..strategies import (
     AttributeSpec,
@@ -36,7 +37,7 @@ from ..strategies import (
     sugar_rule,
     write_live_config,
 )
-from .emulator_support import EMPTY, KEY, POPULATED, call, reset
+from .emulator_support import KEY, POPULATED, call, reset
 
 DEEP = os.environ.get("RTCFG_DEEP") == "1"
 EXAMPLES = 1000 if DEEP else 60
@@ -55,7 +56,7 @@ def read_live(emu: EmulatorThread, ps_id: str) -> State:
     return call(emu.url, action)
 
 
-def write(emu: EmulatorThread, cfg: LiveConfig, ps_id: str = EMPTY) -> None:
+def write(emu: EmulatorThread, cfg: LiveConfig, ps_id: str = EMPTY_ID) -> None:
     async def action(api: ApiClient) -> None:
         await write_live_config(api, ps_id, cfg)
 
@@ -218,7 +219,7 @@ def test_one_attribute_of_each_type_round_trips(
     reset(emu)
     cfg = LiveConfig(SETTING, KEY_EVENTS, [spec])
     write(emu, cfg)
-    result, live = round_trip(emu, EMPTY, tmp_path / "rt_config.yaml")
+    result, live = round_trip(emu, EMPTY_ID, tmp_path / "rt_config.yaml")
     assert comparable_state(live) == comparable_config(cfg)
     assert not result.skipped
     (entry,) = [a for a in result.document["attributes"] if a["type"] == spec.body["type"]]
@@ -240,7 +241,7 @@ def test_an_attribute_the_yaml_cannot_express_is_reported_as_skipped(
         "purchase",
     )
     write(emu, LiveConfig(SETTING, KEY_EVENTS, [COUNTER, by_two]))
-    live = read_live(emu, EMPTY)
+    live = read_live(emu, EMPTY_ID)
     result = import_live(live, "segment")
     assert set(result.skipped) == {"double_count"}
     assert "increment" in result.skipped["double_count"]
@@ -263,7 +264,7 @@ def test_a_single_attribute_without_duration_round_trips(
     reset(emu)
     body = {k: v for k, v in SINGLE.body.items() if k != "duration"}
     write(emu, LiveConfig(SETTING, KEY_EVENTS, [AttributeSpec(body, "page view")]))
-    round_trip(emu, EMPTY, tmp_path / "rt_config.yaml")
+    round_trip(emu, EMPTY_ID, tmp_path / "rt_config.yaml")
 
 
 def test_a_sugar_shaped_filter_with_an_invalid_regex_round_trips(
@@ -272,7 +273,7 @@ def test_a_sugar_shaped_filter_with_an_invalid_regex_round_trips(
     reset(emu)
     events = [dict(KEY_EVENTS[0], filterRule=sugar_rule("td_path", "([a-z")), KEY_EVENTS[1]]
     write(emu, LiveConfig(SETTING, events, []))
-    round_trip(emu, EMPTY, tmp_path / "rt_config.yaml")
+    round_trip(emu, EMPTY_ID, tmp_path / "rt_config.yaml")
 
 
 def test_an_attribute_of_a_key_event_named_with_a_hash_round_trips(
@@ -281,7 +282,7 @@ def test_an_attribute_of_a_key_event_named_with_a_hash_round_trips(
     reset(emu)
     events = [dict(KEY_EVENTS[0], name="#promo"), KEY_EVENTS[1]]
     write(emu, LiveConfig(SETTING, events, [AttributeSpec(SINGLE.body, "#promo")]))
-    result, _ = round_trip(emu, EMPTY, tmp_path / "rt_config.yaml")
+    result, _ = round_trip(emu, EMPTY_ID, tmp_path / "rt_config.yaml")
     assert not result.skipped
 
 
@@ -299,7 +300,7 @@ def test_any_live_configuration_imports_into_a_file_that_means_what_is_live(
 ) -> None:
     reset(emu)
     write(emu, cfg)
-    live = read_live(emu, EMPTY)
+    live = read_live(emu, EMPTY_ID)
     assert comparable_state(live) == comparable_config(cfg)
     result, desired = import_and_load(live, tmp_path / "rt_config.yaml")
     assert not result.skipped

@@ -9,32 +9,12 @@ and leaves nothing to plan. A circle (each waits on the other) is refused before
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from rtcfg.api.client import ApiClient
-from rtcfg.api.live import read_live_state
-from rtcfg.checks.validate import load_config_or_raise
-from rtcfg.emulator.app import Emulator
-from rtcfg.engine.apply import ApplyOptions, apply_plan
-from rtcfg.engine.plan import SegmentPlan, build_segment_plan
 from rtcfg.errors import PlanError
-from rtcfg.model.translate import desired_state
-from tests.emulator_transport import EmulatorTransport
-from tests.functional.emulator_support import FAST, connection
-
-PS = "1069944"  # RT enabled, nothing configured; its batch columns include city, email
-OPTIONS = ApplyOptions(first_poll=0.0, max_poll=0.0, status_timeout=5.0)
-HEAD = f"""parent_segment_id: "{PS}"
-events:
-  - {{name: pv, database: events_db, table: pageviews}}
-id_stitching:
-  stitching_keys: [{{name: td_client_id}}]
-attributes:
-"""
+from tests.functional.emulator_support import Segment
 
 
 def realtime(name: str, identifier: str = "x") -> str:
@@ -68,40 +48,6 @@ CASES = {
         realtime("a") + realtime("b", "y") + batch("c", "email"),
     ),
 }
-
-
-class Segment:
-    """One emulator in this process; plan and apply go through the real client."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.transport = EmulatorTransport(Emulator(update_seconds=0.0))
-        self.file = tmp_path / "rt_config.yaml"
-
-    def run(self, action: Any) -> Any:
-        async def main() -> Any:
-            async with ApiClient(
-                connection("http://127.0.0.1:9"), retry=FAST, transport=self.transport
-            ) as api:
-                return await action(api)
-
-        return asyncio.run(main())
-
-    def plan(self, attributes: str) -> SegmentPlan:
-        self.file.write_text(HEAD + attributes, encoding="utf-8")
-        desired = desired_state(load_config_or_raise(self.file, {}))
-
-        async def make(api: ApiClient) -> SegmentPlan:
-            live = await read_live_state(api, PS)
-            return build_segment_plan(desired, live, config_file="rt.yaml", config_sha256="-")
-
-        result: SegmentPlan = self.run(make)
-        return result
-
-    def apply(self, attributes: str) -> list[str]:
-        """The errors of the failed steps (none: it worked)."""
-        plan = self.plan(attributes)
-        result = self.run(lambda api: apply_plan(api, plan, OPTIONS))
-        return [str(r.error) for r in result.failed]
 
 
 @pytest.mark.parametrize(("before", "after"), CASES.values(), ids=CASES.keys())

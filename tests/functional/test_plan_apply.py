@@ -3,49 +3,19 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from rtcfg.cli import cli
 from rtcfg.emulator import EmulatorThread
-
-KEY = "1/plan-apply-SECRET"
-EXAMPLES = Path(__file__).parents[2] / "examples"
-WRITES = ("POST", "PATCH", "DELETE")
+from tests.functional.emulator_support import CLI_KEY, example, rtcfg, writes
 
 
 @pytest.fixture()
 def emu() -> Iterator[EmulatorThread]:
     with EmulatorThread(update_seconds=0.05) as thread:
         yield thread
-
-
-def rtcfg(emu: EmulatorThread, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    env = {
-        "RTCFG_ENDPOINT": emu.url,
-        "TDX_API_KEY": KEY,
-        "TD_API_KEY": "",
-        "TDX_PROFILE": "",
-        "RTCFG_PS_ID": "1069944",
-    }
-    result = CliRunner().invoke(cli, list(args), env=env, input=stdin)
-    output = result.stdout + result.stderr
-    assert KEY not in output and "Traceback" not in output, output
-    return result.exit_code, result.stdout, result.stderr
-
-
-def writes(emu: EmulatorThread) -> list[str]:
-    return [f"{r['method']} {r['path']}" for r in emu.requests() if r["method"] in WRITES]
-
-
-def example(tmp_path: Path, name: str) -> str:
-    target = tmp_path / name
-    shutil.copy(EXAMPLES / name, target)
-    return str(target)
 
 
 def test_plan_of_an_empty_segment_lists_creates_and_sends_no_write(
@@ -110,7 +80,7 @@ def test_a_saved_plan_applies_exactly(emu: EmulatorThread, tmp_path: Path) -> No
     saved = tmp_path / "plan.json"
     code, _, _ = rtcfg(emu, "plan", config, "-o", str(saved))
     document = json.loads(saved.read_text())
-    assert code == 0 and document["format_version"] == "1" and KEY not in saved.read_text()
+    assert code == 0 and document["format_version"] == "1" and CLI_KEY not in saved.read_text()
     code, out, err = rtcfg(emu, "apply", str(saved), "-y")
     assert code == 0, out + err
     code, out, _ = rtcfg(emu, "plan", config, "--detailed-exitcode")

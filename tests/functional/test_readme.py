@@ -82,7 +82,7 @@ def _options(line: str) -> dict[str, str]:
     if not match:
         return {}
     words = shlex.split(match["text"])
-    return dict(w.split("=", 1) if "=" in w else (w, "") for w in words)
+    return dict(w.partition("=")[::2] for w in words)
 
 
 BLOCKS = console_blocks(README.read_text(encoding="utf-8"))

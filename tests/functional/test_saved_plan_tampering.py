@@ -266,7 +266,7 @@ def test_when_the_config_is_gone_apply_says_not_verified(
 
 
 def _chain(length: int) -> Plan:
-    steps = [
+    steps: list[dict[str, Any]] = [
         {
             "id": i,
             "method": "PATCH",

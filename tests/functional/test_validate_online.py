@@ -18,8 +18,9 @@ from rtcfg.checks.online import online_problems, parse_schema
 from rtcfg.checks.validate import validate_file
 from rtcfg.emulator import EmulatorThread
 from rtcfg.errors import ApiError, Problem
+from tests.builders import EMPTY_ID
 
-from .emulator_support import EMPTY, KEY, attempts, call, reset
+from .emulator_support import KEY, attempts, call, reset
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DISABLED = "1053580"
@@ -79,7 +80,7 @@ def only(problems: list[Problem]) -> Problem:
     ids=lambda p: p.stem,
 )
 def test_every_example_passes_the_online_checks(emu: EmulatorThread, example: Path) -> None:
-    problems = online(emu, example, {"RTCFG_PS_ID": EMPTY})
+    problems = online(emu, example, {"RTCFG_PS_ID": EMPTY_ID})
     assert [p.format() for p in problems if p.severity == "error"] == []
 
 

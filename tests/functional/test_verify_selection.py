@@ -16,8 +16,7 @@ from rtcfg.commands.session import ApiSession
 from rtcfg.emulator import EmulatorThread
 from rtcfg.engine.apply import ApplyOptions
 
-from .emulator_support import connection
-from .test_plan_apply import EXAMPLES, KEY, rtcfg
+from .emulator_support import CLI_KEY, EXAMPLES, connection, rtcfg
 
 NEW_EVENT = """
   - name: newev3
@@ -104,7 +103,7 @@ def test_several_files_are_checked_with_the_selection(tmp_path: Path) -> None:
 
 def delete_key_event(emu: EmulatorThread, ps_id: str, name: str) -> None:
     """Another writer: delete the key event ``name`` over the API (its own connection)."""
-    headers = {"Authorization": f"TD1 {KEY}"}
+    headers = {"Authorization": f"TD1 {CLI_KEY}"}
     base = f"{emu.url}/audiences/{ps_id}/realtime_key_events"
     with urllib.request.urlopen(urllib.request.Request(base, headers=headers)) as answer:
         listing = json.load(answer)
@@ -123,7 +122,7 @@ def test_a_targeted_change_undone_before_the_check_still_fails(tmp_path: Path) -
             if "newev3" in line and "done" in line:
                 delete_key_event(emu, "1069944", "newev3")
 
-        with ApiSession(connection(emu.url, KEY)) as session:
+        with ApiSession(connection(emu.url, CLI_KEY)) as session:
             plan = session.run(lambda api: plan_files(api, desired, targets=["key_event.newev3"]))
             outcome = session.run(
                 lambda api: apply_planned(api, plan, desired, ApplyOptions(), undo),

@@ -7,8 +7,7 @@ import random
 
 from rtcfg.engine.budget import Key, freeing_first, waited_on, worst_state
 from rtcfg.engine.plan import SegmentPlan
-from tests.unit.test_diff import desired, emulated_live
-from tests.unit.test_plan import outline, plan, step
+from tests.builders import desired, emulated_live, outline, plan, step
 
 EVENTS = [{"name": "a", "database": "events_db", "table": "pageviews"}]
 

@@ -22,7 +22,12 @@ def test_a_table_keeps_its_listed_columns_rows_and_last_log() -> None:
 
 
 def test_odd_fields_become_none_and_updated_at_stands_in_for_the_last_log() -> None:
-    body = {"name": "t", "count": "many", "updated_at": "2026-01-05 09:00:00 UTC", "schema": "{"}
+    body: dict[str, object] = {
+        "name": "t",
+        "count": "many",
+        "updated_at": "2026-01-05 09:00:00 UTC",
+        "schema": "{",
+    }
     table = table_from_api("db", body)
     assert table.row_count is None and table.columns == ()
     assert table.last_update == 1767603600

@@ -1,66 +1,19 @@
 """diff_states: which objects change, how, and why, on plain data.
 
-``emulated_live`` builds the live state the emulator would hand back after creating a desired
-state (its own normalisation, server defaults, ids, reordered lists), read through
-``live.build_live_state``, so "no changes" is proven against the server's shapes.
+``emulated_live`` (tests/builders.py) builds the live state the emulator would hand back after
+creating a desired state (its own normalisation, server defaults, ids, reordered lists), read
+through ``live.build_live_state``, so "no changes" is proven against the server's shapes.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from rtcfg.api.live import build_live_state
-from rtcfg.config.models import Config
-from rtcfg.emulator.attributes import check_attribute_create
-from rtcfg.emulator.validation import check_key_event, check_setting
 from rtcfg.engine.diff import FieldChange, diff_states, field_changes
 from rtcfg.model.state import State
-from rtcfg.model.translate import desired_state
-
-EVENTS = [
-    {"name": "page_view", "database": "events_db", "table": "pageviews"},
-    {"name": "purchase", "database": "events_db", "table": "orders"},
-]
-STITCHING = {
-    "stitching_keys": [
-        {"name": "td_client_id"},
-        {"name": "email", "exclude_regex": "^test_"},
-    ]
-}
-ATTRIBUTES = [
-    {"name": "last_pv", "type": "single", "source_event": "page_view", "source_field": "p"},
-    {"name": "seen", "type": "list", "source_event": "page_view", "source_field": "p"},
-    {"name": "pv_24h", "type": "counter", "source_event": "page_view", "window_duration": "24h"},
-    {"name": "tier", "type": "imported_batch"},
-]
-
-
-def desired(**sections: Any) -> State:
-    """A desired state from YAML-shaped sections (defaults: the sample config above)."""
-    data = {"events": EVENTS, "id_stitching": STITCHING, "attributes": ATTRIBUTES, **sections}
-    return desired_state(Config.model_validate({"parent_segment_id": "1", **data}))
-
-
-def emulated_live(state: State, first_id: int = 100) -> State:
-    """The live state the emulator holds after creating ``state`` exactly."""
-    ids = {name: str(first_id + i) for i, name in enumerate(state.key_events)}
-    setting = check_setting(state.setting)
-    for key in ("keyColumns", "eventTables", "batchAttributes"):
-        setting[key].reverse()  # the server keeps no particular order
-    setting |= {"id": "7", "status": "ok", "statusDetailed": None}
-    key_events = [{"id": ids[n], **check_key_event(ke.body)} for n, ke in state.key_events.items()]
-    attributes = []
-    for i, attr in enumerate(state.attributes.values()):
-        body = copy.deepcopy(attr.body)
-        body["realtimeKeyEventId"] = ids[str(attr.key_event)]
-        for action in body.get("actions", []):
-            action["realtimeKeyEventId"] = ids[action["realtimeKeyEventId"]]
-        stored = check_attribute_create(body)
-        attributes.append({"id": str(first_id + 50 + i), **stored, "createdAt": "t"})
-    return build_live_state(state.parent_segment_id, setting, key_events, attributes)
+from tests.builders import ATTRIBUTES, EVENTS, desired, emulated_live
 
 
 def changes_by_address(want: State, have: State) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from rtcfg.setup.console import CONSOLE_HOSTS, console_url
 from rtcfg.setup.init_config import Option, ask_choices, command_line, render_config, use_case_of
 from rtcfg.setup.recommend import Choices, recommend
 from rtcfg.setup.report import SegmentSummary, mermaid
-from tests.unit.test_recommend import ORDERS, PAGES, STOCK, discovery
+from tests.builders import ORDERS, PAGES, STOCK, discovery
 
 FOUND = discovery(PAGES, ORDERS, STOCK, attributes=("membership_tier", "contact_email"))
 
@@ -122,7 +122,7 @@ def test_the_graph_links_tables_to_key_events_to_attributes() -> None:
 
 
 def test_many_tables_still_make_a_valid_file(tmp_path: Path) -> None:
-    from tests.unit.test_recommend import table
+    from tests.builders import table
 
     many = [table(f"events_{i:02d}", "td_client_id", "x") for i in range(12)]
     rec = recommend(discovery(*many), "both", Choices(tables=tuple(t.name for t in many)))
@@ -132,7 +132,7 @@ def test_many_tables_still_make_a_valid_file(tmp_path: Path) -> None:
 
 
 def test_with_two_event_databases_the_first_question_is_which() -> None:
-    from tests.unit.test_recommend import table
+    from tests.builders import table
 
     other = table("clicks", "td_client_id", db="archive")
     script = Script("archive", ["archive.clicks"], ["td_client_id"], [])

@@ -133,7 +133,7 @@ def test_a_new_kind_is_created_after_what_it_references_and_gets_its_id_by_ref(
     desired.of("toy_service")["welcome"] = ToyState(
         "welcome", {"name": "welcome", "channel": "web"}, "last_url"
     )
-    steps = {s.address: s for s in _plan(desired, live).steps}
+    steps = {str(s.address): s for s in _plan(desired, live).steps}
     attribute_post, toy_post = steps["attribute.last_url"], steps["toy_service.welcome"]
     assert (toy_post.method, toy_post.path) == ("POST", "/audiences/1/toy_services")
     assert toy_post.refs == {"attributeId": "attribute.last_url"}
@@ -147,7 +147,7 @@ def test_a_new_kind_is_deleted_before_what_it_references(toy: Kind) -> None:
     desired, live = _states()
     live.attributes["last_url"] = AttributeState("last_url", _attribute("last_url"), "views", "21")
     live.of("toy_service")["welcome"] = ToyState("welcome", {"name": "welcome"}, "last_url", "31")
-    steps = {s.address: s for s in _plan(desired, live).steps}
+    steps = {str(s.address): s for s in _plan(desired, live).steps}
     toy_delete, attribute_delete = steps["toy_service.welcome"], steps["attribute.last_url"]
     assert toy_delete.path == "/audiences/1/toy_services/31"
     assert toy_delete.id in attribute_delete.depends_on

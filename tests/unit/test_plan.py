@@ -14,9 +14,6 @@ from hypothesis import strategies as st
 from rtcfg.config.models import Config
 from rtcfg.engine.plan import (
     Plan,
-    SegmentPlan,
-    Step,
-    build_segment_plan,
     drifted_addresses,
     live_fingerprint,
 )
@@ -24,23 +21,20 @@ from rtcfg.engine.planfile import plan_from_json, plan_to_json
 from rtcfg.errors import PlanError
 from rtcfg.model.state import State
 from rtcfg.model.translate import desired_state
-from tests.unit.test_diff import ATTRIBUTES, EVENTS, desired, emulated_live
+from tests.builders import (
+    ATTRIBUTES,
+    EVENTS,
+    busy_plan,
+    clear_on,
+    desired,
+    emulated_live,
+    outline,
+    plan,
+    step,
+)
 
 EMPTY_AND = {"type": "And", "conditions": []}
 PS = "/audiences/1"
-
-
-def plan(want: State, have: State, **options: Any) -> SegmentPlan:
-    return build_segment_plan(want, have, config_file="rt.yaml", config_sha256="c0", **options)
-
-
-def step(segment: SegmentPlan, address: str, method: str | None = None) -> Step:
-    (found,) = [s for s in segment.steps if s.address == address and method in (None, s.method)]
-    return found
-
-
-def outline(segment: SegmentPlan) -> list[tuple[int, int, str, str, list[int]]]:
-    return [(s.id, s.stage, s.method, s.address, s.depends_on) for s in segment.steps]
 
 
 def test_no_changes_no_steps() -> None:
@@ -201,10 +195,6 @@ def test_dropped_sub_durations_are_sent_as_an_empty_list() -> None:
     assert step(segment, "attribute.pv_24h").body == {"subDurations": []}
 
 
-def clear_on(key_event: str) -> dict[str, Any]:
-    return {"action": "clear", "realtimeKeyEventId": key_event, "filterRule": EMPTY_AND}
-
-
 def test_list_actions_on_new_key_events_are_refs() -> None:
     events = [*EVENTS, {"name": "cart", "database": "events_db", "table": "orders"}]
     want = desired(events=events)
@@ -351,15 +341,6 @@ def test_a_recreated_object_with_a_new_id_is_drift() -> None:
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def busy_plan() -> Plan:
-    before = desired()
-    before.attributes["seen"].body["actions"] = [clear_on("purchase")]
-    have = emulated_live(before)
-    events = [EVENTS[0], {"name": "cart", "database": "events_db", "table": "orders"}]
-    attrs = [{**ATTRIBUTES[0], "source_event": "cart"}, {**ATTRIBUTES[1], "max_items": 5}]
-    return Plan([plan(desired(events=events, attributes=attrs), have)], "0.1.0")
-
-
 def test_json_round_trip_is_exact() -> None:
     original = busy_plan()
     text = json.dumps(plan_to_json(original))
@@ -448,7 +429,7 @@ def test_plans_only_point_backwards_and_only_at_live_ids(
 ) -> None:
     have = emulated_live(state_of(had))
     segment = plan(state_of(want), have)
-    live_ids = {o.id for o in [*have.key_events.values(), *have.attributes.values()]}
+    live_ids = {o.id for o in have.key_events.values()} | {o.id for o in have.attributes.values()}
     posted = {s.address for s in segment.steps if s.method == "POST"}
     assert [s.id for s in segment.steps] == list(range(1, len(segment.steps) + 1))
     for s in segment.steps:

@@ -10,8 +10,7 @@ import pytest
 
 from rtcfg.errors import PlanError
 from rtcfg.model.state import State
-from tests.unit.test_diff import ATTRIBUTES, desired, emulated_live
-from tests.unit.test_plan import plan, step
+from tests.builders import ATTRIBUTES, desired, emulated_live, plan, step
 
 LAST_PV, SEEN, PV_24H, TIER = ATTRIBUTES
 

@@ -7,33 +7,10 @@ from typing import Any
 
 import pytest
 
-from rtcfg.api.catalog import Catalog, Column, Table
 from rtcfg.errors import UsageError
-from rtcfg.setup.discover import Discovery, classify, event_kind, id_kind
+from rtcfg.setup.discover import event_kind, id_kind
 from rtcfg.setup.recommend import Choices, Recommendation, recommend
-
-
-def table(name: str, *columns: str, db: str = "shop", rows: int = 1000) -> Table:
-    """``table("orders", "td_client_id", "total:double")``: columns are strings unless typed."""
-    parsed = tuple(Column(*(c.split(":") if ":" in c else (c, "string"))) for c in columns)
-    return Table(db, name, rows, 1_700_000_000, parsed)
-
-
-def discovery(*tables: Table, attributes: tuple[str, ...] = (), key: str = "cust_key") -> Discovery:
-    audience: dict[str, Any] = {
-        "name": "Shop",
-        "attributes": [{"name": a, "type": "string"} for a in attributes],
-    }
-    databases = tuple(dict.fromkeys(t.database for t in tables))
-    return classify("42", audience, Catalog(databases, tables), profile_key=key)
-
-
-PAGES = table("web_pageviews", "td_client_id", "member_id", "product_sku", "category_name")
-CART = table("basket_adds", "td_client_id", "product_sku", "unit_price:double", "time:long")
-ORDERS = table(
-    "order_transactions", "td_client_id", "email_address", "product_sku", "order_amount:double"
-)
-STOCK = table("inventory_events", "product_sku", "stock_level:bigint")
+from tests.builders import CART, ORDERS, PAGES, STOCK, discovery, table
 
 
 def attributes(rec: Recommendation) -> dict[str, dict[str, Any]]:

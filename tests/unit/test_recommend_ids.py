@@ -9,7 +9,7 @@ import pytest
 from rtcfg.errors import UsageError
 from rtcfg.setup.discover import discovery_json, id_kind
 from rtcfg.setup.recommend import Choices, recommend
-from tests.unit.test_recommend import ORDERS, PAGES, discovery, table
+from tests.builders import ORDERS, PAGES, discovery, table
 
 
 @pytest.mark.parametrize(

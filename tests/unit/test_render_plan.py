@@ -8,8 +8,7 @@ from rtcfg.engine.plan import Plan, build_segment_plan
 from rtcfg.engine.planfile import plan_from_json, plan_to_json
 from rtcfg.model.state import State
 from rtcfg.render import PLAN_MARKER, plan_json_text, plan_markdown, plan_summary, plan_text
-from tests.unit.test_diff import ATTRIBUTES, EVENTS, desired, emulated_live
-from tests.unit.test_plan import busy_plan
+from tests.builders import ATTRIBUTES, EVENTS, busy_plan, desired, emulated_live
 
 SUMMARY = "Plan: 1 to create, 2 to update, 1 to replace, 2 to delete."
 

@@ -8,7 +8,7 @@ import json
 from rtcfg.engine.plan import Plan, build_segment_plan
 from rtcfg.errors import ApiError, ApiErrorInfo, ConfigError, Problem
 from rtcfg.render import PLAN_MARKER, plan_failure, plan_summary, plan_text
-from tests.unit.test_diff import desired, emulated_live
+from tests.builders import desired, emulated_live
 
 CLEAR_ON_PURCHASE = {
     "action": "clear",
@@ -47,7 +47,7 @@ def test_an_id_the_plan_creates_inside_an_action_is_known_after_apply() -> None:
 
 
 def _events() -> list[dict[str, str]]:
-    from tests.unit.test_diff import EVENTS
+    from tests.builders import EVENTS
 
     return list(EVENTS)
 

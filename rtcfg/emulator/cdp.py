@@ -1,4 +1,4 @@
-"""Path → handler, query parsing, pagination and authentication. No sockets here."""
+"""The CDP API family: ``/audiences/...`` and ``/entities/...`` handlers, pagination, routes."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
-from .behaviours import error_body
 from .errors import ApiError, bad_request
+from .http import Request, Route, route
 from .jsonbody import parse_json
 from .state import Store
-from .tdapi import V3_ROUTES, v3_error
 from .validation import ATTRIBUTE_TYPES, Json
 
 MAX_PAGE_SIZE = 1000
@@ -23,25 +20,8 @@ DEFAULT_PAGE_SIZE = 100
 PAGE_QUERY = ("page[size]", "page[after]", "sorted_by", "name_include")
 
 
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-
-
-@dataclass
-class Auth:
-    api_key: str | None = None
-    read_only_key: str | None = None
-
-
-Handler = Callable[[Store, Request, dict[str, str], re.Match[str]], Any]
-
-
-def _json_body(req: Request) -> Any:
+def json_body(req: Request) -> Any:
+    """The JSON body of a write: 415 unless application/json, 400 when empty or not JSON."""
     ctype = req.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
         raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
@@ -117,20 +97,20 @@ def _audience(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
 def _setting(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
     if r.method == "GET":
         return s.get_setting(m["ps"])
-    return s.patch_setting(m["ps"], _json_body(r))
+    return s.patch_setting(m["ps"], json_body(r))
 
 
 def _key_events(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
     if r.method == "GET":
         return paginate(s.key_events(m["ps"]), q, r.path, ())
-    return s.create_key_event(m["ps"], _json_body(r))
+    return s.create_key_event(m["ps"], json_body(r))
 
 
 def _key_event(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
     if r.method == "GET":
         return s.get_key_event(m["ps"], m["id"])
     if r.method == "PATCH":
-        return s.update_key_event(m["ps"], m["id"], _json_body(r))
+        return s.update_key_event(m["ps"], m["id"], json_body(r))
     return s.delete_key_event(m["ps"], m["id"])
 
 
@@ -144,7 +124,7 @@ def _table_columns(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) ->
 
 def _attributes(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
     if r.method == "POST":
-        return {"data": s.create_attribute(m["ps"], _json_body(r))}
+        return {"data": s.create_attribute(m["ps"], json_body(r))}
     items = s.attributes(m["ps"])
     if "types" in q:
         types = q["types"].split(",")
@@ -159,7 +139,7 @@ def _attribute(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any
     if r.method == "GET":
         return s.get_attribute(m["ps"], m["id"])
     if r.method == "PATCH":
-        return s.update_attribute(m["ps"], m["id"], _json_body(r))
+        return s.update_attribute(m["ps"], m["id"], json_body(r))
     return s.delete_attribute(m["ps"], m["id"])
 
 
@@ -172,23 +152,21 @@ def _entities(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
 
 _PS = r"/audiences/(?P<ps>[0-9]+)"
 _NAME = r"[^/]+"
-# (regex, methods, handler, allowed query parameters)
-CDP_ROUTES: list[tuple[str, tuple[str, ...], Handler, tuple[str, ...]]] = [
-    (r"/audiences", ("GET",), _audiences, ()),
-    (_PS, ("GET",), _audience, ()),
-    (_PS + r"/realtime_setting", ("GET", "PATCH"), _setting, ()),
-    (_PS + r"/realtime_key_events", ("GET", "POST"), _key_events, PAGE_QUERY),
-    (_PS + r"/realtime_key_events/(?P<id>[0-9]+)", ("GET", "PATCH", "DELETE"), _key_event, ()),
-    (_PS + r"/realtime_key_events/(?P<id>[0-9]+)/columns", ("GET",), _key_event_columns, ()),
-    (
+CDP_ROUTES: list[Route] = [
+    route(r"/audiences", ("GET",), _audiences),
+    route(_PS, ("GET",), _audience),
+    route(_PS + r"/realtime_setting", ("GET", "PATCH"), _setting),
+    route(_PS + r"/realtime_key_events", ("GET", "POST"), _key_events, PAGE_QUERY),
+    route(_PS + r"/realtime_key_events/(?P<id>[0-9]+)", ("GET", "PATCH", "DELETE"), _key_event),
+    route(_PS + r"/realtime_key_events/(?P<id>[0-9]+)/columns", ("GET",), _key_event_columns),
+    route(
         _PS + rf"/realtime_event_tables/(?P<db>{_NAME})/(?P<table>{_NAME})/columns",
         ("GET",),
         _table_columns,
-        (),
     ),
-    (_PS + r"/realtime_attributes", ("GET", "POST"), _attributes, (*PAGE_QUERY, "types")),
-    (_PS + r"/realtime_attributes/(?P<id>[0-9]+)", ("GET", "PATCH", "DELETE"), _attribute, ()),
-    (
+    route(_PS + r"/realtime_attributes", ("GET", "POST"), _attributes, (*PAGE_QUERY, "types")),
+    route(_PS + r"/realtime_attributes/(?P<id>[0-9]+)", ("GET", "PATCH", "DELETE"), _attribute),
+    route(
         r"/entities/parent_segments/(?P<ps>[0-9]+)/(?P<kind>realtime_personalizations|"
         r"realtime_journeys)",
         ("GET",),
@@ -196,53 +174,3 @@ CDP_ROUTES: list[tuple[str, tuple[str, ...], Handler, tuple[str, ...]]] = [
         ("page[size]", "page[after]", "permissions"),
     ),
 ]
-ROUTES = [
-    (re.compile(p + "$"), methods, h, allowed) for p, methods, h, allowed in CDP_ROUTES + V3_ROUTES
-]
-WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
-
-
-def parse_query(query: str, allowed: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    try:
-        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
-    except ValueError as exc:
-        raise bad_request(f"malformed query string: {exc}") from exc
-    for key, value in pairs:
-        if key not in allowed:
-            raise bad_request(f"unknown query parameter '{key}'")
-        if key in out:
-            raise bad_request(f"query parameter '{key}' given twice")
-        out[key] = value
-    return out
-
-
-def check_auth(req: Request, auth: Auth) -> None:
-    header = req.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    key = key.strip()
-    if scheme != "TD1" or not key:
-        raise ApiError(401, "unauthorized", "Authorization: TD1 <API key> header is required")
-    if auth.api_key is not None and key not in (auth.api_key, auth.read_only_key):
-        raise ApiError(401, "unauthorized", "invalid API key")
-    if req.method in WRITE_METHODS and key == auth.read_only_key:
-        raise ApiError(403, "forbidden", "this API key is read-only; writes are not allowed")
-
-
-def handle(store: Store, req: Request, auth: Auth) -> tuple[int, Any]:
-    """Answer one API request: (status, JSON body). Writes are committed when this returns."""
-    is_v3 = req.path.startswith("/v3/")
-    try:
-        check_auth(req, auth)
-        for regex, methods, handler, allowed in ROUTES:
-            match = regex.match(req.path)
-            if match is None:
-                continue
-            if req.method not in methods:
-                raise ApiError(405, "method_not_allowed", f"{req.method} not allowed here")
-            return 200, handler(store, req, parse_query(req.query, allowed), match)
-        raise ApiError(404, "not_found", f"no route for {req.path}")
-    except ApiError as err:
-        if is_v3:
-            return err.status, v3_error(err)
-        return err.status, error_body(err, store.behaviours["error_envelope"])

@@ -6,27 +6,13 @@ import json
 import re
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import ApiError
+from .http import Request, Route, route
+from .state import Store
 from .validation import Json
 
-if TYPE_CHECKING:
-    from .routes import Handler, Request
-    from .state import Store
-
 STAMP = "2026-01-05 09:00:00 UTC"
-
-
-def v3_error(err: ApiError) -> Json:
-    """TD API v3 ``ErrorResponse``: ``{error, message, text, severity, status_code}``."""
-    return {
-        "error": err.code,
-        "message": err.message,
-        "text": err.message,
-        "severity": "error",
-        "status_code": err.status,
-    }
 
 
 def _db_view(db: Json) -> Json:
@@ -95,24 +81,26 @@ def _flag(q: dict[str, str]) -> bool:
 
 
 def _database_list(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
-    return {"databases": [_db_view(db) for db in s.databases()]}
+    return {"databases": [_db_view(db) for db in s.catalog.databases()]}
 
 
 def _table_list(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
-    db = s.database(m["db"])
+    db = s.catalog.database(m["db"])
     ids = _table_ids(s)
     tables = [_table_view(db["name"], t, _flag(q), ids) for t in db.get("tables", [])]
     return {"database": db["name"], "tables": tables}
 
 
 def _table_show(s: Store, r: Request, q: dict[str, str], m: re.Match[str]) -> Any:
-    return _table_view(m["db"], s.table(m["db"], m["table"]), _flag(q), _table_ids(s))
+    return _table_view(
+        m["db"], s.catalog.existing_table(m["db"], m["table"]), _flag(q), _table_ids(s)
+    )
 
 
-V3_ROUTES: list[tuple[str, tuple[str, ...], Handler, tuple[str, ...]]] = [
-    (r"/v3/database/list", ("GET",), _database_list, ("require_permissions",)),
-    (r"/v3/table/list/(?P<db>[^/]+)", ("GET",), _table_list, ("include_descriptions",)),
-    (
+V3_ROUTES: list[Route] = [
+    route(r"/v3/database/list", ("GET",), _database_list, ("require_permissions",)),
+    route(r"/v3/table/list/(?P<db>[^/]+)", ("GET",), _table_list, ("include_descriptions",)),
+    route(
         r"/v3/table/show/(?P<db>[^/]+)/(?P<table>[^/]+)",
         ("GET",),
         _table_show,
