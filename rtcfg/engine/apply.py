@@ -268,8 +268,8 @@ class _Run:
         if live.get("status") not in patchable:
             live = await self._wait_for_setting(path)
         now = comparable_setting(live)
-        if now == comparable_setting(body):
-            return body, True
+        if now == comparable_setting(body) and live.get("status") not in SETTING_FAILED:
+            return body, True  # an inconsistent setting is sent again even so (redeploy)
         base = self.setting_base
         if base is None or now == comparable_setting(base):
             return body, False

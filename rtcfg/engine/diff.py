@@ -216,11 +216,15 @@ def _renamed_references(kind: Kind, body: Body, forward: Matches) -> Body:
 
 def _singleton_changes(kind: Kind, desired: State, live: State) -> list[Change]:
     before, after = kind.comparable(live.setting), kind.comparable(desired.setting)
-    if before == after:
+    status = live.setting_meta.get("status")
+    resend = before == after and status in kind.resend_when
+    if before == after and not resend:
         return []
     fields = field_changes(before, after)
     change = Change(kind.address(), "update", dict(live.setting), dict(desired.setting), fields)
     change.reasons = kind.update_notes(change.before, change.after)
+    if resend:
+        change.reasons.append(f"its status is {status}: sent again as it is, to redeploy it")
     return [change]
 
 

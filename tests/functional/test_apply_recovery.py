@@ -114,12 +114,6 @@ def test_an_inconsistent_setting_stops_apply_with_status_detailed_and_what_to_do
     assert not [w for w in writes(emu) if w.startswith("POST")]  # nothing built on it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an inconsistent setting that matches the config plans as 'No changes.', so apply "
-    "sends nothing and it stays inconsistent, although the message says `rtcfg apply` sends "
-    "the whole setting again",
-)
 def test_apply_again_as_the_inconsistent_message_says_sends_the_setting_again(
     emu: EmulatorThread, tmp_path: Path
 ) -> None:

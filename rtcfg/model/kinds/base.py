@@ -99,6 +99,9 @@ class Kind:
     update_notes: Callable[[Body | None, Body | None], list[str]] = no_update_notes
     # what apply does after writing: poll_status waits for the object's status to be ok
     after_write: AfterWrite = "none"
+    # a singleton's statuses at which it is sent again though it equals the file (the
+    # setting's ``inconsistent``: what TD deployed differs from what it holds)
+    resend_when: tuple[str, ...] = ()
     # reading live: query parameters of the list, which listed objects rtcfg manages, and
     # how one becomes a State object: (identity, body, reference name, id) → Resource
     list_params: Mapping[str, str] = field(default_factory=dict)

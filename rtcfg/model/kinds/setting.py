@@ -89,4 +89,7 @@ KIND = Kind(
     },
     update_notes=update_notes,
     after_write="poll_status",
+    # the status enum (cdp-openapi.yml l.17050): inconsistent means what is deployed differs
+    # from the configuration; sending the whole setting again is how it is redeployed
+    resend_when=("inconsistent",),
 )
