@@ -14,9 +14,6 @@ if TYPE_CHECKING:
 from rtcfg.render.output import paint
 from rtcfg.render.templates import jinja_environment
 
-KEY_EVENT_FIELD = "realtimeKeyEventId"  # holds a key event's name inside a plan
-
-
 PLAN_MARKER = "<!-- rtcfg-plan -->"
 # Terraform's symbols, and the colour of each action.
 _SYMBOLS = {
@@ -52,10 +49,10 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def change_details(change: Change, new_key_events: frozenset[str] = frozenset()) -> list[str]:
-    """Why (for a replace: what forces it) and which fields, one line each. ``new_key_events``
-    are created (or replaced) by the same plan: their ids are known only after apply."""
-    return _reason_lines(change) + _field_lines(change, new_key_events)
+def change_details(change: Change, created: frozenset[str] = frozenset()) -> list[str]:
+    """Why (for a replace: what forces it) and which fields, one line each. ``created`` are
+    the addresses the same plan creates (or replaces): their ids are known only after apply."""
+    return _reason_lines(change) + _field_lines(change, created)
 
 
 def _reason_lines(change: Change) -> list[str]:
@@ -63,78 +60,84 @@ def _reason_lines(change: Change) -> list[str]:
     return [prefix + reason for reason in change.reasons]
 
 
-def _field_lines(change: Change, new_key_events: frozenset[str]) -> list[str]:
+def _field_lines(change: Change, created: frozenset[str]) -> list[str]:
     from rtcfg.model.translate import yaml_label
 
-    kind = _object_kind(change)
+    kind, ids = _object_kind(change), _IdLabels(change, created)
     if change.action == "create":
-        return [
-            f"{yaml_label(kind, f.path)} = {_shown(f.path, f.after, new_key_events)}"
-            for f in change.fields
-        ]
+        return [f"{yaml_label(kind, f.path)} = {ids.shown(f.path, f.after)}" for f in change.fields]
     if change.action == "delete":
         return []  # "not in the configuration" says it all; the body is in the JSON plan
+    before = _IdLabels(change, frozenset())  # what live holds has an id already
     return [
-        f"{yaml_label(kind, f.path)}: {_shown(f.path, f.before)} → "
-        f"{_shown(f.path, f.after, new_key_events)}"
+        f"{yaml_label(kind, f.path)}: {before.shown(f.path, f.before)} → "
+        f"{ids.shown(f.path, f.after)}"
         for f in change.fields
     ]
 
 
 def _object_kind(change: Change) -> str:
-    """``setting``, ``key_event``, or an attribute's type (single, list, counter)."""
+    """The kind, or for an attribute its type (single, list, counter): what names its fields
+    in the YAML."""
     kind = change.address.kind
     if kind != "attribute":
         return kind
     return str((change.after or change.before or {}).get("type"))
 
 
-def _id_label(name: str, new_key_events: frozenset[str]) -> str:
-    # a plan compares key events by name; the id is only known live (or after apply)
-    if name in new_key_events:
-        return f"(known after apply: id of key_event.{name})"
-    return f"(id of key_event.{name})"
+class _IdLabels:
+    """Where a change's body names another object (its kind's reference field, at the top or
+    in list items), the plan holds that object's name; shown as the id it stands for."""
+
+    def __init__(self, change: Change, created: frozenset[str]) -> None:
+        # imported here, as yaml_label above: the kinds pull in the config models (pydantic),
+        # which `from rtcfg import render` must not load for every command
+        from rtcfg.model.kinds import kind_of
+
+        kind = kind_of(change.address)
+        self.field = kind.reference_field if kind else None
+        self.target = kind.reference_kind if kind else None
+        self.created = created
+
+    def label(self, name: str) -> str:
+        # a plan compares objects by name; the id is only known live (or after apply)
+        address = f"{self.target}.{name}"
+        if address in self.created:
+            return f"(known after apply: id of {address})"
+        return f"(id of {address})"
+
+    def shown(self, path: str, value: Any) -> str:
+        if self.field and path.endswith(self.field) and isinstance(value, str):
+            return self.label(value)
+        if not isinstance(value, dict | list):
+            return _value(value)
+        labels: dict[str, str] = {}  # a placeholder in the JSON text → the label it stands for
+        text = _value(self._with_placeholders(value, labels))
+        for placeholder, label in labels.items():
+            text = text.replace(json.dumps(placeholder), label)
+        return text
+
+    def _with_placeholders(self, value: Any, labels: dict[str, str]) -> Any:
+        """``value`` with each nested name (a list's ``actions``) replaced by a placeholder
+        that :meth:`shown` turns into its id label after the JSON is written."""
+        if isinstance(value, list):
+            return [self._with_placeholders(v, labels) for v in value]
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, item in value.items():
+            if self.field and key == self.field and isinstance(item, str):
+                placeholder = f"\u0000id{len(labels)}"
+                labels[placeholder] = self.label(item)
+                out[key] = placeholder
+            else:
+                out[key] = self._with_placeholders(item, labels)
+        return out
 
 
-def _shown(path: str, value: Any, new_key_events: frozenset[str] = frozenset()) -> str:
-    if path.endswith(KEY_EVENT_FIELD) and isinstance(value, str):
-        return _id_label(value, new_key_events)
-    if not isinstance(value, dict | list):
-        return _value(value)
-    labels: dict[str, str] = {}  # a placeholder in the JSON text → the label it stands for
-    text = _value(_with_id_placeholders(value, new_key_events, labels))
-    for placeholder, label in labels.items():
-        text = text.replace(json.dumps(placeholder), label)
-    return text
-
-
-def _with_id_placeholders(
-    value: Any, new_key_events: frozenset[str], labels: dict[str, str]
-) -> Any:
-    """``value`` with each nested key event name (list ``actions``) replaced by a placeholder
-    that ``_shown`` turns into its id label after the JSON is written."""
-    if isinstance(value, list):
-        return [_with_id_placeholders(v, new_key_events, labels) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out = {}
-    for key, item in value.items():
-        if key == KEY_EVENT_FIELD and isinstance(item, str):
-            placeholder = f"\u0000id{len(labels)}"
-            labels[placeholder] = _id_label(item, new_key_events)
-            out[key] = placeholder
-        else:
-            out[key] = _with_id_placeholders(item, new_key_events, labels)
-    return out
-
-
-def created_key_events(segment: SegmentPlan) -> frozenset[str]:
-    """Key events this segment's plan creates or replaces (their ids are not known yet)."""
-    return frozenset(
-        c.address.name
-        for c in segment.changes
-        if c.address.kind == "key_event" and c.action in ("create", "replace")
-    )
+def created_addresses(segment: SegmentPlan) -> frozenset[str]:
+    """What this segment's plan creates or replaces (their ids are not known yet)."""
+    return frozenset(str(c.address) for c in segment.changes if c.action in ("create", "replace"))
 
 
 def breaks_lines(segment: SegmentPlan, change: Change) -> list[str]:
@@ -153,7 +156,7 @@ def plan_text(plan: Plan, color: bool = False) -> str:
         lines.append(paint(_segment_header(segment), "bold", color))
         if segment.empty:
             lines.append("  no changes")
-        pending = created_key_events(segment)
+        pending = created_addresses(segment)
         for change in segment.changes:
             symbol, style = _SYMBOLS[change.action]
             lines.append(f"  {paint(symbol, style, color)} {safe(change.address)}")
@@ -237,7 +240,7 @@ def _markdown(plan: Plan, detail_limit: int | None, max_objects: int | None) -> 
     for segment in plan.segments:
         shown = segment.changes if budget is None else segment.changes[: max(budget, 0)]
         budget = None if budget is None else budget - len(shown)
-        pending = created_key_events(segment)
+        pending = created_addresses(segment)
         views = [_change_view(c, detail_limit, pending, breaks_lines(segment, c)) for c in shown]
         left_out = len(segment.changes) - len(shown)
         header = _segment_header(segment)
@@ -262,10 +265,10 @@ def _markdown(plan: Plan, detail_limit: int | None, max_objects: int | None) -> 
 def _change_view(
     change: Change,
     detail_limit: int | None,
-    new_key_events: frozenset[str],
+    created: frozenset[str],
     breaks: Sequence[str] = (),
 ) -> dict[str, Any]:
-    fields = _field_lines(change, new_key_events)
+    fields = _field_lines(change, created)
     text = "\n".join(fields)
     if detail_limit is not None and len(text) > detail_limit:
         kept = text[:detail_limit].rsplit("\n", 1)[0] if detail_limit else ""
