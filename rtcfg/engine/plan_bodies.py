@@ -23,9 +23,7 @@ from typing import Any
 
 from rtcfg.engine.diff import Change, FieldChange, field_changes
 from rtcfg.engine.plan import Step
-from rtcfg.model.addresses import Address
-from rtcfg.model.kinds import key_event, kind_of
-from rtcfg.model.kinds.attribute import KEY_EVENT_FIELD
+from rtcfg.model.kinds import key_event, kind_named, kind_of
 from rtcfg.model.kinds.base import Kind
 from rtcfg.model.state import Body, State
 from rtcfg.safe_text import safe
@@ -156,37 +154,41 @@ def _names_reference(kind: Kind, path: str) -> bool:
 def key_event_id_problems(
     step: Step, change: Change, changes: list[Change], live: State
 ) -> list[str]:
-    """An attribute body's key event ids (top level, and in each of ``actions``) must be the
-    live ids of the key events its change's ``after`` names, or null with a ref to their POST:
-    the one part of a body that is not the change's ``after`` as it is."""
+    """The ids a body holds where it names other objects (an attribute's key events, top level
+    and in each of ``actions``) must be the live ids of the objects its change's ``after``
+    names, or null with a ref to their POST: the one part of a body that is not the change's
+    ``after`` as it is."""
     body, after = step.body, change.after if isinstance(change.after, dict) else {}
     kind = kind_of(step.address)
-    if kind is None or kind.reference_field != KEY_EVENT_FIELD or not isinstance(body, dict):
+    if kind is None or not kind.reference_field or not isinstance(body, dict):
         return []
-    wanted = []  # (where in the body, the key event name after shows, the id sent)
+    target = kind_named(str(kind.reference_kind))
+    if target is None:
+        return []
+    field = kind.reference_field
+    wanted = []  # (where in the body, the name after shows, the id sent)
     if step.method == "POST":
-        wanted.append((KEY_EVENT_FIELD, change.key_event, body.get(KEY_EVENT_FIELD)))
-    sent, shown = body.get("actions"), after.get("actions")
-    if isinstance(sent, list) and isinstance(shown, list) and len(sent) == len(shown):
-        for i, (item, named) in enumerate(zip(sent, shown, strict=True)):
-            if isinstance(item, dict) and isinstance(named, dict):
-                path = f"actions[{i}].{KEY_EVENT_FIELD}"
-                wanted.append((path, named.get(KEY_EVENT_FIELD), item.get(KEY_EVENT_FIELD)))
+        wanted.append((field, change.key_event, body.get(field)))
+    for listed in kind.reference_lists:
+        sent, shown = body.get(listed), after.get(listed)
+        if isinstance(sent, list) and isinstance(shown, list) and len(sent) == len(shown):
+            for i, (item, named) in enumerate(zip(sent, shown, strict=True)):
+                if isinstance(item, dict) and isinstance(named, dict):
+                    wanted.append((f"{listed}[{i}].{field}", named.get(field), item.get(field)))
     renamed = {
-        c.address: c.before.get("name")
+        c.address: c.before.get(target.identity)
         for c in changes
-        if c.address.kind == key_event.NAME and isinstance(c.before, dict)
+        if c.address.kind == target.name and isinstance(c.before, dict)
     }
     problems = []
     for path, name, value in wanted:
-        address = Address.of(key_event.NAME, str(name))
+        address = target.address(str(name))
         if path in step.refs:
             ok = value is None and step.refs[path] == address
         else:
             names = {name, renamed.get(address)}
-            ok = value is not None and value in {
-                k.id for n, k in live.key_events.items() if n in names
-            }
+            ids = {o.id for n, o in live.of(target.name).items() if n in names}
+            ok = value is not None and value in ids
         if not ok:
-            problems.append(f"its {path} is not the id of key event {safe(repr(name))}")
+            problems.append(f"its {path} is not the id of {target.label} {safe(repr(name))}")
     return problems
