@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
 
+from rtcfg.safe_text import safe
+
 Severity = Literal["error", "warning"]
 
 
@@ -56,8 +58,6 @@ class Problem:
         """Render as ``FILE:LINE:COL: severity: message (hint)``, the form editors jump to.
         Messages quote the file's own values: each part is escaped, so a value never adds
         a line or a terminal escape (``rtcfg.safe_text``)."""
-        from rtcfg.safe_text import safe
-
         text = f"{safe(self.file)}:{self.line}:{self.col}: {self.severity}: {safe(self.message)}"
         return f"{text}\n  hint: {safe(self.hint)}" if self.hint else text
 

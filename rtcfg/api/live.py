@@ -23,7 +23,7 @@ from rtcfg.errors import (
 from rtcfg.model.kinds import all_kinds
 from rtcfg.model.kinds import setting as setting_kind
 from rtcfg.model.kinds.base import Kind
-from rtcfg.model.kinds.setting import KEYS as SETTING_KEYS
+from rtcfg.model.kinds.setting import whole
 from rtcfg.model.state import Body, LiveState, Resource
 
 SETTING_KIND = setting_kind.KIND
@@ -48,13 +48,11 @@ READ_ONLY_FIELDS = frozenset(
         "updatedBy",
         "notation",
         "audienceId",
-        "realtimeKeyEventId",
     }
 )
 # Lists inside an attribute whose entries may carry a read-only ``notation`` (the entities view
 # has it on aggregations and subDurations, l.16466 and l.16352).
 NESTED_READ_ONLY = ("aggregations", "subDurations")
-MANAGED_ATTRIBUTE_TYPES = "single,list,counter"
 SETTING_META = ("id", "status", "statusDetailed")
 
 
@@ -120,18 +118,37 @@ def _segment_not_found(ps_id: str, exc: NotFoundError | None = None) -> SegmentN
     )
 
 
+async def read_answers(api: ApiClient, ps_id: str) -> dict[str, Any]:
+    """Every registered kind read with concurrent GETs (a singleton's one GET, a collection's
+    pages): kind name → its answer, or the exception its read raised."""
+    kinds = all_kinds()
+    answers = await asyncio.gather(
+        *(_read_kind(api, ps_id, kind) for kind in kinds), return_exceptions=True
+    )
+    for answer in answers:  # Ctrl-C and the like are not an answer
+        if isinstance(answer, BaseException) and not isinstance(answer, Exception):
+            raise answer
+    return {kind.name: answer for kind, answer in zip(kinds, answers, strict=True)}
+
+
+def refused(answer: Any) -> bool:
+    """A read answered 404 or 403 (for the setting: RT 2.0 is not enabled)."""
+    return isinstance(answer, ApiError) and answer.info.status in RT_REFUSED_STATUSES
+
+
 async def read_live_state(api: ApiClient, ps_id: str) -> LiveState:
-    """The full live configuration of one parent segment: every registered kind read with
-    concurrent GETs (a singleton's one GET, a collection's pages)."""
-    try:
-        answers = await asyncio.gather(*(_read_kind(api, ps_id, kind) for kind in all_kinds()))
-    except ApiError as exc:
-        if exc.info.status not in RT_REFUSED_STATUSES:
-            raise
-        raise await _explain_missing(api, ps_id, exc.info.status) from None
+    """The full live configuration of one parent segment, every kind read at once. Only the
+    setting's 404/403 means "RT 2.0 is not enabled"; any other failed read is raised."""
+    answers = await read_answers(api, ps_id)
+    setting = answers.get(SETTING_KIND.name)
+    if isinstance(setting, ApiError) and refused(setting):
+        raise await _explain_missing(api, ps_id, setting.info.status) from None
+    for answer in answers.values():
+        if isinstance(answer, Exception):
+            raise answer
     # not_initialized / initialized: enabled, nothing deployed yet; the lists are empty and a
     # plan creates everything (a first setup)
-    return state_from_answers(ps_id, {k.name: a for k, a in zip(all_kinds(), answers, strict=True)})
+    return state_from_answers(ps_id, answers)
 
 
 async def _read_kind(api: ApiClient, ps_id: str, kind: Kind) -> Any:
@@ -170,7 +187,7 @@ def state_from_answers(ps_id: str, answers: dict[str, Any]) -> LiveState:
     setting = answers.get(SETTING_KIND.name) or {}
     state = LiveState(
         ps_id,
-        setting={k: setting.get(k, [] if k != "extLookupKey" else None) for k in SETTING_KEYS},
+        setting=whole(setting),
         setting_meta={k: setting.get(k) for k in SETTING_META},
     )
     names = {
@@ -192,6 +209,7 @@ def state_from_answers(ps_id: str, answers: dict[str, Any]) -> LiveState:
 def _live_object(kind: Kind, item: Body, names_by_id: dict[str, Any] | None) -> Resource:
     """One listed object: read-only fields dropped, the ids it names turned into names."""
     body = _without_read_only(item)
+    body.pop(kind.reference_field or "", None)  # held as a name outside the body
     reference = None
     if kind.reference_field and names_by_id is not None:
         reference = _event_name(names_by_id, item.get(kind.reference_field))

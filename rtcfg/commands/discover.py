@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from rtcfg.api.catalog import Catalog, Progress, read_catalog
 from rtcfg.api.client import ApiClient
 from rtcfg.api.live import (
-    MANAGED_ATTRIBUTE_TYPES,
-    RT_REFUSED_STATUSES,
-    build_live_state,
     profile_key_guess,
+    read_answers,
     read_audience,
+    refused,
+    state_from_answers,
 )
-from rtcfg.errors import ApiError, RefusedError, UsageError
+from rtcfg.errors import RefusedError, UsageError
+from rtcfg.model.kinds.setting import KEYS as SETTING_KEYS
 from rtcfg.model.state import LiveState
 from rtcfg.safe_text import safe
 from rtcfg.setup.discover import Discovery, classify, did_you_mean
@@ -76,28 +77,19 @@ async def rt_configuration(api: ApiClient, ps_id: str) -> tuple[LiveState | None
     answered 404/403). "Nothing configured" covers no setting at all, a ``not_initialized`` one
     (the real API's answer for an RT-enabled segment that was never set up, NOTES.md §4) and
     an empty one."""
-    base = f"/audiences/{ps_id}"
-    results = await asyncio.gather(
-        api.get(f"{base}/realtime_setting"),
-        api.list_all(f"{base}/realtime_key_events"),
-        api.list_all(f"{base}/realtime_attributes", {"types": MANAGED_ATTRIBUTE_TYPES}),
-        return_exceptions=True,
-    )
-    for result in results:
-        refused = isinstance(result, ApiError) and result.info.status in RT_REFUSED_STATUSES
-        if isinstance(result, BaseException) and not refused:
-            raise result
-    setting, key_events, attributes = (None if isinstance(r, BaseException) else r for r in results)
-    live = build_live_state(ps_id, setting or {}, key_events or [], attributes or [])
-    return (live if is_configured(live) else None), setting is None
+    answers = await read_answers(api, ps_id)
+    for answer in answers.values():
+        if isinstance(answer, Exception) and not refused(answer):
+            raise answer
+    readable = {k: a for k, a in answers.items() if not isinstance(a, Exception)}
+    live = state_from_answers(ps_id, readable)
+    return (live if is_configured(live) else None), "setting" not in readable
 
 
 def is_configured(live: LiveState) -> bool:
     """Anything set up at all: event tables, keys, batch attributes, the profile key, key
     events or attributes."""
-    setting = live.setting
-    keys = ("eventTables", "keyColumns", "batchAttributes", "extLookupKey")
-    return any(setting.get(k) for k in keys) or bool(live.key_events or live.attributes)
+    return any(live.setting.get(k) for k in SETTING_KEYS) or any(live.objects.values())
 
 
 def refuse_if_configured(found: Discovered) -> None:

@@ -21,7 +21,6 @@ Safety rules, each in one function below:
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections.abc import Callable
@@ -39,7 +38,7 @@ from rtcfg.errors import (
     StepFailed,
     WriteOutcomeUnknown,
 )
-from rtcfg.model.bodypath import set_path
+from rtcfg.model.bodypath import json_copy, set_path
 from rtcfg.model.kinds import SETTING, kind_of
 from rtcfg.model.kinds.setting import comparable as comparable_setting
 from rtcfg.model.state import Body
@@ -184,7 +183,7 @@ class _Run:
     def _resolved_body(self, step: Step) -> Body | None:
         if step.body is None:
             return None
-        body: Body = json.loads(json.dumps(step.body))  # a copy, faster than deepcopy
+        body: Body = json_copy(step.body)
         for path, address in step.refs.items():
             if address not in self.ids:
                 raise StepFailed(f"the id of {address} is not known (its step did not run)")

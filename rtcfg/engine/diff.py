@@ -22,9 +22,8 @@ from functools import cache
 from typing import Any, Literal
 
 from rtcfg.model.addresses import Address
-from rtcfg.model.bodypath import set_path
+from rtcfg.model.bodypath import json_copy, set_path
 from rtcfg.model.kinds import SETTING, address_order, all_kinds, kind_of
-from rtcfg.model.kinds.attribute import KEY_EVENT_FIELD
 from rtcfg.model.kinds.base import Kind
 from rtcfg.model.kinds.setting import removed_batch_columns
 from rtcfg.model.state import Body, Resource, State
@@ -48,13 +47,11 @@ def keyed_lists() -> dict[str, Callable[[Body], str]]:
 
 __all__ = [
     "ACTIONS",
-    "KEY_EVENT_FIELD",
     "NOT_IN_CONFIG",
     "SETTING",
     "Action",
     "Change",
     "FieldChange",
-    "address_order",
     "diff_states",
     "field_changes",
     "removed_batch_columns",
@@ -75,8 +72,8 @@ class Change:
     """What happens to one object: ``setting``, ``key_event.<name>`` or ``attribute.<id>``.
 
     ``before`` is the live body, ``after`` the desired one (None where there is none).
-    ``key_event`` is, for attributes, the name of the key event read (desired when the
-    attribute stays, live when it is deleted).
+    ``reference`` is the name of the object its kind's reference field names, held outside
+    the body (an attribute's key event): desired when the object stays, live when it goes.
     """
 
     address: Address
@@ -85,7 +82,7 @@ class Change:
     after: Body | None
     fields: list[FieldChange] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
-    key_event: str | None = None
+    reference: str | None = None
 
     def __post_init__(self) -> None:
         self.address = Address(self.address)
@@ -119,7 +116,7 @@ def diff_states(desired: State, live: State) -> list[Change]:
     for kind in all_kinds():
         if kind.singleton:
             changes += _singleton_changes(kind, desired, live)
-        else:
+        elif desired.manages(kind.name):
             changes += _collection_changes(kind, desired, live, matches, forward)
     # copies: a plan must not change when the states it was made from are edited afterwards
     return [_copied(c) for c in sorted(changes, key=lambda c: address_order(c.address))]
@@ -141,7 +138,7 @@ def _copied(change: Change) -> Change:
         after,
         fields,
         list(change.reasons),
-        change.key_event,
+        change.reference,
     )
 
 
@@ -158,7 +155,7 @@ def match_objects(desired: State, live: State) -> Matches:
         want, have = desired.of(kind.name), live.of(kind.name)
         found = {i: i for i in want if i in have}
         if kind.renamable:
-            _match_renames(found, want, have, desired.renames)
+            _match_renames(found, want, have, desired.renames.get(kind.name, {}))
         matches[kind.name] = found
     return matches
 
@@ -208,7 +205,7 @@ def _renamed_references(kind: Kind, body: Body, forward: Matches) -> Body:
     ]
     if not renames:
         return body
-    copied: Body = json.loads(json.dumps(body))
+    copied: Body = json_copy(body)
     for path, new_name in renames:
         set_path(copied, path, new_name)
     return copied
@@ -269,12 +266,21 @@ def _object_change(
     renamed = have.identity != want.identity
     if before == after and not renamed:
         return None
-    reasons = kind.replace_reasons(before, after)
+    reasons = replace_reasons(kind, before, after)
     action: Action = "replace" if reasons else "update"
     if renamed:
         reasons = [f"renamed from {have.identity}", *reasons]
     fields = field_changes(before, after)
     return Change(address, action, have.body, want.body, fields, reasons, want.reference)
+
+
+def replace_reasons(kind: Kind, before: Body, after: Body) -> list[str]:
+    """Why a change cannot be PATCHed: the kind's own reasons, or each changed top-level field
+    outside its ``patchable`` fields."""
+    if kind.replace_reasons is not None:
+        return kind.replace_reasons(before, after)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    return [f"{key} cannot be patched" for key in changed if key not in kind.patchable]
 
 
 # --- field deltas -----------------------------------------------------------------------------

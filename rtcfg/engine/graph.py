@@ -61,7 +61,7 @@ class ChangeGraph:
     def reads(self, change: Change) -> list[Address]:
         """Addresses (desired names) of the objects the desired body of ``change`` names."""
         body = change.after or {}
-        return sorted({a for _, a in change.kind.references(body, change.key_event)})
+        return sorted({a for _, a in change.kind.references(body, change.reference)})
 
     def readers(self, live_target: Address) -> list[tuple[Address, Resource]]:
         """Live objects that name the live object ``live_target`` (by its live name), each

@@ -27,10 +27,8 @@ Steps hold only ids that exist live; the id of an object made during apply is a 
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from rtcfg.engine.diff import Change, diff_states
 from rtcfg.engine.fingerprint import drifted_addresses as _drifted
@@ -42,6 +40,7 @@ from rtcfg.engine.stages import Draft, Key
 from rtcfg.engine.steps import build_drafts
 from rtcfg.errors import PlanError
 from rtcfg.model.addresses import Address
+from rtcfg.model.bodypath import json_copy as json_copy  # part of the API
 from rtcfg.model.kinds import address_order
 from rtcfg.model.state import Body, State
 
@@ -216,11 +215,6 @@ def check_step_order(steps: list[Step], source: str) -> None:
 
     for step in steps:
         visit(step, [])
-
-
-def json_copy(value: Any) -> Any:
-    """A deep copy of a JSON value (bodies in a plan never share objects with a State)."""
-    return json.loads(json.dumps(value))
 
 
 # --- fingerprint --------------------------------------------------------------------------------

@@ -168,7 +168,7 @@ def key_event_id_problems(
     field = kind.reference_field
     wanted = []  # (where in the body, the name after shows, the id sent)
     if step.method == "POST":
-        wanted.append((field, change.key_event, body.get(field)))
+        wanted.append((field, change.reference, body.get(field)))
     for listed in kind.reference_lists:
         sent, shown = body.get(listed), after.get(listed)
         if isinstance(sent, list) and isinstance(shown, list) and len(sent) == len(shown):

@@ -51,7 +51,7 @@ def _path_match(path: str) -> re.Match[str] | None:
     return _path_of(all_kinds()).fullmatch(path)
 
 
-_REF_PATH = re.compile(r"[A-Za-z]+|actions\[[0-9]{1,4}\]\.[A-Za-z]+")
+_REF_PATH = re.compile(r"[A-Za-z]+(?:\[[0-9]{1,4}\]\.[A-Za-z]+)?")  # field, or list[i].field
 _ALLOWED = {
     "create": Counter({"POST": 1}),
     "update": Counter({"PATCH": 1}),

@@ -35,7 +35,7 @@ def _spec(text: str) -> dict[str, tuple[type, ...]]:
 
 _FIELD = _spec("path:str before:any after:any")
 _CHANGE = _spec(
-    "address:str action:str before:dict? after:dict? fields:list reasons:list key_event:str?"
+    "address:str action:str before:dict? after:dict? fields:list reasons:list reference:str?"
 )
 _STEP = _spec(
     "id:int method:str path:str body:dict? address:str depends_on:list refs:dict stage:int "

@@ -9,10 +9,9 @@ rest after the key events that read them are moved or deleted.
 
 from __future__ import annotations
 
-import json
-
 from rtcfg.engine.graph import ChangeGraph
 from rtcfg.engine.stages import Draft, Key, late_delete, setting_cleanup, write_stage
+from rtcfg.model.bodypath import json_copy
 from rtcfg.model.kinds import SETTING, attribute, key_event
 from rtcfg.model.kinds import setting as setting_kind
 from rtcfg.model.kinds.setting import table_of, whole
@@ -27,7 +26,7 @@ def setting_draft(graph: ChangeGraph, waits_on: set[Key]) -> Draft | None:
     if SETTING not in graph.by_address:
         return None
     path = setting_kind.KIND.api_path(graph.desired.parent_segment_id)
-    body = _copy(whole(graph.desired.setting))
+    body = json_copy(whole(graph.desired.setting))
     return Draft(write_stage(setting_kind.KIND), "PATCH", path, body, SETTING, set(waits_on))
 
 
@@ -99,18 +98,13 @@ def _batch_in_use(graph: ChangeGraph, drafts: list[Draft]) -> list[Body]:
 
 def _with(setting: Body, tables: list[Body], batch: list[Body]) -> Body:
     """``setting`` plus the event tables and batch attributes it lacks (by identity)."""
-    out: Body = _copy(setting)
+    out: Body = json_copy(setting)
     for table in tables:
         if table not in out["eventTables"]:
             out["eventTables"].append(table)
     columns = {b.get("column") for b in out["batchAttributes"]}
     for item in batch:
         if item.get("column") not in columns:
-            out["batchAttributes"].append(_copy(item))
+            out["batchAttributes"].append(json_copy(item))
             columns.add(item.get("column"))
     return out
-
-
-def _copy(value: Body) -> Body:
-    copied: Body = json.loads(json.dumps(value))
-    return copied

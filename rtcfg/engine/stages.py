@@ -52,16 +52,6 @@ def is_early_delete(stage: int) -> bool:
     return stage < _count() or (stage == _count() and not first.singleton)
 
 
-def stage_name(stage: int) -> str:
-    """What a stage does, in words (``delete attribute``, ``write setting``…)."""
-    for kind in all_kinds():
-        if stage == write_stage(kind):
-            return f"write {kind.label}"
-        if stage == delete_stage(kind) and not kind.singleton:
-            return f"delete {kind.label}"
-    return "late delete" if stage == late_delete() else "setting cleanup"
-
-
 @dataclass
 class Draft:
     """A step before it has an id; ``needs`` names other drafts by (stage, address)."""

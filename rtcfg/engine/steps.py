@@ -9,7 +9,6 @@ singleton setting's steps are ``rtcfg.engine.setting_steps``.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -28,7 +27,7 @@ from rtcfg.engine.stages import (
 )
 from rtcfg.errors import PlanError
 from rtcfg.model.addresses import Address
-from rtcfg.model.bodypath import path_parts, set_path
+from rtcfg.model.bodypath import json_copy, path_parts, set_path
 from rtcfg.model.kinds import SETTING, kind_of
 from rtcfg.model.kinds.base import Body, Kind
 
@@ -122,7 +121,7 @@ class _Builder:
             self._resolve(change, body, refs, only_present=True)
             path = kind.api_path(self.ps_id, _live_id(have.id, address))
             return Draft(write_stage(kind), "PATCH", path, body, address, needs, refs)
-        body = _copy(want.body)
+        body = json_copy(want.body)
         if kind.reference_field:
             body[kind.reference_field] = want.reference
         self._resolve(change, body, refs, only_present=False)
@@ -161,11 +160,11 @@ def _patch_body(kind: Kind, change: Change, wanted: Body) -> Body:
     """The whole body, or only the patchable fields the change shows changed (one the file
     dropped is sent as the API's default), as the kind's PATCH takes it."""
     if kind.patch_whole:
-        whole: Body = _copy(wanted)
+        whole: Body = json_copy(wanted)
         return whole
     changed = {_TOP.split(f.path, 1)[0] for f in change.fields}
     return {
-        key: _copy(wanted.get(key, kind.cleared.get(key)))
+        key: json_copy(wanted.get(key, kind.cleared.get(key)))
         for key in sorted(kind.patchable & changed)
     }
 
@@ -187,7 +186,3 @@ def _live_id(object_id: str | None, address: Address) -> str:
     if object_id is None:
         raise PlanError(f"{address} has no live id: it cannot be changed in place")
     return object_id
-
-
-def _copy(value: Any) -> Any:
-    return json.loads(json.dumps(value))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -22,3 +23,9 @@ def set_path(body: Any, path: str, value: Any) -> None:
     for part in parts[:-1]:
         node = node[part]
     node[parts[-1]] = value
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of a JSON value (bodies in a plan never share objects with a State): one
+    round trip through the C encoder and decoder is several times faster than deepcopy."""
+    return json.loads(json.dumps(value))

@@ -75,15 +75,21 @@ class State:
 
     ``objects`` holds every collection kind's objects: kind name → identity → object. The
     singleton setting is ``setting`` (its body) and ``setting_meta`` (live only: its read-only
-    id, status and statusDetailed).
+    id, status and statusDetailed). ``renames`` are the renames a file asks for, per kind:
+    new identity → old (live) identity. ``managed`` names the collection kinds a desired
+    State speaks for (those the config format has sections for); live objects of any other
+    registered kind are left alone, neither deleted nor changed. None: every kind.
     """
 
     parent_segment_id: str
     setting: Body = field(default_factory=dict)
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # key event renames asked for by the file: new name → old (live) name
-    renames: dict[str, str] = field(default_factory=dict)
+    renames: dict[str, dict[str, str]] = field(default_factory=dict)
     setting_meta: Body = field(default_factory=dict)
+    managed: frozenset[str] | None = None
+
+    def manages(self, kind: str) -> bool:
+        return self.managed is None or kind in self.managed
 
     def of(self, kind: str) -> dict[str, Resource]:
         """The objects of ``kind`` by identity (an empty dict that stays, if none yet)."""

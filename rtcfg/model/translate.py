@@ -295,9 +295,12 @@ def desired_state(config: Config) -> DesiredState:
         if a.kind != "imported_batch"
     }
     renames = {e.name: e.renamed_from for e in config.events if e.renamed_from}
+    # the kinds rt_config.yaml has sections for; a kind registered before its section exists
+    # is left alone (not planned as deleted)
     return DesiredState(
         config.parent_segment_id,
         setting_body(config),
         {"key_event": key_events, "attribute": attributes},
-        renames,
+        {"key_event": renames},
+        managed=frozenset({"key_event", "attribute"}),
     )

@@ -1,7 +1,7 @@
 """What ``rtcfg init`` may write: the names of discovery that a config file can hold.
 
 A live name with a control or format character (a newline, an ANSI escape, a bidi override,
-NUL) is refused by ``rtcfg validate`` wherever a config names it (``rtcfg.checks.text``). init
+NUL) is refused by ``rtcfg validate`` wherever a config names it (``rtcfg.config.text``). init
 writes a file that validates, so it leaves such tables, columns and attributes out (and the
 parent segment's name and profile key, which are checked against live state) and says so in a
 comment, with the name escaped.

@@ -39,6 +39,7 @@ from typing import Any
 from rtcfg.api.catalog import Column, Table
 from rtcfg.checks.limits import MAX_FILTER_CHARS
 from rtcfg.errors import UsageError
+from rtcfg.model.translate import filter_rule_from_sugar, filter_rule_length
 from rtcfg.setup.discover import (
     EVENT_KINDS,
     Discovery,
@@ -238,7 +239,6 @@ def _plan_events(tables: list[Table], use_case: str, rec: Recommendation) -> dic
 def _fit_filters(rec: Recommendation) -> None:
     """All filters together may hold MAX_FILTER_CHARS characters (the API's limit): the
     filters of the events no recipe reads go first, then the others, last event first."""
-    from rtcfg.model.translate import filter_rule_from_sugar, filter_rule_length
 
     def total() -> int:
         return sum(

@@ -64,14 +64,31 @@ def modules() -> list[Path]:
     return [p for p in PACKAGE.rglob("*.py") if "emulator" not in p.parts]
 
 
+_SOURCES: dict[Path, str] = {}  # sources given by a test instead of the file
+
+
 @cache
 def tree(path: Path) -> ast.Module:
-    return ast.parse(path.read_text())
+    return ast.parse(_SOURCES.get(path) or path.read_text())
+
+
+def _imports_in(source: str, path: Path) -> set[str]:
+    """imports_of a source that is not on disk, read as if it were ``path``."""
+    _SOURCES[path] = source
+    try:
+        return imports_of(path)
+    finally:
+        del _SOURCES[path]
+
+
+DYNAMIC_IMPORTS = {"import_module", "__import__"}  # importlib.import_module, __import__
 
 
 def imports_of(path: Path) -> set[str]:
-    """Every module name imported anywhere in the file (functions and TYPE_CHECKING too);
-    ``from package import module`` counts as importing that module."""
+    """Every module name imported anywhere in the file (functions and TYPE_CHECKING too, and
+    ``importlib.import_module`` / ``__import__`` of a constant). ``from package import module``
+    imports that module; the package itself only when a name that is not a submodule is taken
+    from it (a submodule's parent package is loaded before it in any case)."""
     names: set[str] = set()
     module = dotted(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
@@ -81,11 +98,22 @@ def imports_of(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = package.rsplit(".", node.level - 1)[0] if node.level else ""
             target = ".".join(x for x in (base, node.module or "") if x)
-            names.add(target)
-            names |= {
-                f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in all_modules()
-            }
+            submodules = {f"{target}.{a.name}" for a in node.names} & set(all_modules())
+            names |= submodules
+            if len(submodules) < len(node.names):
+                names.add(target)
+        elif isinstance(node, ast.Call) and _dynamic_import(node) is not None:
+            names.add(str(_dynamic_import(node)))
     return names
+
+
+def _dynamic_import(call: ast.Call) -> str | None:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    first = call.args[0] if call.args else None
+    if name in DYNAMIC_IMPORTS and isinstance(first, ast.Constant):
+        return str(first.value)
+    return None
 
 
 def internal_imports(path: Path) -> set[str]:
@@ -156,10 +184,35 @@ def strongly_connected(edges: dict[str, set[str]]) -> Iterator[list[str]]:
 
 def test_no_import_cycles_even_through_function_local_imports() -> None:
     edges = {m: internal_imports(p) for m, p in all_modules().items()}
-    # a package's __init__ importing its own submodules is how packages work, not a cycle
-    for module in edges:
-        edges[module] = {n for n in edges[module] if not module.startswith(n + ".")}
     assert list(strongly_connected(edges)) == []
+
+
+@pytest.mark.parametrize("path", modules(), ids=dotted)
+def test_the_package_is_never_imported_whole(path: Path) -> None:
+    """``import rtcfg`` then ``rtcfg.engine…`` would reach any layer unseen by these tests."""
+    bare = [
+        n
+        for n in ast.walk(tree(path))
+        if isinstance(n, ast.Import) and any(a.name == "rtcfg" for a in n.names)
+    ]
+    assert not bare, f"{dotted(path)} imports rtcfg whole; import the module it needs"
+
+
+def test_imports_are_read_in_every_form() -> None:
+    source = (
+        "import importlib\n"
+        "from . import plan\n"
+        "def later():\n"
+        "    importlib.import_module('rtcfg.render')\n"
+        "    __import__('rtcfg.cli')\n"
+    )
+    fake = PACKAGE / "engine" / "probe.py"
+    tree.cache_clear()
+    try:
+        found = _imports_in(source, fake)
+    finally:
+        tree.cache_clear()
+    assert {"rtcfg.engine.plan", "rtcfg.render", "rtcfg.cli"} <= found
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:

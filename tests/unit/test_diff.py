@@ -47,7 +47,7 @@ def test_everything_is_created_against_an_empty_segment() -> None:
         ("attribute.seen", "create"),
     ]
     last_pv = changes[3]
-    assert last_pv.key_event == "page_view" and last_pv.before is None
+    assert last_pv.reference == "page_view" and last_pv.before is None
     assert last_pv.after == want.attributes["last_pv"].body
     assert FieldChange("realtimeKeyEventId", None, "page_view") in last_pv.fields
     assert FieldChange("valueColumn", None, "p") in last_pv.fields
@@ -62,7 +62,7 @@ def test_objects_not_in_the_configuration_are_deleted_with_a_reason() -> None:
         ("attribute.last_pv", ["not in the configuration"], True),
     ]
     last_pv = next(c for c in changes if c.address == "attribute.last_pv")
-    assert last_pv.after is None and last_pv.key_event == "page_view"
+    assert last_pv.after is None and last_pv.reference == "page_view"
     assert FieldChange("valueColumn", "p", None) in last_pv.fields
 
 
@@ -223,7 +223,7 @@ def test_list_actions_compare_key_events_through_a_rename() -> None:
     have = emulated_live(want)
     want.key_events["bought"] = want.key_events.pop("purchase")
     want.key_events["bought"].body["name"] = want.key_events["bought"].name = "bought"
-    want.renames = {"bought": "purchase"}
+    want.renames = {"key_event": {"bought": "purchase"}}
     want.attributes["seen"].body["actions"][0]["realtimeKeyEventId"] = "bought"
     assert [c.address for c in diff_states(want, have)] == ["key_event.bought"]
     want.attributes["seen"].body["actions"][0]["realtimeKeyEventId"] = "page_view"

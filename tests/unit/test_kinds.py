@@ -185,3 +185,87 @@ def test_a_new_kind_is_patched_or_replaced_as_its_kind_declares(toy: Kind) -> No
     post = next(s for s in segment.steps if s.method == "POST")
     assert post.body == {"name": "t2", "channel": "mail", "attributeId": "21"}
     assert post.refs == {}
+
+
+def test_a_kind_references_only_kinds_written_before_it(toy: Kind) -> None:
+    for kind in all_kinds():
+        if kind.reference_kind is not None:
+            target = next(k for k in all_kinds() if k.name == kind.reference_kind)
+            assert target.order < kind.order, f"{kind.name} is written before {target.name}"
+
+
+def test_a_kind_without_its_own_reasons_replaces_on_any_unpatchable_change() -> None:
+    plain = Kind(
+        name="plain_service",
+        label="plain service",
+        path="plain_services",
+        order=3,
+        comparable=lambda body: dict(body),
+        identity="name",
+        patchable=frozenset({"name", "description"}),
+        reference_field="attributeId",
+        reference_kind="attribute",
+        references=_toy_references,
+        make=lambda identity, body, reference, object_id: ToyState(
+            identity, body, reference, object_id
+        ),
+    )
+    with registered(plain):
+        desired, live = _states()
+        for identifier in ("a", "b"):
+            live.attributes[identifier] = AttributeState(
+                identifier, _attribute(identifier), "views", f"2{identifier}"
+            )
+            desired.attributes[identifier] = AttributeState(
+                identifier, _attribute(identifier), "views"
+            )
+        live.of("plain_service")["p"] = ToyState("p", {"name": "p"}, "a", "41")
+        desired.of("plain_service")["p"] = ToyState("p", {"name": "p"}, "b")
+        (change,) = _plan(desired, live).changes
+    assert (change.action, change.reasons) == ("replace", ["attributeId cannot be patched"])
+
+
+def test_a_kind_the_file_does_not_manage_is_left_alone(toy: Kind) -> None:
+    desired, live = _states()
+    desired.managed = frozenset({"key_event", "attribute"})  # as translate.desired_state
+    live.attributes["a"] = AttributeState("a", _attribute("a"), "views", "21")
+    desired.attributes["a"] = AttributeState("a", _attribute("a"), "views")
+    live.of("toy_service")["console_made"] = ToyState("console_made", {"name": "x"}, "a", "31")
+    assert _plan(desired, live).changes == []
+    del desired.attributes["a"]  # and what it names stays, since it cannot be deleted under it
+    with pytest.raises(PlanError, match=r"cannot be deleted: toy_service\.console_made"):
+        _plan(desired, live)
+
+
+def test_renames_are_per_kind(toy: Kind) -> None:
+    desired, live = _states()
+    desired.key_events.clear()
+    live.key_events.clear()
+    live.key_events["old"] = KeyEventState("old", {**VIEWS, "name": "old"}, "11")
+    desired.key_events["new"] = KeyEventState("new", {**VIEWS, "name": "new"})
+    desired.renames = {"key_event": {"new": "old"}}
+    live.of("toy_service")["old"] = ToyState("old", {"name": "old", "channel": "web"}, None, "31")
+    desired.of("toy_service")["new"] = ToyState("new", {"name": "new", "channel": "web"})
+    actions = {c.address: c.action for c in _plan(desired, live).changes}
+    assert actions == {
+        "key_event.new": "update",  # renamed
+        "toy_service.new": "create",  # toy services are not renamed by a key event's rename
+        "toy_service.old": "delete",
+    }
+
+
+def test_a_saved_plan_whose_reference_id_was_edited_is_refused(toy: Kind) -> None:
+    from rtcfg.engine.plancheck import live_problems
+
+    desired, live = _states()
+    live.attributes["a"] = AttributeState("a", _attribute("a"), "views", "21")
+    desired.attributes["a"] = AttributeState("a", _attribute("a"), "views")
+    desired.of("toy_service")["t"] = ToyState("t", {"name": "t", "channel": "web"}, "a")
+    segment = _plan(desired, live)
+    assert live_problems(segment, live) == []
+    (post,) = segment.steps
+    assert post.body is not None and post.body["attributeId"] == "21"
+    post.body["attributeId"] = "999"
+    assert live_problems(segment, live) == [
+        "1: step 1 (toy_service.t): its attributeId is not the id of attribute 'a'"
+    ]

@@ -273,7 +273,7 @@ def test_primary_key_is_never_sent_and_ext_lookup_key_is() -> None:
 
 def test_renamed_from_is_recorded_as_a_rename() -> None:
     s = state(events=[{**EVENT, "renamed_from": "pv"}])
-    assert s.renames == {"page_view": "pv"}
+    assert s.renames == {"key_event": {"page_view": "pv"}}
 
 
 def test_parent_segment_id_may_be_an_integer() -> None:

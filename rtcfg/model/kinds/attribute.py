@@ -14,7 +14,7 @@ from rtcfg.model.addresses import Address
 from rtcfg.model.kinds import key_event
 from rtcfg.model.kinds.base import Body, Kind, Reference
 from rtcfg.model.state import AttributeState
-from rtcfg.model.translate import yaml_label
+from rtcfg.model.translate import EMPTY_FILTER_RULE, yaml_label
 
 NAME = "attribute"
 KEY_EVENT_FIELD = "realtimeKeyEventId"
@@ -85,7 +85,7 @@ def comparable(body: Body) -> Body:
         if (key in _DEFAULTS and value == _DEFAULTS[key]) or value is None:
             continue
         out[key] = value
-    out["filterRule"] = body.get("filterRule") or key_event.EMPTY_RULE
+    out["filterRule"] = body.get("filterRule") or EMPTY_FILTER_RULE
     if kind == "single" and "duration" not in out:
         out["duration"] = SINGLE_DEFAULT_DURATION  # the API's default (api/NOTES.md §1.5)
     if "fields" in out:

@@ -3,7 +3,7 @@
 A :class:`Kind` is data plus pure functions on API bodies. diff, plan, apply, render and the
 saved-plan checks read these instead of naming kinds, so a new kind (a personalization
 service, a journey) is its own module under ``rtcfg.model.kinds`` plus one line in the
-registry (``KINDS`` in ``rtcfg.model.kinds``). ARCHITECTURE.md walks through adding one.
+registry (``_REGISTERED`` in ``rtcfg.model.kinds``). ARCHITECTURE.md walks through adding one.
 
 Ordering comes from two facts: ``order`` (a kind is written after the kinds it may reference,
 so writes go by ascending order and deletes by descending order) and ``references`` (which
@@ -28,11 +28,6 @@ AfterWrite = Literal["none", "poll_status"]
 
 def no_references(body: Body, top: str | None) -> list[Reference]:
     """For kinds whose bodies name no other object."""
-    return []
-
-
-def no_replace_reasons(before: Body, after: Body) -> list[str]:
-    """For kinds whose every field can be PATCHed."""
     return []
 
 
@@ -93,8 +88,9 @@ class Kind:
     # a desired comparable form as this server would show it, given the live body (a server
     # that drops a field it was sent must not show a change on every plan)
     as_live_shows: Callable[[Body, Body], Body] = as_stored
-    # why a change cannot be PATCHed (each a reason shown in the plan): replace
-    replace_reasons: Callable[[Body, Body], list[str]] = no_replace_reasons
+    # why a change cannot be PATCHed, one reason per cause shown in the plan: a replace. None:
+    # every changed field outside ``patchable`` (the reference field too) is a reason
+    replace_reasons: Callable[[Body, Body], list[str]] | None = None
     # what an update destroys (a setting PATCH dropping an imported attribute): destructive
     update_notes: Callable[[Body | None, Body | None], list[str]] = no_update_notes
     # what apply does after writing: poll_status waits for the object's status to be ok

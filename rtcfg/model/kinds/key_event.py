@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from rtcfg.model.kinds.base import Body, Kind
 from rtcfg.model.state import KeyEventState
+from rtcfg.model.translate import EMPTY_FILTER_RULE
 
 NAME = "key_event"
 FIELDS = ("name", "description", "databaseName", "tableName", "filterRule")
-EMPTY_RULE: Body = {"type": "And", "conditions": []}
 
 
 def comparable(body: Body) -> Body:
     """A key event body as diff compares it."""
     out = {k: body.get(k) for k in FIELDS if body.get(k) is not None}
-    out["filterRule"] = body.get("filterRule") or EMPTY_RULE
+    out["filterRule"] = body.get("filterRule") or EMPTY_FILTER_RULE
     return out
 
 
