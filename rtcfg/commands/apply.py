@@ -21,7 +21,7 @@ from rtcfg.commands.plan import plan_files, read_live_states
 from rtcfg.commands.report import summaries, summary_targets
 from rtcfg.commands.safety import refuse_if_stale
 from rtcfg.commands.session import ApiSession
-from rtcfg.engine.apply import ApplyOptions, ApplyResult, Progress, apply_plan
+from rtcfg.engine.apply import ApplyOptions, ApplyOutcome, Progress, apply_plan
 from rtcfg.engine.diff import diff_states
 from rtcfg.engine.plan import Plan
 from rtcfg.engine.planfile import looks_like_saved_plan, read_saved_plan
@@ -56,19 +56,6 @@ class ApplyView(Protocol):
 
     def wants_summaries(self, applied: bool) -> bool:
         """Whether to read each segment's summary afterwards (``applied``: steps ran)."""
-
-
-@dataclass
-class ApplyOutcome:
-    """Step results per segment, and what is still different after apply."""
-
-    results: list[ApplyResult]
-    remaining: list[str]
-    unverified: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not (self.remaining or self.unverified) and not any(r.failed for r in self.results)
 
 
 @dataclass

@@ -93,6 +93,19 @@ class ApplyResult:
         return [r for r in self.results if r.status != "done"]
 
 
+@dataclass
+class ApplyOutcome:
+    """Step results per segment, and what is still different after apply."""
+
+    results: list[ApplyResult]
+    remaining: list[str]
+    unverified: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.remaining or self.unverified) and not any(r.failed for r in self.results)
+
+
 def _waits_after_write(step: Step) -> bool:
     """The step writes an object whose status must be ok before what follows (the setting)."""
     kind = kind_of(step.address)
@@ -346,4 +359,4 @@ async def apply_plan(
     return await run.run()
 
 
-__all__ = ["ApplyOptions", "ApplyResult", "StepResult", "apply_plan", "set_path"]
+__all__ = ["ApplyOptions", "ApplyOutcome", "ApplyResult", "StepResult", "apply_plan", "set_path"]

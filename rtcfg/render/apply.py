@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rtcfg.safe_text import safe
 
 if TYPE_CHECKING:
+    from rtcfg.engine.apply import ApplyOutcome
     from rtcfg.engine.plan import Plan
 from rtcfg.render.tables import table
 
 
-def apply_report(plan: Plan, outcome: Any) -> str:
+def apply_report(plan: Plan, outcome: ApplyOutcome) -> str:
     """After apply: Terraform's "Apply complete!" line, or a table of what was done, what
     failed and why, and what was skipped, plus anything still different after the re-read."""
     if outcome.ok:
@@ -37,7 +38,7 @@ def apply_report(plan: Plan, outcome: Any) -> str:
     return "\n".join([*lines, _apply_verdict(outcome)])
 
 
-def _apply_verdict(outcome: Any) -> str:
+def _apply_verdict(outcome: ApplyOutcome) -> str:
     """The last line: failed steps, a result that is still different, or one not verified
     (worded apart: "not verified" says nothing is known to be wrong, only unchecked)."""
     failed = sum(1 for result in outcome.results for _ in result.failed)
