@@ -136,7 +136,7 @@ class ApiClient:
         self._max_connections = max_connections
         self._slots: Slots[httpx.AsyncClient] | None = None
         self._deadline_at: float | None = None
-        self._random = chance if chance is not None else random.Random()
+        self.chance = chance if chance is not None else random.Random()
 
     def __repr__(self) -> str:
         return f"ApiClient(cdp_base={self.connection.cdp_base!r})"
@@ -270,7 +270,7 @@ class ApiClient:
                 return result
             last = result
             retries.after(result)  # raises when the failure is final or the budget spent
-            await self._wait(attempt, result, retries.delay(result, self._random), retries.failed)
+            await self._wait(attempt, result, retries.delay(result, self.chance), retries.failed)
 
     async def _wait(self, attempt: Attempt, failure: Failure, delay: float, failed: int) -> None:
         if self._deadline_at is not None and self.clock.monotonic() + delay > self._deadline_at:

@@ -107,14 +107,21 @@ class Retries:
             _raise_exhausted(self.attempt, failure, self.failed)
 
     def delay(self, failure: Failure, chance: random.Random) -> float:
-        """Seconds to wait before the next attempt: full jitter, or the server's Retry-After
-        plus up to ``base_delay`` (so requests refused together do not return together)."""
-        policy = self.policy
-        if failure.retry_after is None:
-            ceiling = min(policy.max_delay, policy.base_delay * 2 ** (self.failed - 1))
-            return chance.uniform(0, ceiling)
-        jitter = chance.uniform(0, policy.base_delay)
-        return min(failure.retry_after + jitter, policy.max_retry_after)
+        """Seconds to wait before the next attempt (:func:`backoff`)."""
+        return backoff(self.policy, self.failed, failure.retry_after, chance)
+
+
+def backoff(
+    policy: RetryPolicy, failed: int, retry_after: float | None, chance: random.Random
+) -> float:
+    """Seconds to wait after ``failed`` failed attempts: full jitter, or the server's
+    Retry-After plus up to ``base_delay`` (so requests refused together do not return
+    together), capped at ``max_retry_after``. Also what apply waits between setting PATCHes."""
+    if retry_after is None:
+        ceiling = min(policy.max_delay, policy.base_delay * 2 ** (failed - 1))
+        return chance.uniform(0, ceiling)
+    jitter = chance.uniform(0, policy.base_delay)
+    return min(retry_after + jitter, policy.max_retry_after)
 
 
 def _raise_if_final(attempt: Attempt, failure: Failure, maybe_applied: bool) -> None:

@@ -21,14 +21,13 @@ Safety rules, each in one function below:
 from __future__ import annotations
 
 import asyncio
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rtcfg.api.client import ApiClient
 from rtcfg.api.live import SETTING_NOT_CONFIGURED, inconsistent_message
+from rtcfg.api.retry import backoff
 from rtcfg.engine.plan import SegmentPlan, Step
 from rtcfg.engine.setting_merge import SettingConflict, rebase_setting
 from rtcfg.errors import (
@@ -154,15 +153,16 @@ class _Run:
             return
         async with self.slots:
             self.running.add(step.id)
-            started = time.monotonic()
+            clock = self.api.clock
+            started = clock.monotonic()
             if _waits_after_write(step):  # the one kind of step that takes seconds
                 self.progress(f"{_verb(step)} {safe(step.address)}… (then waiting for status ok)")
             try:
                 object_id = await self._execute(step)
             except RtcfgError as exc:
-                result = StepResult(step, "failed", time.monotonic() - started, str(exc))
+                result = StepResult(step, "failed", clock.monotonic() - started, str(exc))
             else:
-                result = StepResult(step, "done", time.monotonic() - started, object_id=object_id)
+                result = StepResult(step, "done", clock.monotonic() - started, object_id=object_id)
         self._finish(step, result)
 
     def _address(self, step_id: int) -> str:
@@ -258,7 +258,7 @@ class _Run:
                 failures += 1
                 if failures >= SETTING_ATTEMPTS:
                     raise StepFailed(f"the setting PATCH failed {failures} times: {exc}") from None
-                await asyncio.sleep(self._setting_backoff(failures, exc))
+                await self.api.clock.sleep(self._setting_backoff(failures, exc))
         await self._wait_for_setting(path)
         self.setting_base = body  # what live now holds: the base of a second setting step
 
@@ -266,10 +266,7 @@ class _Run:
         if isinstance(exc, ConflictError):
             return 0.0  # _rebased waits for the other PATCH to be applied
         retry_after = getattr(exc, "retry_after", None)
-        policy = self.api.retry
-        ceiling = min(policy.max_delay, policy.base_delay * 2 ** (failures - 1))
-        wait = retry_after if retry_after is not None else random.uniform(0, ceiling)
-        return float(min(wait, policy.max_retry_after))
+        return backoff(self.api.retry, failures, retry_after, self.api.chance)
 
     async def _rebased(self, path: str, body: Body) -> tuple[Body, bool]:
         """(the body to send, whether live already holds it)."""
@@ -298,16 +295,16 @@ class _Run:
 
     async def _wait_for_setting(self, path: str) -> Body:
         """Poll the setting until its status is ok; fail on a final bad status or the time limit."""
-        started = last_note = time.monotonic()
+        started = last_note = self.api.clock.monotonic()
         while True:
-            polled = time.monotonic()
+            polled = self.api.clock.monotonic()
             setting: Body = await self.api.get(path)
             status = setting.get("status")
             if status == SETTING_READY or status is None:
                 return setting
             if status in SETTING_FAILED:
                 raise StepFailed(inconsistent_message(setting.get("statusDetailed")))
-            elapsed = time.monotonic() - started
+            elapsed = self.api.clock.monotonic() - started
             if elapsed > self.options.status_timeout:
                 never = (
                     " (the first setup was never picked up)"
@@ -318,17 +315,17 @@ class _Run:
                     f"the setting is still {status} after {elapsed:.0f}s{never}; check "
                     "`rtcfg status` and run apply again once it is ok"
                 )
-            if time.monotonic() - last_note >= 10:
+            if self.api.clock.monotonic() - last_note >= 10:
                 self.progress(f"Still waiting for setting ({status})… [{elapsed:.0f}s elapsed]")
-                last_note = time.monotonic()
-            await asyncio.sleep(self._next_poll_in(elapsed, polled))
+                last_note = self.api.clock.monotonic()
+            await self.api.clock.sleep(self._next_poll_in(elapsed, polled))
 
     def _next_poll_in(self, elapsed: float, polled: float) -> float:
         """Seconds until the next poll, counted from the start of the last one (so a slow GET
         does not stretch the interval), but at least half an interval after a GET that took
         longer than one (it may have waited out a 429)."""
         interval = poll_interval(elapsed, self.options)
-        return max(interval / 2, polled + interval - time.monotonic())
+        return max(interval / 2, polled + interval - self.api.clock.monotonic())
 
 
 def poll_interval(elapsed: float, options: ApplyOptions) -> float:

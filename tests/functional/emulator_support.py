@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from click.testing import CliRunner
 
-from rtcfg.api.client import ApiClient, RetryPolicy
+from rtcfg.api.client import ApiClient, Clock, RetryPolicy
 from rtcfg.api.connection import Connection
 from rtcfg.api.live import read_live_state
 from rtcfg.checks.validate import load_config_or_raise
@@ -198,3 +198,21 @@ class Segment:
         plan = self.plan(attributes)
         result = self.run(lambda api: apply_plan(api, plan, OPTIONS))
         return [str(r.error) for r in result.failed]
+
+
+class RecordedWaits:
+    """A clock for the client that records each wait and moves its time on by it at once:
+    retries cost no real time, and the test reads the waits instead of the -v log."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return time.monotonic() + sum(self.waits)
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
+
+    def clock(self) -> Clock:
+        return Clock(monotonic=self.monotonic, sleep=self.sleep)

@@ -17,16 +17,28 @@ code, what the user is told, and which writes reached the server:
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rtcfg.commands.apply import apply_planned
+from rtcfg.commands.desired import load_desired
+from rtcfg.commands.plan import plan_files
 from rtcfg.emulator import EmulatorThread
 from rtcfg.engine.apply import ApplyOptions
 from tests.builders import EMPTY_ID, EMPTY_PATH
-from tests.functional.emulator_support import control, example, rtcfg, writes
+from tests.functional.emulator_support import (
+    CLI_KEY,
+    RecordedWaits,
+    call,
+    control,
+    example,
+    rtcfg,
+    writes,
+)
 
 SETTING = f"{EMPTY_PATH}/realtime_setting"
 CONFIG = "product_recommendations.yaml"
@@ -196,3 +208,28 @@ def test_a_409_from_a_writer_who_changed_the_same_thing_is_refused(
     assert "nothing was sent" in text and "Run `rtcfg plan` again" in text
     assert patches(emu) == [(409, None)]
     assert live_setting(emu)["keyColumns"][0]["validRegexp"] == "^.+@.+$"  # theirs kept
+
+
+def test_apply_waits_for_the_setting_on_the_clients_clock(
+    emu: EmulatorThread, tmp_path: Path
+) -> None:
+    """The status polls and the waits between them go through the ApiClient's clock: a
+    setting held `updating` for many polls costs recorded waits, not real ones."""
+    held = 80
+    control(
+        emu, "setting", parent_segment=EMPTY_ID, status="updating", polls=held, when="next_patch"
+    )
+    desired = load_desired([example(tmp_path, CONFIG)], env={})
+    clock = RecordedWaits()
+
+    async def plan_and_apply(api: Any) -> Any:
+        plan = await plan_files(api, desired)
+        return await apply_planned(api, plan, desired, ApplyOptions(), lambda _: None)
+
+    started = time.monotonic()
+    outcome = call(emu.url, plan_and_apply, key=CLI_KEY, clock=clock.clock())
+    assert outcome.ok
+    polls = [r for r in setting_requests(emu) if r[0] == "GET"]
+    assert len(polls) > held and len(clock.waits) >= held
+    assert sum(clock.waits) > 8  # 0.1 s apart at first, then 5% of the time waited so far
+    assert time.monotonic() - started < sum(clock.waits)

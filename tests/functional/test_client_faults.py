@@ -17,14 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from rtcfg.api.client import ApiClient, Clock, RetryPolicy
+from rtcfg.api.client import ApiClient, RetryPolicy
 from rtcfg.emulator import EmulatorThread
 from rtcfg.emulator.app import Emulator
 from rtcfg.errors import (
@@ -40,6 +39,7 @@ from .emulator_support import (
     FAST,
     KEY,
     POPULATED,
+    RecordedWaits,
     attempts,
     call,
     closed_port_url,
@@ -89,24 +89,6 @@ def request_for(emu: EmulatorThread, method: str) -> tuple[str, Action]:
 
 def names(emu: EmulatorThread) -> list[str]:
     return [k["name"] for k in call(emu.url, lambda api: api.list_all(KE))]
-
-
-class RecordedWaits:
-    """A clock for the client that records each wait and moves its time on by it at once:
-    retries cost no real time, and the test reads the waits instead of the -v log."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def monotonic(self) -> float:
-        return time.monotonic() + sum(self.waits)
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        await asyncio.sleep(0)
-
-    def clock(self) -> Clock:
-        return Clock(monotonic=self.monotonic, sleep=self.sleep)
 
 
 class Extreme(random.Random):
