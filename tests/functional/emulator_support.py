@@ -28,7 +28,7 @@ from rtcfg.checks.validate import load_config_or_raise
 from rtcfg.cli import cli
 from rtcfg.emulator import EmulatorThread
 from rtcfg.emulator.app import Emulator
-from rtcfg.engine.apply import ApplyOptions, apply_plan
+from rtcfg.engine.apply import ApplyOptions, ApplyResult, apply_plan
 from rtcfg.engine.plan import SegmentPlan, build_segment_plan
 from rtcfg.model.translate import desired_state
 from tests.builders import EMPTY_ID, POPULATED_ID, key_event, single_attr
@@ -166,38 +166,54 @@ attributes:
 """
 
 
-class Segment:
-    """One emulator in this process; plan and apply go through the real client."""
+class InProcess:
+    """One emulator in this process, and rtcfg's pipeline against it through the real client
+    (over the in-process transport): what the property and behaviour tests drive."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        self.transport = EmulatorTransport(Emulator(update_seconds=0.0))
-        self.file = tmp_path / "rt_config.yaml"
+    def __init__(self, emulator: Emulator, retry: RetryPolicy = FAST, ps_id: str = PS) -> None:
+        self.emulator = emulator
+        self.transport = EmulatorTransport(emulator)
+        self.retry = retry
+        self.ps_id = ps_id
 
-    def run(self, action: Any) -> Any:
-        async def main() -> Any:
+    def run(self, action: Callable[[ApiClient], Awaitable[T]]) -> T:
+        async def main() -> T:
             async with ApiClient(
-                connection("http://127.0.0.1:9"), retry=FAST, transport=self.transport
+                connection("http://127.0.0.1:9"), retry=self.retry, transport=self.transport
             ) as api:
                 return await action(api)
 
         return asyncio.run(main())
 
-    def plan(self, attributes: str) -> SegmentPlan:
-        self.file.write_text(HEAD + attributes, encoding="utf-8")
-        desired = desired_state(load_config_or_raise(self.file, {}))
+    def plan_file(self, file: Path, config_file: str | None = None) -> SegmentPlan:
+        """The plan of config ``file`` against the emulator's live state of its segment."""
+        desired = desired_state(load_config_or_raise(file, {}))
+        shown = config_file or str(file)
 
         async def make(api: ApiClient) -> SegmentPlan:
-            live = await read_live_state(api, PS)
-            return build_segment_plan(desired, live, config_file="rt.yaml", config_sha256="-")
+            live = await read_live_state(api, self.ps_id)
+            return build_segment_plan(desired, live, config_file=shown, config_sha256="-")
 
-        result: SegmentPlan = self.run(make)
-        return result
+        return self.run(make)
+
+    def apply_plan(self, plan: SegmentPlan, options: ApplyOptions = OPTIONS) -> ApplyResult:
+        return self.run(lambda api: apply_plan(api, plan, options))
+
+
+class Segment(InProcess):
+    """Segment PS with ``HEAD`` and the attributes a test gives, planned and applied."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        super().__init__(Emulator(update_seconds=0.0))
+        self.file = tmp_path / "rt_config.yaml"
+
+    def plan(self, attributes: str) -> SegmentPlan:
+        self.file.write_text(HEAD + attributes, encoding="utf-8")
+        return self.plan_file(self.file, "rt.yaml")
 
     def apply(self, attributes: str) -> list[str]:
         """The errors of the failed steps (none: it worked)."""
-        plan = self.plan(attributes)
-        result = self.run(lambda api: apply_plan(api, plan, OPTIONS))
-        return [str(r.error) for r in result.failed]
+        return [str(r.error) for r in self.apply_plan(self.plan(attributes)).failed]
 
 
 class RecordedWaits:

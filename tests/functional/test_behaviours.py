@@ -9,7 +9,6 @@ duplicate. In process (the httpx transport into the emulator) to keep the matrix
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,15 +17,12 @@ import pytest
 
 from rtcfg.api.client import ApiClient, RetryPolicy
 from rtcfg.api.live import read_live_state
-from rtcfg.checks.validate import load_config_or_raise
 from rtcfg.emulator.app import Emulator
 from rtcfg.emulator.behaviours import every_value
-from rtcfg.engine.apply import ApplyOptions, apply_plan
-from rtcfg.engine.plan import SegmentPlan, build_segment_plan
+from rtcfg.engine.apply import ApplyOptions
+from rtcfg.engine.plan import SegmentPlan
 from rtcfg.model.importer import import_live
-from rtcfg.model.translate import desired_state
-from tests.emulator_transport import EmulatorTransport
-from tests.functional.emulator_support import connection
+from tests.functional.emulator_support import InProcess
 
 PS = "1070001"  # RT enabled, never configured
 RETRY = RetryPolicy(max_attempts=8, base_delay=0.001, max_delay=0.005, max_retry_after=0.01)
@@ -118,34 +114,17 @@ FAULTS: list[dict[str, Any]] = [
 ]
 
 
-class Segment:
+class Segment(InProcess):
     """One emulator playing one behaviour value, and rtcfg's pipeline against it."""
 
     def __init__(self, behaviours: dict[str, str]) -> None:
-        self.emulator = Emulator(update_seconds=0.01, behaviours=behaviours)
-        self.transport = EmulatorTransport(self.emulator)
-
-    def run(self, action: Any) -> Any:
-        async def main() -> Any:
-            conn = connection("http://127.0.0.1:9")
-            async with ApiClient(conn, retry=RETRY, transport=self.transport) as api:
-                return await action(api)
-
-        return asyncio.run(main())
+        super().__init__(Emulator(update_seconds=0.01, behaviours=behaviours), RETRY, PS)
 
     def plan(self, file: Path) -> SegmentPlan:
-        desired = desired_state(load_config_or_raise(file, {}))
-
-        async def make(api: ApiClient) -> SegmentPlan:
-            live = await read_live_state(api, PS)
-            return build_segment_plan(desired, live, config_file=str(file), config_sha256="-")
-
-        result: SegmentPlan = self.run(make)
-        return result
+        return self.plan_file(file)
 
     def apply(self, file: Path) -> list[str]:
-        plan = self.plan(file)
-        result = self.run(lambda api: apply_plan(api, plan, OPTIONS))
+        result = self.apply_plan(self.plan(file), OPTIONS)
         return [f"{r.step.address}: {r.error}" for r in result.failed]
 
     def imported(self) -> str:

@@ -12,7 +12,6 @@ cycles fit in the default suite. ``RTCFG_DEEP=1`` runs many more.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import tempfile
@@ -32,17 +31,14 @@ from hypothesis.stateful import (
 
 from rtcfg.api.client import ApiClient, RetryPolicy
 from rtcfg.api.live import read_live_state
-from rtcfg.checks.validate import load_config_or_raise
 from rtcfg.config.yamlio import dump_yaml
 from rtcfg.emulator.app import Emulator
-from rtcfg.engine.apply import ApplyOptions, apply_plan
-from rtcfg.engine.plan import SegmentPlan, build_segment_plan
+from rtcfg.engine.apply import ApplyOptions
+from rtcfg.engine.plan import SegmentPlan
 from rtcfg.errors import PlanError
 from rtcfg.model.importer import config_document, escape_dollars, import_live
 from rtcfg.model.state import AttributeState, KeyEventState, State
-from rtcfg.model.translate import desired_state
-from tests.emulator_transport import EmulatorTransport
-from tests.functional.emulator_support import connection
+from tests.functional.emulator_support import InProcess
 from tests.strategies import EMPTY_SEGMENT, PROFILE_KEY, LiveConfig, live_configs
 
 DEEP = os.environ.get("RTCFG_DEEP") == "1"
@@ -76,8 +72,8 @@ class Convergence(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.emulator = Emulator(update_seconds=0.0)
-        self.transport = EmulatorTransport(self.emulator)
+        self.pipeline = InProcess(Emulator(update_seconds=0.0), RETRY, PS)
+        self.emulator = self.pipeline.emulator
         self.workdir = Path(tempfile.mkdtemp(prefix="rtcfg-convergence-"))
         self.config_file: Path | None = None
         self.faults_on = False
@@ -89,28 +85,13 @@ class Convergence(RuleBasedStateMachine):
     # --- the pipeline, in process ---
 
     def run(self, action: Any) -> Any:
-        async def main() -> Any:
-            async with ApiClient(
-                connection("http://127.0.0.1:9"), retry=RETRY, transport=self.transport
-            ) as api:
-                return await action(api)
-
-        return asyncio.run(main())
+        return self.pipeline.run(action)
 
     def plan(self, file: Path) -> SegmentPlan:
-        desired = desired_state(load_config_or_raise(file, {}))
-
-        async def make(api: ApiClient) -> SegmentPlan:
-            live = await read_live_state(api, PS)
-            return build_segment_plan(desired, live, config_file=str(file), config_sha256="-")
-
-        result: SegmentPlan = self.run(make)
-        return result
+        return self.pipeline.plan_file(file)
 
     def apply(self, file: Path) -> bool:
-        plan = self.plan(file)
-        result = self.run(lambda api: apply_plan(api, plan, OPTIONS))
-        return not result.failed
+        return not self.pipeline.apply_plan(self.plan(file), OPTIONS).failed
 
     def writes(self) -> int:
         return sum(1 for r in self.emulator.requests() if r["method"] in WRITES)

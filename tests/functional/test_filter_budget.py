@@ -14,12 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from rtcfg.api.client import ApiClient
-from rtcfg.api.live import read_live_state
-from rtcfg.checks.validate import load_config_or_raise
-from rtcfg.engine.plan import SegmentPlan, build_segment_plan
+from rtcfg.engine.plan import SegmentPlan
 from rtcfg.errors import PlanError
-from rtcfg.model.translate import desired_state, filter_rule_from_sugar, filter_rule_length
+from rtcfg.model.translate import filter_rule_from_sugar, filter_rule_length
 from tests.functional.emulator_support import PS, Segment
 
 FIELD = "td_url"
@@ -34,17 +31,10 @@ class Whole(Segment):
 
     def plan(self, text: str) -> SegmentPlan:
         self.file.write_text(text, encoding="utf-8")
-        desired = desired_state(load_config_or_raise(self.file, {}))
-
-        async def make(api: ApiClient) -> SegmentPlan:
-            live = await read_live_state(api, PS)
-            return build_segment_plan(desired, live, config_file="rt.yaml", config_sha256="-")
-
-        result: SegmentPlan = self.run(make)
-        return result
+        return self.plan_file(self.file, "rt.yaml")
 
     def writes(self) -> int:
-        requests = self.transport.emulator.requests()
+        requests = self.emulator.requests()
         return sum(1 for r in requests if r["method"] in ("POST", "PATCH", "DELETE"))
 
 
