@@ -70,6 +70,17 @@ class AttributeState:
 
 
 @dataclass
+class ObjectState:
+    """One object of any collection kind: what a kind without a State class of its own makes
+    (``Kind.make=ObjectState``)."""
+
+    identity: str
+    body: Body
+    reference: str | None = None
+    id: str | None = None
+
+
+@dataclass
 class State:
     """The RT configuration of one parent segment: what a file asks for, or what is live.
 

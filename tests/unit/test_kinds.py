@@ -8,7 +8,6 @@ given refs by the same engine code as the three kinds the API has today.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
@@ -19,23 +18,7 @@ from rtcfg.model.addresses import Address
 from rtcfg.model.kinds import SETTING, address_order, all_kinds, kind_of, registered
 from rtcfg.model.kinds.attribute import KIND as ATTRIBUTE
 from rtcfg.model.kinds.base import Body, Kind, Reference
-from rtcfg.model.state import AttributeState, KeyEventState, State
-
-
-@dataclass
-class ToyState:
-    name: str
-    body: Body
-    attribute: str | None = None
-    id: str | None = None
-
-    @property
-    def identity(self) -> str:
-        return self.name
-
-    @property
-    def reference(self) -> str | None:
-        return self.attribute
+from rtcfg.model.state import AttributeState, KeyEventState, ObjectState, State
 
 
 def _toy_references(body: Body, top: str | None) -> list[Reference]:
@@ -59,9 +42,7 @@ TOY = Kind(
     reference_kind="attribute",
     references=_toy_references,
     replace_reasons=_toy_replace_reasons,
-    make=lambda identity, body, reference, object_id: ToyState(
-        identity, body, reference, object_id
-    ),
+    make=ObjectState,
 )
 SETTING_BODY: Body = {
     "keyColumns": [{"name": "email"}],
@@ -130,7 +111,7 @@ def test_a_new_kind_is_created_after_what_it_references_and_gets_its_id_by_ref(
 ) -> None:
     desired, live = _states()
     desired.attributes["last_url"] = AttributeState("last_url", _attribute("last_url"), "views")
-    desired.of("toy_service")["welcome"] = ToyState(
+    desired.of("toy_service")["welcome"] = ObjectState(
         "welcome", {"name": "welcome", "channel": "web"}, "last_url"
     )
     steps = {str(s.address): s for s in _plan(desired, live).steps}
@@ -146,7 +127,9 @@ def test_a_new_kind_is_created_after_what_it_references_and_gets_its_id_by_ref(
 def test_a_new_kind_is_deleted_before_what_it_references(toy: Kind) -> None:
     desired, live = _states()
     live.attributes["last_url"] = AttributeState("last_url", _attribute("last_url"), "views", "21")
-    live.of("toy_service")["welcome"] = ToyState("welcome", {"name": "welcome"}, "last_url", "31")
+    live.of("toy_service")["welcome"] = ObjectState(
+        "welcome", {"name": "welcome"}, "last_url", "31"
+    )
     steps = {str(s.address): s for s in _plan(desired, live).steps}
     toy_delete, attribute_delete = steps["toy_service.welcome"], steps["attribute.last_url"]
     assert toy_delete.path == "/audiences/1/toy_services/31"
@@ -161,8 +144,8 @@ def test_a_new_kind_that_still_names_an_object_keeps_it_from_being_deleted(toy: 
     desired, live = _states()
     live.attributes["last_url"] = AttributeState("last_url", _attribute("last_url"), "views", "21")
     body = {"name": "welcome", "channel": "web"}
-    live.of("toy_service")["welcome"] = ToyState("welcome", body, "last_url", "31")
-    desired.of("toy_service")["welcome"] = ToyState("welcome", dict(body), "last_url")
+    live.of("toy_service")["welcome"] = ObjectState("welcome", body, "last_url", "31")
+    desired.of("toy_service")["welcome"] = ObjectState("welcome", dict(body), "last_url")
     with pytest.raises(PlanError, match=r"attribute\.last_url cannot be deleted: toy_service"):
         _plan(desired, live)
 
@@ -171,12 +154,12 @@ def test_a_new_kind_is_patched_or_replaced_as_its_kind_declares(toy: Kind) -> No
     desired, live = _states()
     live.attributes["a"] = AttributeState("a", _attribute("a"), "views", "21")
     desired.attributes["a"] = AttributeState("a", _attribute("a"), "views")
-    live.of("toy_service")["t1"] = ToyState("t1", {"name": "t1", "channel": "web"}, "a", "31")
-    live.of("toy_service")["t2"] = ToyState("t2", {"name": "t2", "channel": "web"}, "a", "32")
-    desired.of("toy_service")["t1"] = ToyState(
+    live.of("toy_service")["t1"] = ObjectState("t1", {"name": "t1", "channel": "web"}, "a", "31")
+    live.of("toy_service")["t2"] = ObjectState("t2", {"name": "t2", "channel": "web"}, "a", "32")
+    desired.of("toy_service")["t1"] = ObjectState(
         "t1", {"name": "t1", "channel": "web", "description": "new"}, "a"
     )
-    desired.of("toy_service")["t2"] = ToyState("t2", {"name": "t2", "channel": "mail"}, "a")
+    desired.of("toy_service")["t2"] = ObjectState("t2", {"name": "t2", "channel": "mail"}, "a")
     segment = _plan(desired, live)
     actions = {c.address: c.action for c in segment.changes}
     assert actions == {"toy_service.t1": "update", "toy_service.t2": "replace"}
@@ -206,7 +189,7 @@ def test_a_kind_without_its_own_reasons_replaces_on_any_unpatchable_change() -> 
         reference_field="attributeId",
         reference_kind="attribute",
         references=_toy_references,
-        make=lambda identity, body, reference, object_id: ToyState(
+        make=lambda identity, body, reference, object_id: ObjectState(
             identity, body, reference, object_id
         ),
     )
@@ -219,8 +202,8 @@ def test_a_kind_without_its_own_reasons_replaces_on_any_unpatchable_change() -> 
             desired.attributes[identifier] = AttributeState(
                 identifier, _attribute(identifier), "views"
             )
-        live.of("plain_service")["p"] = ToyState("p", {"name": "p"}, "a", "41")
-        desired.of("plain_service")["p"] = ToyState("p", {"name": "p"}, "b")
+        live.of("plain_service")["p"] = ObjectState("p", {"name": "p"}, "a", "41")
+        desired.of("plain_service")["p"] = ObjectState("p", {"name": "p"}, "b")
         (change,) = _plan(desired, live).changes
     assert (change.action, change.reasons) == ("replace", ["attributeId cannot be patched"])
 
@@ -230,7 +213,7 @@ def test_a_kind_the_file_does_not_manage_is_left_alone(toy: Kind) -> None:
     desired.managed = frozenset({"key_event", "attribute"})  # as translate.desired_state
     live.attributes["a"] = AttributeState("a", _attribute("a"), "views", "21")
     desired.attributes["a"] = AttributeState("a", _attribute("a"), "views")
-    live.of("toy_service")["console_made"] = ToyState("console_made", {"name": "x"}, "a", "31")
+    live.of("toy_service")["console_made"] = ObjectState("console_made", {"name": "x"}, "a", "31")
     assert _plan(desired, live).changes == []
     del desired.attributes["a"]  # and what it names stays, since it cannot be deleted under it
     with pytest.raises(PlanError, match=r"cannot be deleted: toy_service\.console_made"):
@@ -244,8 +227,10 @@ def test_renames_are_per_kind(toy: Kind) -> None:
     live.key_events["old"] = KeyEventState("old", {**VIEWS, "name": "old"}, "11")
     desired.key_events["new"] = KeyEventState("new", {**VIEWS, "name": "new"})
     desired.renames = {"key_event": {"new": "old"}}
-    live.of("toy_service")["old"] = ToyState("old", {"name": "old", "channel": "web"}, None, "31")
-    desired.of("toy_service")["new"] = ToyState("new", {"name": "new", "channel": "web"})
+    live.of("toy_service")["old"] = ObjectState(
+        "old", {"name": "old", "channel": "web"}, None, "31"
+    )
+    desired.of("toy_service")["new"] = ObjectState("new", {"name": "new", "channel": "web"})
     actions = {c.address: c.action for c in _plan(desired, live).changes}
     assert actions == {
         "key_event.new": "update",  # renamed
@@ -260,7 +245,7 @@ def test_a_saved_plan_whose_reference_id_was_edited_is_refused(toy: Kind) -> Non
     desired, live = _states()
     live.attributes["a"] = AttributeState("a", _attribute("a"), "views", "21")
     desired.attributes["a"] = AttributeState("a", _attribute("a"), "views")
-    desired.of("toy_service")["t"] = ToyState("t", {"name": "t", "channel": "web"}, "a")
+    desired.of("toy_service")["t"] = ObjectState("t", {"name": "t", "channel": "web"}, "a")
     segment = _plan(desired, live)
     assert live_problems(segment, live) == []
     (post,) = segment.steps
