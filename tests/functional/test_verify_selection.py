@@ -8,6 +8,8 @@ import json
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from rtcfg import render
 from rtcfg.commands.apply import apply_planned
 from rtcfg.commands.desired import load_desired
@@ -60,20 +62,14 @@ def assert_complete(code: int, out: str, err: str) -> None:
     assert "Apply complete!" in out + err and "Not verified" not in out + err
 
 
-def test_a_target_is_checked_with_its_own_selection(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "selection", [("--target", "key_event.newev3"), ("--exclude", "setting")], ids=str
+)
+def test_a_selection_is_checked_with_itself(tmp_path: Path, selection: tuple[str, str]) -> None:
     with EmulatorThread(update_seconds=0.05) as emu:
         set_lookup_key(emu, tmp_path, "1069944")
         config = lookup_key_dropped(tmp_path, "rt.yaml", "1069944")
-        code, out, err = rtcfg(emu, "apply", config, "-y", "--target", "key_event.newev3")
-        assert_complete(code, out, err)
-        assert "key_event.newev3" not in plan_addresses(emu, config)
-
-
-def test_an_exclude_is_checked_with_its_own_selection(tmp_path: Path) -> None:
-    with EmulatorThread(update_seconds=0.05) as emu:
-        set_lookup_key(emu, tmp_path, "1069944")
-        config = lookup_key_dropped(tmp_path, "rt.yaml", "1069944")
-        code, out, err = rtcfg(emu, "apply", config, "-y", "--exclude", "setting")
+        code, out, err = rtcfg(emu, "apply", config, "-y", *selection)
         assert_complete(code, out, err)
         assert "key_event.newev3" not in plan_addresses(emu, config)
 
