@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from typing import Any
 
 from rtcfg.config.models import (
     Attribute,
@@ -297,10 +298,11 @@ def desired_state(config: Config) -> DesiredState:
     renames = {e.name: e.renamed_from for e in config.events if e.renamed_from}
     # the kinds rt_config.yaml has sections for; a kind registered before its section exists
     # is left alone (not planned as deleted)
+    objects: dict[str, dict[str, Any]] = {"key_event": key_events, "attribute": attributes}
     return DesiredState(
         config.parent_segment_id,
         setting_body(config),
-        {"key_event": key_events, "attribute": attributes},
+        objects,
         {"key_event": renames},
-        managed=frozenset({"key_event", "attribute"}),
+        managed=frozenset(objects),
     )
